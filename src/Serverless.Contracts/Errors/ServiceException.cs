@@ -1,0 +1,70 @@
+namespace Serverless.Errors;
+
+/// <summary>
+/// A failure the caller can act on. Every one maps to an RFC 9457 problem with a stable <see cref="Type"/> and
+/// <see cref="Title"/>, an HTTP status, and a human <see cref="Exception.Message"/> (the problem's detail).
+/// </summary>
+public abstract class ServiceException(string slug, string title, int status, string detail, Exception? inner = null)
+    : Exception(detail, inner)
+{
+    /// <summary>Prefix of every problem type URI.</summary>
+    public const string TypePrefix = "urn:serverless:problem:";
+
+    /// <summary>Stable problem type URI.</summary>
+    public string Type { get; } = TypePrefix + slug;
+
+    /// <summary>Stable short title.</summary>
+    public string Title { get; } = title;
+
+    /// <summary>HTTP status code.</summary>
+    public int Status { get; } = status;
+
+    /// <summary>Seconds after which a retry may succeed (429 and 503), else null.</summary>
+    public virtual int? RetryAfterSeconds => null;
+
+    /// <summary>True when the same request may succeed later (busy, unavailable); false when it never will.</summary>
+    public bool IsTransient => Status is 429 or >= 500;
+}
+
+/// <summary>400: the request is malformed, has wrong types, or asks for something that cannot be done.</summary>
+public sealed class InvalidRequestException(string detail, string slug = "invalid-request", string title = "Invalid request")
+    : ServiceException(slug, title, 400, detail);
+
+/// <summary>413: too many texts or too large a body.</summary>
+public sealed class PayloadTooLargeException(string detail)
+    : ServiceException("payload-too-large", "Payload too large", 413, detail);
+
+/// <summary>404: the model or version does not exist.</summary>
+public sealed class ModelNotFoundException(string detail)
+    : ServiceException("model-not-found", "Model or version not found", 404, detail);
+
+/// <summary>409: a concurrent change won; the caller may retry.</summary>
+public sealed class ConflictException(string detail)
+    : ServiceException("conflict", "Conflicting change", 409, detail);
+
+/// <summary>422: a model package is incomplete, corrupt, or does not match its manifest.</summary>
+public sealed class InvalidModelPackageException(string detail)
+    : ServiceException("invalid-model-package", "Invalid model package", 422, detail);
+
+/// <summary>429: the engine's queue is full.</summary>
+public sealed class EngineBusyException(string detail, int retryAfterSeconds = 1)
+    : ServiceException("engine-busy", "Too many requests", 429, detail)
+{
+    /// <inheritdoc />
+    public override int? RetryAfterSeconds => retryAfterSeconds;
+}
+
+/// <summary>503: no model is loaded yet, or storage cannot be reached.</summary>
+public sealed class ServiceUnavailableException(string detail, string slug = "model-unavailable", string title = "Model unavailable", int retryAfterSeconds = 5, Exception? inner = null)
+    : ServiceException(slug, title, 503, detail, inner)
+{
+    /// <summary>Problem slug used when storage cannot be reached.</summary>
+    public const string StorageSlug = "storage-unavailable";
+
+    /// <inheritdoc />
+    public override int? RetryAfterSeconds => retryAfterSeconds;
+
+    /// <summary>Storage could not be reached.</summary>
+    public static ServiceUnavailableException Storage(string detail, Exception? inner = null) =>
+        new(detail, StorageSlug, "Storage unavailable", 5, inner);
+}

@@ -1,0 +1,93 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Serverless.Options;
+
+/// <summary>Which model is served by default and on which device. Section "Serving".</summary>
+public sealed class ServingOptions
+{
+    public const string Section = "Serving";
+
+    /// <summary>Model used when a request names none.</summary>
+    [Required, RegularExpression(ModelNames.Pattern)]
+    public string DefaultModel { get; set; } = "spam";
+
+    /// <summary>Alias used when a request names no version.</summary>
+    [Required]
+    public string DefaultAlias { get; set; } = "production";
+
+    /// <summary>auto (CUDA when it loads, else CPU with a warning), cpu, or cuda (fail at start when CUDA cannot load).</summary>
+    public InferenceDevice Device { get; set; } = InferenceDevice.Auto;
+
+    /// <summary>CUDA device id.</summary>
+    [Range(0, 64)]
+    public int CudaDeviceId { get; set; }
+
+    /// <summary>ONNX Runtime intra-op threads on the CPU; 0 means one per core.</summary>
+    [Range(0, 1024)]
+    public int IntraOpThreads { get; set; }
+}
+
+/// <summary>Where inference runs.</summary>
+public enum InferenceDevice
+{
+    /// <summary>CUDA when it loads, else the CPU (with a warning saying why).</summary>
+    Auto,
+
+    /// <summary>The CPU execution provider.</summary>
+    Cpu,
+
+    /// <summary>The CUDA execution provider; failing to load it is a start-up error.</summary>
+    Cuda,
+}
+
+/// <summary>Dynamic batching limits of the inference engine. Section "Serving:Batching".</summary>
+public sealed class BatchingOptions
+{
+    public const string Section = "Serving:Batching";
+
+    /// <summary>Most texts in one model run.</summary>
+    [Range(1, 4096)]
+    public int MaxBatchTexts { get; set; } = 32;
+
+    /// <summary>Most tokens (texts × padded length) in one model run.</summary>
+    [Range(16, 1_048_576)]
+    public int MaxBatchTokens { get; set; } = 16_384;
+
+    /// <summary>How long the first text of a batch waits for others to join.</summary>
+    [Range(0, 1000)]
+    public int MaxWaitMilliseconds { get; set; } = 2;
+
+    /// <summary>Most texts waiting in the engine; beyond it requests get 429.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxQueuedTexts { get; set; } = 4096;
+}
+
+/// <summary>Request limits. Section "Serving:Limits".</summary>
+public sealed class RequestLimitsOptions
+{
+    public const string Section = "Serving:Limits";
+
+    /// <summary>Most texts in one request or queue message.</summary>
+    [Range(1, 100_000)]
+    public int MaxTexts { get; set; } = 256;
+
+    /// <summary>Largest request body in bytes.</summary>
+    [Range(1024, 100_000_000)]
+    public int MaxRequestBytes { get; set; } = 1_048_576;
+}
+
+/// <summary>Model names: ^[a-z0-9][a-z0-9-]{0,62}$.</summary>
+public static class ModelNames
+{
+    public const string Pattern = "^[a-z0-9][a-z0-9-]{0,62}$";
+
+    private static readonly System.Text.RegularExpressions.Regex s_regex = new(Pattern, System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>True when the name is a valid model name.</summary>
+    public static bool IsValid(string? name) => name is not null && s_regex.IsMatch(name);
+
+    /// <summary>Throws a 400 when the name is not a valid model name.</summary>
+    public static string Validate(string? name) => IsValid(name)
+        ? name!
+        : throw new Errors.InvalidRequestException($"'{name}' is not a valid model name: use 1–63 lower-case letters, digits and hyphens, starting with a letter or digit.", "invalid-model-name", "Invalid model name");
+}

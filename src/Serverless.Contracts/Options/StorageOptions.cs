@@ -1,0 +1,54 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Serverless.Options;
+
+/// <summary>The model registry in blob storage. Section "Registry".</summary>
+public sealed class RegistryOptions
+{
+    public const string Section = "Registry";
+
+    /// <summary>Connection string of the models storage; empty means the AzureWebJobsStorage connection.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Blob service URI used with managed identity instead of a connection string (Azure).</summary>
+    public Uri? ServiceUri { get; set; }
+
+    /// <summary>Blob container of the registry.</summary>
+    [Required]
+    public string Container { get; set; } = "models";
+
+    /// <summary>Local folder where downloaded versions are cached; empty means a folder under the temp path.</summary>
+    public string? CacheDirectory { get; set; }
+
+    /// <summary>How often served aliases are checked for a new version.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan AliasPollInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many model versions are kept loaded at once (least recently used first out).</summary>
+    [Range(1, 64)]
+    public int MaxLoadedVersions { get; set; } = 3;
+}
+
+/// <summary>Queue names and reply rules. Section "Queues".</summary>
+public sealed class QueueOptions
+{
+    public const string Section = "Queues";
+
+    /// <summary>Default names; the queue trigger reads them from the app settings ClassifyRequestsQueue / ClassifyResultsQueue.</summary>
+    public const string DefaultRequests = "classify-requests";
+    public const string DefaultResults = "classify-results";
+
+    [Required]
+    public string Results { get; set; } = DefaultResults;
+
+    /// <summary>Queues a message may name in replyTo: exact names, or prefixes ending in '*'.</summary>
+    public IList<string> ReplyToAllowList { get; set; } = [DefaultResults, DefaultResults + "-*"];
+
+    /// <summary>Container for results too large for a queue message.</summary>
+    [Required]
+    public string ResultsContainer { get; set; } = "results";
+
+    /// <summary>Largest encoded message the queue accepts.</summary>
+    [Range(1024, 65_536)]
+    public int MaxMessageBytes { get; set; } = 65_536;
+}

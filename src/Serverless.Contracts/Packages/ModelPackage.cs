@@ -1,0 +1,130 @@
+using System.Security.Cryptography;
+using Serverless.Errors;
+
+namespace Serverless.Packages;
+
+/// <summary>
+/// A model package on local disk whose files were checked against its manifest. Opening never succeeds for a version
+/// that is partly written, corrupt, or inconsistent, so whatever holds a <see cref="ModelPackage"/> can serve it.
+/// </summary>
+public sealed class ModelPackage
+{
+    private ModelPackage(string directory, Manifest manifest, ModelConfig config, TokenizerConfig tokenizerConfig, string modelPath)
+    {
+        Directory = directory;
+        Manifest = manifest;
+        Config = config;
+        TokenizerConfig = tokenizerConfig;
+        ModelPath = modelPath;
+    }
+
+    /// <summary>The package folder.</summary>
+    public string Directory { get; }
+
+    public Manifest Manifest { get; }
+    public ModelConfig Config { get; }
+    public TokenizerConfig TokenizerConfig { get; }
+
+    /// <summary>Path of the ONNX model (model.onnx, or onnx/model.onnx in a transformers.js layout).</summary>
+    public string ModelPath { get; }
+
+    /// <summary>Path of vocab.txt.</summary>
+    public string VocabPath => Path.Combine(Directory, PackageFiles.Vocab);
+
+    /// <summary>Longest input in tokens: model_max_length, never above max_position_embeddings.</summary>
+    public int MaxLength => Math.Min(TokenizerConfig.ModelMaxLength, Config.MaxPositionEmbeddings);
+
+    /// <summary>Opens a package, verifying the sha256 and size of every file listed in its manifest.</summary>
+    /// <exception cref="InvalidModelPackageException">The package is incomplete, corrupt or inconsistent.</exception>
+    public static ModelPackage Open(string directory)
+    {
+        var manifest = PackageJson.Read<Manifest>(Path.Combine(directory, PackageFiles.Manifest));
+        if (manifest.Files is null || manifest.Files.Count == 0)
+        {
+            throw new InvalidModelPackageException("manifest.json lists no files.");
+        }
+
+        foreach (var (relativePath, expected) in manifest.Files)
+        {
+            VerifyFile(directory, relativePath, expected);
+        }
+
+        return OpenUnverified(directory, manifest);
+    }
+
+    /// <summary>Checks the package's content (required files, configs) without a manifest; used before one is written.</summary>
+    public static void Validate(string directory) => OpenUnverified(directory, manifest: null);
+
+    /// <summary>Where the model file of a package folder lies, or null.</summary>
+    public static string? FindModel(string directory) =>
+        new[] { PackageFiles.Model, "onnx/" + PackageFiles.Model }
+            .Select(p => Path.Combine(directory, p))
+            .FirstOrDefault(File.Exists);
+
+    private static ModelPackage OpenUnverified(string directory, Manifest? manifest)
+    {
+        var modelPath = FindModel(directory)
+            ?? throw new InvalidModelPackageException("The package has no model.onnx (at its root or under onnx/).");
+        foreach (var required in PackageFiles.Required.Where(f => f != PackageFiles.Model))
+        {
+            if (!File.Exists(Path.Combine(directory, required)))
+            {
+                throw new InvalidModelPackageException($"The package has no {required}.");
+            }
+        }
+
+        var config = PackageJson.Read<ModelConfig>(Path.Combine(directory, PackageFiles.Config));
+        var tokenizerConfig = PackageJson.Read<TokenizerConfig>(Path.Combine(directory, PackageFiles.TokenizerConfig));
+        _ = config.LabelsInOrder();
+        if (config.Label2id is { } label2id && config.Id2label is { } id2label &&
+            label2id.Any(kv => !id2label.TryGetValue(kv.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), out var l) || l != kv.Key))
+        {
+            throw new InvalidModelPackageException("config.json label2id does not match id2label.");
+        }
+
+        if (config.ProblemType is not (null or ModelConfig.SingleLabel or ModelConfig.MultiLabel))
+        {
+            throw new InvalidModelPackageException($"config.json problem_type '{config.ProblemType}' is not supported: use single_label_classification or multi_label_classification.");
+        }
+
+        if (tokenizerConfig.ModelMaxLength < 2 || config.MaxPositionEmbeddings < 2)
+        {
+            throw new InvalidModelPackageException("model_max_length and max_position_embeddings must be at least 2.");
+        }
+
+        return new ModelPackage(directory, manifest ?? new Manifest { Files = new Dictionary<string, ManifestFile>() }, config, tokenizerConfig, modelPath);
+    }
+
+    private static void VerifyFile(string directory, string relativePath, ManifestFile expected)
+    {
+        var fullPath = Path.GetFullPath(Path.Combine(directory, relativePath));
+        if (!fullPath.StartsWith(Path.GetFullPath(directory), StringComparison.Ordinal) || relativePath == PackageFiles.Manifest)
+        {
+            throw new InvalidModelPackageException($"manifest.json lists an invalid path '{relativePath}'.");
+        }
+
+        var info = new FileInfo(fullPath);
+        if (!info.Exists)
+        {
+            throw new InvalidModelPackageException($"{relativePath} is listed in manifest.json but missing.");
+        }
+
+        if (info.Length != expected.Size)
+        {
+            throw new InvalidModelPackageException($"{relativePath} has {info.Length} bytes; manifest.json says {expected.Size}.");
+        }
+
+        var actual = Sha256Of(fullPath);
+        if (!string.Equals(actual, expected.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidModelPackageException($"{relativePath} does not match its sha256 in manifest.json.");
+        }
+    }
+
+    /// <summary>Lower-case hex sha256 of a file.</summary>
+    public static string Sha256Of(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+}

@@ -1,0 +1,83 @@
+using System.Text.Json.Nodes;
+
+namespace Serverless.Packages;
+
+/// <summary>
+/// Writes model packages in the one layout every producer uses (import, head-only training, fine-tuning, tests).
+/// The manifest is always written last, so a half-written folder never opens as a package.
+/// </summary>
+public static class ModelPackageWriter
+{
+    /// <summary>Writes vocab.txt, tokenizer_config.json and tokenizer.json (Hugging Face format) from one vocabulary.</summary>
+    public static void WriteTokenizer(string directory, IReadOnlyList<string> vocab, TokenizerConfig config)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, PackageFiles.Vocab), string.Join('\n', vocab) + "\n");
+        PackageJson.Write(Path.Combine(directory, PackageFiles.TokenizerConfig), config);
+        File.WriteAllText(Path.Combine(directory, PackageFiles.Tokenizer), HuggingFaceTokenizerJson.Create(vocab, config));
+    }
+
+    /// <summary>Writes config.json.</summary>
+    public static void WriteConfig(string directory, ModelConfig config)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        PackageJson.Write(Path.Combine(directory, PackageFiles.Config), config);
+    }
+
+    /// <summary>Writes a whole package: model, tokenizer files, config, extra files, then the manifest.</summary>
+    public static Manifest Write(string directory, ModelPackageContent content, TimeProvider? clock = null)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        File.WriteAllBytes(Path.Combine(directory, PackageFiles.Model), content.Model);
+        WriteTokenizer(directory, content.Vocab, content.TokenizerConfig);
+        WriteConfig(directory, content.Config);
+        foreach (var (name, bytes) in content.ExtraFiles ?? new Dictionary<string, byte[]>())
+        {
+            var path = Path.Combine(directory, name);
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllBytes(path, bytes);
+        }
+
+        return WriteManifest(directory, content.Metrics, content.Lineage, clock);
+    }
+
+    /// <summary>
+    /// Validates the package's content, hashes every file in the folder except the manifest, and writes manifest.json.
+    /// </summary>
+    public static Manifest WriteManifest(string directory, JsonObject? metrics, Lineage? lineage, TimeProvider? clock = null)
+    {
+        ModelPackage.Validate(directory);
+        var manifestPath = Path.Combine(directory, PackageFiles.Manifest);
+        var files = System.IO.Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
+            .Where(p => p != manifestPath)
+            .Select(p => Path.GetRelativePath(directory, p).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal)
+            .ToDictionary(p => p, p => new ManifestFile(ModelPackage.Sha256Of(Path.Combine(directory, p)), new FileInfo(Path.Combine(directory, p)).Length));
+        var manifest = new Manifest
+        {
+            Files = files,
+            Metrics = metrics,
+            Lineage = lineage,
+            CreatedAt = (clock ?? TimeProvider.System).GetUtcNow(),
+        };
+        var temporary = manifestPath + ".tmp";
+        PackageJson.Write(temporary, manifest);
+        File.Move(temporary, manifestPath, overwrite: true);
+        return manifest;
+    }
+}
+
+/// <summary>Everything a package holds, in memory.</summary>
+public sealed record ModelPackageContent
+{
+    public required byte[] Model { get; init; }
+    public required IReadOnlyList<string> Vocab { get; init; }
+    public required TokenizerConfig TokenizerConfig { get; init; }
+    public required ModelConfig Config { get; init; }
+
+    /// <summary>Card, plots and other files, by relative path.</summary>
+    public IReadOnlyDictionary<string, byte[]>? ExtraFiles { get; init; }
+
+    public JsonObject? Metrics { get; init; }
+    public Lineage? Lineage { get; init; }
+}

@@ -1,0 +1,107 @@
+using System.Text.Json.Nodes;
+using Serverless.Errors;
+using Serverless.Packages;
+
+namespace Serverless.Contracts.Tests;
+
+public sealed class ModelPackageTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("package-").FullName;
+
+    private static ModelPackageContent Content(IReadOnlyList<string>? labels = null) => new()
+    {
+        Model = [1, 2, 3, 4],
+        Vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "world", "##s"],
+        TokenizerConfig = new TokenizerConfig { ModelMaxLength = 16 },
+        Config = new ModelConfig { MaxPositionEmbeddings = 32, VocabSize = 8, HiddenSize = 4 }.WithLabels(labels ?? ["ham", "spam"]),
+        ExtraFiles = new Dictionary<string, byte[]> { ["card.md"] = "# card"u8.ToArray() },
+        Metrics = new JsonObject { ["accuracy"] = 0.5 },
+        Lineage = new Lineage { Base = "tiny@1" },
+    };
+
+    [Fact]
+    public void Write_ThenOpen_ReturnsConfigAndVerifiedManifest()
+    {
+        var manifest = ModelPackageWriter.Write(_directory, Content());
+
+        var package = ModelPackage.Open(_directory);
+
+        Assert.Equal(["ham", "spam"], package.Config.LabelsInOrder());
+        Assert.Equal(16, package.MaxLength);
+        Assert.False(package.Config.IsBaseEncoder);
+        Assert.Contains("model.onnx", manifest.Files.Keys);
+        Assert.Contains("card.md", manifest.Files.Keys);
+        Assert.DoesNotContain("manifest.json", manifest.Files.Keys);
+        Assert.Equal(4, manifest.Files["model.onnx"].Size);
+        Assert.Equal("tiny@1", package.Manifest.Lineage!.Base);
+    }
+
+    [Fact]
+    public void Open_FileChangedAfterManifest_IsRefusedNamingTheFile()
+    {
+        ModelPackageWriter.Write(_directory, Content());
+        File.WriteAllBytes(Path.Combine(_directory, "model.onnx"), [9, 9, 9, 9]);
+
+        var error = Assert.Throws<InvalidModelPackageException>(() => ModelPackage.Open(_directory));
+
+        Assert.Contains("model.onnx", error.Message, StringComparison.Ordinal);
+        Assert.Contains("sha256", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Open_FileTruncated_IsRefusedForItsSize()
+    {
+        ModelPackageWriter.Write(_directory, Content());
+        File.WriteAllBytes(Path.Combine(_directory, "model.onnx"), [1, 2]);
+
+        var error = Assert.Throws<InvalidModelPackageException>(() => ModelPackage.Open(_directory));
+
+        Assert.Contains("2 bytes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Open_WithoutManifest_IsRefused()
+    {
+        ModelPackageWriter.Write(_directory, Content());
+        File.Delete(Path.Combine(_directory, "manifest.json"));
+
+        var error = Assert.Throws<InvalidModelPackageException>(() => ModelPackage.Open(_directory));
+
+        Assert.Contains("manifest.json", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WriteManifest_MissingVocab_IsRefusedBeforeAnyManifestExists()
+    {
+        ModelPackageWriter.Write(_directory, Content());
+        File.Delete(Path.Combine(_directory, "manifest.json"));
+        File.Delete(Path.Combine(_directory, "vocab.txt"));
+
+        Assert.Throws<InvalidModelPackageException>(() => ModelPackageWriter.WriteManifest(_directory, null, null));
+        Assert.False(File.Exists(Path.Combine(_directory, "manifest.json")));
+    }
+
+    [Fact]
+    public void TokenizerJson_HasBertNormalizerWordPieceAndSpecialTokenIds()
+    {
+        ModelPackageWriter.Write(_directory, Content());
+
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(_directory, "tokenizer.json")))!;
+
+        Assert.Equal("BertNormalizer", (string?)json["normalizer"]!["type"]);
+        Assert.True((bool)json["normalizer"]!["lowercase"]!);
+        Assert.Equal("WordPiece", (string?)json["model"]!["type"]);
+        Assert.Equal(5, (int)json["model"]!["vocab"]!["hello"]!);
+        Assert.Equal(2, (int)json["post_processor"]!["special_tokens"]!["[CLS]"]!["ids"]![0]!);
+    }
+
+    [Fact]
+    public void LabelsInOrder_DuplicateId_IsRefused()
+    {
+        var config = new ModelConfig { Id2label = new Dictionary<string, string> { ["0"] = "a", ["2"] = "b" } };
+
+        Assert.Throws<InvalidModelPackageException>(() => config.LabelsInOrder());
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
