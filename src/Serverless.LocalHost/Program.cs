@@ -1,1 +1,4 @@
-return 0;
+using System.Reflection;
+using Serverless.LocalHost;
+
+return await LocalHostProgram.RunAsync(Assembly.Load("Serverless.Functions"), (_, _) => { }, args);
