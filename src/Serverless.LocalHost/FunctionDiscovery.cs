@@ -252,7 +252,9 @@ internal sealed record OutputBinding(string Name, string BindingType, string? Qu
     public static IReadOnlyList<OutputBinding> For(MethodInfo method)
     {
         var outputs = new List<OutputBinding>();
-        if (method.ReturnParameter.GetCustomAttribute<OutputBindingAttribute>() is { } returnBinding)
+        // The worker takes an output binding on the method (or its return value) as the binding of the return value.
+        if ((method.GetCustomAttribute<OutputBindingAttribute>() ?? method.ReturnParameter.GetCustomAttribute<OutputBindingAttribute>())
+            is { } returnBinding)
         {
             outputs.Add(Create(ReturnName, returnBinding, result => result));
         }
