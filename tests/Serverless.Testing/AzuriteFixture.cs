@@ -1,4 +1,3 @@
-// Interim copy of tests/Serverless.Testing/AzuriteFixture.cs (part registry) until it lands on main; removed on merge.
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
