@@ -15,7 +15,7 @@ namespace Serverless.Inference;
 /// </summary>
 /// <remarks>
 /// Batches are formed in generations: once the oldest waiting text has waited <see cref="BatchingOptions.MaxWaitMilliseconds"/>
-/// (or a full batch is waiting), everything waiting is sorted by length and cut into batches of neighbours bounded by
+/// (at once while stopping), everything waiting is sorted by length and cut into batches of neighbours bounded by
 /// <see cref="BatchingOptions.MaxBatchTexts"/> and <see cref="BatchingOptions.MaxBatchTokens"/>. Texts of similar length
 /// share a batch, so little compute goes to padding, and no text waits behind texts that arrived after its generation.
 /// </remarks>
@@ -195,9 +195,10 @@ internal sealed class BatchScheduler
                     continue;
                 }
 
-                // The generation is used up, so every queued text is an arrival.
+                // Waiting out the window even when a full batch is already here lets a burst arrive whole and be
+                // grouped by length; the window is tiny next to a model run, and under load it has long passed.
                 var remaining = _maxWait - Stopwatch.GetElapsedTime(_oldestArrival);
-                if (_accepting && remaining > TimeSpan.Zero && _queued < _options.MaxBatchTexts)
+                if (_accepting && remaining > TimeSpan.Zero)
                 {
                     Monitor.Wait(_gate, remaining);
                     continue;
