@@ -195,6 +195,13 @@ public sealed class ClassificationEngine : IAsyncDisposable
         {
             var output = _session.Run(batch, out var shape);
             var width = shape[1];
+            if (width != Labels.Count)
+            {
+                // Only reachable when the graph leaves its label dimension symbolic; a fixed one is checked at load.
+                throw new InvalidModelPackageException(string.Create(CultureInfo.InvariantCulture,
+                    $"model.onnx returned {width} logits per text but config.json id2label has {Labels.Count} labels: they must agree."));
+            }
+
             var rows = new float[texts.Count][];
             for (var i = 0; i < rows.Length; i++)
             {
