@@ -98,19 +98,25 @@ public static class SpamAssassinCorpus
     {
         var raw = LoadRaw(dataDirectory ?? FindDataDirectory());
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var examples = new LabelledExample[raw.Count];
-        for (var i = 0; i < raw.Count; i++)
+        foreach (var email in raw)
         {
-            hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{raw[i].Group}/{raw[i].FileName}\n"));
-            hash.AppendData(raw[i].Content);
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{email.Group}/{email.FileName}\n"));
+            hash.AppendData(email.Content);
+        }
+
+        var examples = new LabelledExample[raw.Count];
+        var done = 0;
+        Parallel.For(0, raw.Count, i =>
+        {
             var text = EmailText.Prepare(raw[i].Content);
             // A message with nothing readable still carries its label; a placeholder keeps it from being an empty text.
             examples[i] = new LabelledExample(text.Length > 0 ? text : "(empty message)", raw[i].Label);
-            if ((i + 1) % 500 == 0 || i + 1 == raw.Count)
+            var count = Interlocked.Increment(ref done);
+            if (count % 500 == 0 || count == raw.Count)
             {
-                progress?.Report((i + 1, raw.Count));
+                progress?.Report((count, raw.Count));
             }
-        }
+        });
 
         return new LabelledDataset(PackageName, Convert.ToHexStringLower(hash.GetHashAndReset()), examples);
     }
