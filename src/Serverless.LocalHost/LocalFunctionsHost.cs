@@ -109,6 +109,11 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
 
         // Request logs would drown the function logs; Executing/Executed lines say what happened, as under func.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss ";
+        });
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
 
         var catalog = FunctionCatalog.Discover(functionAssembly);
