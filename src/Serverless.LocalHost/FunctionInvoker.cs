@@ -46,7 +46,7 @@ internal sealed class FunctionInvoker
         http.RequestServices = scope.ServiceProvider;
         var context = LocalFunctionContext.ForHttp(function, http, scope.ServiceProvider);
         var started = Stopwatch.GetTimestamp();
-        Log.Executing(_logger, function.Name, "HTTP request", context.InvocationId);
+        Log.Executing(_logger, function.Name, $"HTTP {http.Request.Method} {http.Request.Path}", context.InvocationId);
         try
         {
             await _pipeline(context);
@@ -76,7 +76,7 @@ internal sealed class FunctionInvoker
         await using var scope = _scopes.CreateAsyncScope();
         var context = LocalFunctionContext.ForQueue(function, message, scope.ServiceProvider, cancellationToken);
         var started = Stopwatch.GetTimestamp();
-        Log.Executing(_logger, function.Name, queueName, context.InvocationId);
+        Log.Executing(_logger, function.Name, $"New queue message on '{queueName}' (attempt {message.DequeueCount})", context.InvocationId);
         try
         {
             await _pipeline(context);

@@ -34,7 +34,13 @@ internal sealed partial class QueueClients(IConfiguration configuration, HostJso
             : throw new InvalidOperationException(
                 $"The storage connection setting '{connection}' is not set: add it to {LocalSettings.FileName} \"Values\" or the " +
                 "environment (\"UseDevelopmentStorage=true\" for Azurite on its default ports).");
-        return new QueueClient(connectionString, queueName, new QueueClientOptions { MessageEncoding = hostJson.Queues.MessageEncoding });
+        var options = new QueueClientOptions { MessageEncoding = hostJson.Queues.MessageEncoding };
+        // The listener polls again anyway: a storage outage should surface in seconds, not after the SDK's long retries.
+        options.Retry.MaxRetries = 3;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(200);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+        return new QueueClient(connectionString, queueName, options);
     }
 
     /// <summary>A client for one queue, which is created on first use when missing.</summary>
