@@ -19,7 +19,8 @@ public static class FunctionsServiceCollectionExtensions
     public const string ResultsQueueSetting = "ClassifyResultsQueue";
 
     /// <summary>
-    /// Adds the registry and serving (<see cref="RegistryServiceCollectionExtensions.AddServerlessRegistry"/>), the
+    /// Adds the registry and serving (<see cref="RegistryServiceCollectionExtensions.AddServerlessRegistry"/>, which also
+    /// binds <see cref="ServingOptions"/>), the
     /// classification service, the queue processor and its storage, options validated at start, metrics, and
     /// OpenTelemetry (exported to Azure Monitor when <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set).
     /// </summary>
@@ -27,7 +28,6 @@ public static class FunctionsServiceCollectionExtensions
     {
         services.AddServerlessRegistry(configuration);
 
-        services.AddOptions<ServingOptions>().BindConfiguration(ServingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RequestLimitsOptions>().BindConfiguration(RequestLimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<QueueOptions>()
             .Configure<IConfiguration>((options, config) => options.Results = config[ResultsQueueSetting] is { Length: > 0 } results ? results : options.Results)

@@ -153,6 +153,7 @@ public sealed class ClassifyQueueProcessorTests(AzuriteFixture azurite)
         await Assert.ThrowsAnyAsync<Exception>(() => Processor(host).ProcessAsync(Message, 5, AzuriteFixture.TestTimeout()));
         var answer = await ReceiveJsonAsync(host, host.ResultsQueue);
         Assert.Equal("down-1", answer.GetProperty("id").GetString());
+        Assert.Equal(ServiceException.TypePrefix + ServiceUnavailableException.StorageSlug, answer.GetProperty("error").GetProperty("type").GetString());
         Assert.Contains("poison", answer.GetProperty("error").GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 

@@ -33,7 +33,7 @@ public sealed class ClassifyQueueStorage(QueueServiceClient queues, BlobServiceC
         var connectionString = configuration[ConnectionName];
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
-            return new ClassifyQueueStorage(new QueueServiceClient(connectionString), new BlobServiceClient(connectionString), options);
+            return new ClassifyQueueStorage(new QueueServiceClient(connectionString, Retry(new QueueClientOptions())), new BlobServiceClient(connectionString, Retry(new BlobClientOptions())), options);
         }
 
         var section = configuration.GetSection(ConnectionName);
@@ -48,7 +48,21 @@ public sealed class ClassifyQueueStorage(QueueServiceClient queues, BlobServiceC
         }
 
         var credential = new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = section["clientId"] });
-        return new ClassifyQueueStorage(new QueueServiceClient(new Uri(queueUri), credential), new BlobServiceClient(new Uri(blobUri), credential), options);
+        return new ClassifyQueueStorage(
+            new QueueServiceClient(new Uri(queueUri), credential, Retry(new QueueClientOptions())),
+            new BlobServiceClient(new Uri(blobUri), credential, Retry(new BlobClientOptions())),
+            options);
+    }
+
+    // A few quick retries: the message itself is retried by the platform, so a storage outage should fail fast.
+    private static T Retry<T>(T options) where T : Azure.Core.ClientOptions
+    {
+        options.Retry.Mode = Azure.Core.RetryMode.Exponential;
+        options.Retry.MaxRetries = 3;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(200);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(15);
+        return options;
     }
 
     /// <summary>The blob path a pointer message names: <c>{container}/{id}.json</c>.</summary>
