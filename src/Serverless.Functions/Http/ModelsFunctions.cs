@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -44,7 +45,7 @@ public sealed class ModelsFunctions(BlobModelRegistry registry, ILogger<ModelsFu
         var source = ReadString(body.RootElement, "source", "{\"source\":\"uploads/my-model/\"}");
         var published = await registry.PublishFromBlobFolderAsync(name, source, cancellationToken);
         Log.Published(logger, name, published.Version, source);
-        return JsonActionResult.Created($"{request.PathBase}{request.Path.Value?[..request.Path.Value.LastIndexOf('/')]}", published);
+        return JsonActionResult.Created(ModelLocation(request), published);
     }
 
     /// <summary>
@@ -65,7 +66,7 @@ public sealed class ModelsFunctions(BlobModelRegistry registry, ILogger<ModelsFu
         }
 
         using var body = await RequestBody.ReadJsonAsync(request, MaxAdminBodyBytes, cancellationToken);
-        var version = body.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+        var version = body.RootElement.ValueKind == JsonValueKind.Object
             ? ClassifyRequestParser.ReadVersion(ClassifyRequestParser.Find(body.RootElement, "version"))
             : null;
         if (version is null || !long.TryParse(version, out _))
@@ -78,9 +79,16 @@ public sealed class ModelsFunctions(BlobModelRegistry registry, ILogger<ModelsFu
         return JsonActionResult.Ok(new { model = name, alias, version });
     }
 
-    private static string ReadString(System.Text.Json.JsonElement root, string property, string example) =>
-        root.ValueKind == System.Text.Json.JsonValueKind.Object
-        && ClassifyRequestParser.Find(root, property) is { ValueKind: System.Text.Json.JsonValueKind.String } value
+    // The model's own route (GET models/{name} lists the new version), derived from this request so the route prefix is kept.
+    private static string ModelLocation(HttpRequest request)
+    {
+        var path = request.Path.Value ?? "";
+        return $"{request.PathBase}{path[..path.LastIndexOf('/')]}";
+    }
+
+    private static string ReadString(JsonElement root, string property, string example) =>
+        root.ValueKind == JsonValueKind.Object
+        && ClassifyRequestParser.Find(root, property) is { ValueKind: JsonValueKind.String } value
         && !string.IsNullOrWhiteSpace(value.GetString())
             ? value.GetString()!
             : throw new InvalidRequestException($"Send \"{property}\" as a non-empty string: {example}.");
