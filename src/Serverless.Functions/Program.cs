@@ -1,10 +1,8 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Serverless.Functions;
-using Serverless.Functions.Http;
 
 var host = new HostBuilder()
-    .ConfigureFunctionsWebApplication(worker => worker.UseMiddleware<ProblemDetailsMiddleware>())
+    .ConfigureFunctionsWebApplication(worker => worker.UseServerlessFunctions())
     .ConfigureServices((context, services) => services.AddServerlessFunctions(context.Configuration))
     .Build();
 
