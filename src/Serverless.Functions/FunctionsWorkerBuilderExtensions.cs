@@ -1,4 +1,5 @@
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Hosting;
 using Serverless.Functions.Http;
 
 namespace Serverless.Functions;

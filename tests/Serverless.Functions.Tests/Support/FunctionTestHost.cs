@@ -76,7 +76,7 @@ internal sealed class FunctionTestHost : IAsyncDisposable
     /// <summary>Writes a package with <paramref name="write"/> into a fresh folder and publishes it as <paramref name="name"/>.</summary>
     public async Task<PublishedVersion> PublishAsync(string name, Func<string, string> write)
     {
-        var directory = Directory.CreateTempSubdirectory("package-", _workDirectory).FullName;
+        var directory = Directory.CreateDirectory(Path.Combine(_workDirectory, "package-" + Guid.NewGuid().ToString("N"))).FullName;
         write(directory);
         return await Registry.PublishDirectoryAsync(name, directory, AzuriteFixture.TestTimeout());
     }
