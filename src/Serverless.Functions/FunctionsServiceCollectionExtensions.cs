@@ -28,15 +28,24 @@ public static class FunctionsServiceCollectionExtensions
     {
         services.AddServerlessRegistry(configuration);
 
-        services.AddOptions<RequestLimitsOptions>().BindConfiguration(RequestLimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // Bound from the configuration given (not the one in the container), so every host gets the same values.
+        services.AddOptions<RequestLimitsOptions>().Bind(configuration.GetSection(RequestLimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<QueueOptions>()
-            .Configure<IConfiguration>((options, config) => options.Results = config[ResultsQueueSetting] is { Length: > 0 } results ? results : options.Results)
-            .BindConfiguration(QueueOptions.Section)
+            .Configure(options => options.Results = configuration[ResultsQueueSetting] is { Length: > 0 } results ? results : options.Results)
+            .Bind(configuration.GetSection(QueueOptions.Section))
+            .Configure(options =>
+            {
+                // The binder appends list items to the defaults; a configured allow-list replaces them.
+                if (configuration.GetSection(QueueOptions.Section).GetSection(nameof(QueueOptions.ReplyToAllowList)).Get<string[]>() is { Length: > 0 } allowList)
+                {
+                    options.ReplyToAllowList = allowList;
+                }
+            })
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddOptions<QueueRetryOptions>()
-            .Configure<IConfiguration>((options, config) => options.MaxDequeueCount =
-                config.GetValue<int?>(QueueRetryOptions.OverrideKey)
+            .Configure(options => options.MaxDequeueCount =
+                configuration.GetValue<int?>(QueueRetryOptions.OverrideKey)
                 ?? QueueRetryOptions.ReadHostJson(Path.Combine(AppContext.BaseDirectory, "host.json"))
                 ?? QueueRetryOptions.DefaultMaxDequeueCount)
             .ValidateDataAnnotations()
