@@ -156,21 +156,21 @@ public sealed class BertWeights
     /// </summary>
     public ModelConfig InferConfig(ModelConfig template)
     {
-        var word = this["embeddings.word_embeddings.weight"];
         var layers = 0;
         while (Contains(Layer(layers, "attention.self.query.weight")))
         {
             layers++;
         }
 
+        int Dim(string name, int axis, int fallback) => TryGet(name, out var tensor) && tensor.Shape.Length > axis ? tensor.Shape[axis] : fallback;
         return template with
         {
-            VocabSize = word.Shape[0],
-            HiddenSize = word.Shape[1],
+            VocabSize = Dim("embeddings.word_embeddings.weight", 0, template.VocabSize),
+            HiddenSize = Dim("embeddings.word_embeddings.weight", 1, template.HiddenSize),
             NumHiddenLayers = layers,
-            IntermediateSize = layers > 0 ? this[Layer(0, "intermediate.dense.weight")].Shape[0] : template.IntermediateSize,
-            MaxPositionEmbeddings = this["embeddings.position_embeddings.weight"].Shape[0],
-            TypeVocabSize = this["embeddings.token_type_embeddings.weight"].Shape[0],
+            IntermediateSize = Dim(Layer(0, "intermediate.dense.weight"), 0, template.IntermediateSize),
+            MaxPositionEmbeddings = Dim("embeddings.position_embeddings.weight", 0, template.MaxPositionEmbeddings),
+            TypeVocabSize = Dim("embeddings.token_type_embeddings.weight", 0, template.TypeVocabSize),
         };
     }
 }

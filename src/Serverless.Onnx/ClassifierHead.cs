@@ -44,8 +44,7 @@ public static class ClassifierHead
             throw new InvalidModelPackageException("The encoder graph has no input 'attention_mask'.");
         }
 
-        var dims = output.Type.TensorType.Shape?.Dim;
-        var hidden = dims is { Count: 3 } && dims[2].DimValue > 0 ? (int)dims[2].DimValue : weight.Length / Math.Max(labels, 1);
+        var hidden = HiddenSize(b, output);
         if (labels <= 0 || bias.Length != labels || weight.Length != labels * hidden)
         {
             throw new InvalidModelPackageException(
@@ -62,6 +61,22 @@ public static class ClassifierHead
         Linear(b, pooled, "classifier", new WeightTensor(weight, [labels, hidden]), bias, LogitsName);
         b.ClearOutputs().AddOutput(LogitsName, TensorProto.Types.DataType.Float, "batch", labels);
         return b.ToBytes();
+    }
+
+    /// <summary>The encoder's width: from the output's declared shape, else from the word embedding table.</summary>
+    private static int HiddenSize(OnnxGraphBuilder b, ValueInfoProto output)
+    {
+        var dims = output.Type?.TensorType?.Shape?.Dim;
+        if (dims is { Count: 3 } && dims[2].DimValue > 0)
+        {
+            return (int)dims[2].DimValue;
+        }
+
+        var embeddings = b.Graph.Initializer.FirstOrDefault(i => i.Name.EndsWith("embeddings.word_embeddings.weight", StringComparison.Ordinal) && i.Dims.Count == 2);
+        return embeddings is not null
+            ? (int)embeddings.Dims[1]
+            : throw new InvalidModelPackageException(
+                $"The encoder's hidden size is unknown: '{HiddenStateName}' has no fixed last dimension and there is no word embedding table.");
     }
 
     internal static void CheckPooling(string pooling)

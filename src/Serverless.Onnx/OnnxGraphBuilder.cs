@@ -179,6 +179,8 @@ public sealed class OnnxGraphBuilder
     private static TensorProto NewTensor(string name, TensorProto.Types.DataType type, ReadOnlySpan<byte> raw, int count, long[] shape)
     {
         CheckCount(name, count, shape);
+
+        // ONNX raw_data is little-endian, the byte order of every platform .NET runs this service on.
         var tensor = new TensorProto { Name = name, DataType = (int)type, RawData = ByteString.CopyFrom(raw) };
         tensor.Dims.AddRange(shape);
         return tensor;

@@ -3,13 +3,15 @@ using Microsoft.ML.OnnxRuntime;
 namespace Serverless.Onnx.Tests;
 
 /// <summary>Runs a model on ONNX Runtime's CPU provider with hand-built int64 inputs.</summary>
-internal sealed class OrtRunner : IDisposable
+public sealed class OrtRunner : IDisposable
 {
     private readonly InferenceSession _session;
 
-    public OrtRunner(byte[] model) => _session = new InferenceSession(model, Options());
+    /// <param name="model">The ONNX model.</param>
+    /// <param name="optimize">False runs the graph as written, without ONNX Runtime's fusions.</param>
+    public OrtRunner(byte[] model, bool optimize = true) => _session = new InferenceSession(model, Options(optimize));
 
-    public OrtRunner(string path) => _session = new InferenceSession(path, Options());
+    public OrtRunner(string path) => _session = new InferenceSession(path, Options(optimize: true));
 
     public IReadOnlyList<string> OutputNames => _session.OutputNames;
 
@@ -44,5 +46,9 @@ internal sealed class OrtRunner : IDisposable
 
     public void Dispose() => _session.Dispose();
 
-    private static SessionOptions Options() => new() { IntraOpNumThreads = 1, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+    private static SessionOptions Options(bool optimize) => new()
+    {
+        IntraOpNumThreads = 1,
+        GraphOptimizationLevel = optimize ? GraphOptimizationLevel.ORT_ENABLE_ALL : GraphOptimizationLevel.ORT_DISABLE_ALL,
+        LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
 }
