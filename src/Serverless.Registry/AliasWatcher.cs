@@ -6,8 +6,8 @@ using Serverless.Options;
 namespace Serverless.Registry;
 
 /// <summary>
-/// Runs <see cref="ServedModels.RefreshAliasesAsync"/> every <see cref="RegistryOptions.AliasPollInterval"/>: loads the
-/// default model at start and hot-swaps served aliases when aliases.json changes.
+/// Runs <see cref="ServedModels.RefreshAliasesAsync"/> every <see cref="RegistryOptions.AliasPollInterval"/>, so served
+/// aliases are hot-swapped when aliases.json changes. It watches only aliases some request (or a preloader) asked for.
 /// </summary>
 internal sealed class AliasWatcher(ServedModels served, IOptions<RegistryOptions> options, ILogger<AliasWatcher> logger) : BackgroundService
 {

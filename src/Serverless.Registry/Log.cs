@@ -65,8 +65,6 @@ internal static partial class Log
     [LoggerMessage(206, LogLevel.Information, "Unloaded model {Model} version {Version} ({Why})")]
     public static partial void Unloaded(ILogger logger, string model, string version, string why);
 
-    [LoggerMessage(207, LogLevel.Warning, "The default model {Model} ({Alias}) is not loaded yet: {Reason}")]
-    public static partial void DefaultModelNotLoaded(ILogger logger, string model, string alias, string reason);
 
     [LoggerMessage(208, LogLevel.Error, "The alias watcher failed a round; it retries at the next interval")]
     public static partial void WatcherRoundFailed(ILogger logger, Exception exception);

@@ -35,7 +35,6 @@ public sealed class ServedModels : IAsyncDisposable
     private readonly List<Task> _unloads = [];
     private readonly CancellationTokenSource _stopping = new();
     private long _useClock;
-    private string? _lastDefaultFailure;
 
     /// <summary>Creates the set of served models over a registry.</summary>
     public ServedModels(
@@ -110,13 +109,11 @@ public sealed class ServedModels : IAsyncDisposable
     }
 
     /// <summary>
-    /// One round of the alias watcher: loads the default model if nothing is loaded yet, then re-reads the aliases.json of
-    /// every model whose aliases are served (a conditional read by ETag) and swaps each changed alias to its new version
-    /// once that version is loaded and warm.
+    /// One round of the alias watcher: re-reads the aliases.json of every model whose aliases are served (a conditional
+    /// read by ETag) and swaps each changed alias to its new version once that version is loaded and warm.
     /// </summary>
     public async Task RefreshAliasesAsync(CancellationToken cancellationToken)
     {
-        await LoadDefaultIfIdleAsync(cancellationToken);
         KeyValuePair<string, string?>[] watched;
         lock (_gate)
         {
@@ -340,32 +337,6 @@ public sealed class ServedModels : IAsyncDisposable
         lock (_gate)
         {
             return [.. _aliases.Where(a => a.Key.Name == name).Select(a => KeyValuePair.Create(a.Key.Alias, a.Value))];
-        }
-    }
-
-    private async Task LoadDefaultIfIdleAsync(CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            if (_versions.Values.Any(v => v.Name == _serving.DefaultModel && !v.Loading.IsFaulted))
-            {
-                return;
-            }
-        }
-
-        try
-        {
-            (await AcquireAsync(_serving.DefaultModel, _serving.DefaultAlias, cancellationToken)).Dispose();
-            _lastDefaultFailure = null;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            // Said once per distinct reason: before the first publish this would otherwise repeat every round.
-            if (ex.Message != _lastDefaultFailure)
-            {
-                _lastDefaultFailure = ex.Message;
-                Log.DefaultModelNotLoaded(_logger, _serving.DefaultModel, _serving.DefaultAlias, ex.Message);
-            }
         }
     }
 

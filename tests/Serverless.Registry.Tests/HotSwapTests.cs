@@ -25,10 +25,10 @@ public sealed class HotSwapTests(AzuriteFixture azurite) : IDisposable
         await PublishAsync("swap", ["negative", "positive"], seed: 2);
         await _test.Registry.SetAliasAsync("swap", "production", "1", _ct);
         using var metrics = new MetricRecorder("swap");
-        using var host = BuildHost(new() { ["Serving:DefaultModel"] = "swap" });
+        using var host = BuildHost([]);
         await host.StartAsync(_ct);
         var served = host.Services.GetRequiredService<ServedModels>();
-        await WaitUntilAsync(() => served.Loaded.Count == 1);
+        (await served.AcquireAsync("swap", null, _ct)).Dispose();
 
         var answers = new ConcurrentQueue<(string Version, string Label)>();
         var failures = new ConcurrentQueue<Exception>();
@@ -65,22 +65,6 @@ public sealed class HotSwapTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal(("2", "production"), (loaded.Version, Assert.Single(loaded.Aliases)));
         Assert.Equal(1, metrics.Count(RegistryMetrics.ModelSwaps));
         await WaitUntilAsync(() => metrics.Count(RegistryMetrics.ModelUnloads, "1") == 1);
-        await host.StopAsync(_ct);
-    }
-
-    [Fact(Timeout = Timeout)]
-    public async Task Host_Start_LoadsTheDefaultModelForReadiness()
-    {
-        await PublishAsync("ready", ["ham", "spam"], seed: 1);
-        await _test.Registry.SetAliasAsync("ready", "live", "1", _ct);
-        using var host = BuildHost(new() { ["Serving:DefaultModel"] = "ready", ["Serving:DefaultAlias"] = "live" });
-
-        await host.StartAsync(_ct);
-        await WaitUntilAsync(() => host.Services.GetRequiredService<ServedModels>().Loaded.Count == 1);
-
-        var loaded = Assert.Single(host.Services.GetRequiredService<ServedModels>().Loaded);
-        Assert.Equal(("ready", "1", "cpu"), (loaded.Name, loaded.Version, loaded.Device));
-        Assert.Equal(["live"], loaded.Aliases);
         await host.StopAsync(_ct);
     }
 
