@@ -24,6 +24,8 @@ internal static class QuickStartCommand
         var builder = Host.CreateApplicationBuilder(args);
         // The console shows progress lines; library logs only when something is wrong.
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // A storage failure ends the command with the registry's actionable message; its stack trace would only bury it.
+        builder.Logging.AddFilter("Serverless.Registry", LogLevel.Critical);
         builder.Services.AddServerlessTraining(builder.Configuration);
         using var host = builder.Build();
 
