@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Azure;
@@ -336,7 +337,7 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
         Directory.CreateDirectory(staging);
         try
         {
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var started = Stopwatch.GetTimestamp();
             await Parallel.ForEachAsync(found.Manifest.Files.Keys, Transfers(cancellationToken), async (file, token) =>
             {
                 var path = LocalPath(staging, file);
@@ -352,7 +353,7 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
             await File.WriteAllBytesAsync(Path.Combine(staging, PackageFiles.Manifest), found.Content.ToArray(), cancellationToken);
             ModelPackage.Open(staging);
             Directory.Move(staging, target);
-            Log.Downloaded(logger, name, version, found.Manifest.Files.Values.Sum(f => f.Size), System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            Log.Downloaded(logger, name, version, found.Manifest.Files.Values.Sum(f => f.Size), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (InvalidModelPackageException ex)
         {

@@ -10,8 +10,8 @@ namespace Serverless.Registry;
 public static class RegistryServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the model registry (options "Registry", "Serving", "Serving:Batching", validated at start) on the models storage
-    /// (<see cref="StorageClients.CreateBlobServiceClient"/>).
+    /// Adds the model registry on the models storage (<see cref="StorageClients.CreateBlobServiceClient"/>), the served
+    /// models with their hosted alias watcher, and the options "Registry", "Serving" and "Serving:Batching", validated at start.
     /// </summary>
     public static IServiceCollection AddServerlessRegistry(this IServiceCollection services, IConfiguration configuration)
     {
@@ -26,6 +26,8 @@ public static class RegistryServiceCollectionExtensions
                 options,
                 sp.GetRequiredService<ILogger<BlobModelRegistry>>());
         });
+        services.AddSingleton<ServedModels>();
+        services.AddHostedService<AliasWatcher>();
         return services;
     }
 }

@@ -83,8 +83,8 @@ internal static class EngineBenchmark
             Console.WriteLine();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"all-MiniLM-L6-v2 + head, {reviews.Count} Fine Food reviews, max length {MaxLength}, batch {BatchTexts}, {Threads} threads, device {engine.Device}"));
-            Console.WriteLine("| path                                   | texts/s | padding | p50 ms (1 text) | p95 ms (1 text) |");
-            Console.WriteLine("|----------------------------------------|--------:|--------:|----------------:|----------------:|");
+            Console.WriteLine("| path                                     | texts/s | padding | p50 ms (1 text) | p95 ms (1 text) |");
+            Console.WriteLine("|------------------------------------------|--------:|--------:|----------------:|----------------:|");
             Console.WriteLine(Row("raw ONNX Runtime, arrival-order batches", rawRate, rawPadding, rawLatency));
             Console.WriteLine(Row("engine, all texts submitted at once", engineRate, enginePadding, engineLatency));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -170,7 +170,7 @@ internal static class EngineBenchmark
 
     private static string Row(string path, double rate, double padding, (double P50, double P95) latency) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"| {path,-38} | {rate,7:F1} | {padding,7:P1} | {latency.P50,15:F1} | {latency.P95,15:F1} |");
+            $"| {path,-40} | {rate,7:F1} | {padding,7:P1} | {latency.P50,15:F1} | {latency.P95,15:F1} |");
 
     private static InferenceSession CreateRawSession(string modelPath)
     {

@@ -5,18 +5,29 @@ namespace Serverless.Benchmarks;
 /// <summary>Reads the review column of the Amazon Fine Food CSV files (RFC 4180: quoted fields, doubled quotes, newlines).</summary>
 internal static class ReviewsCsv
 {
-    /// <summary>../shared/data/fine_foods_testing_data.csv beside the repository, found from the working directory up.</summary>
+    /// <summary>
+    /// shared/data/fine_foods_testing_data.csv in the nearest folder above the repository that has it (the repository's
+    /// ../shared when present), else that path relative to the working directory.
+    /// </summary>
     public static string DefaultPath()
     {
-        for (var directory = new DirectoryInfo(Environment.CurrentDirectory); directory is not null; directory = directory.Parent)
+        const string relative = "shared/data/fine_foods_testing_data.csv";
+        var repository = new DirectoryInfo(Environment.CurrentDirectory);
+        while (repository is not null && !File.Exists(Path.Combine(repository.FullName, "Serverless.sln")))
         {
-            if (File.Exists(Path.Combine(directory.FullName, "Serverless.sln")))
+            repository = repository.Parent;
+        }
+
+        for (var directory = repository?.Parent; directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, relative);
+            if (File.Exists(candidate))
             {
-                return Path.GetFullPath(Path.Combine(directory.FullName, "..", "shared", "data", "fine_foods_testing_data.csv"));
+                return candidate;
             }
         }
 
-        return Path.GetFullPath(Path.Combine("..", "shared", "data", "fine_foods_testing_data.csv"));
+        return Path.GetFullPath(Path.Combine("..", relative));
     }
 
     public static IReadOnlyList<string> ReadColumn(string path, string column)

@@ -124,6 +124,20 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact(Timeout = Timeout)]
+    public async Task VersionWithUnreadableManifest_IsNotListedAndIsRefusedOnDownload()
+    {
+        await Registry.PublishDirectoryAsync("spam", _test.WritePackage("good"), _ct);
+        await Registry.PublishDirectoryAsync("spam", _test.WritePackage("broken"), _ct);
+        await _test.ContainerClient.GetBlobClient("spam/2/manifest.json").UploadAsync(BinaryData.FromString("{ not json"), overwrite: true, _ct);
+
+        var details = await Registry.GetModelAsync("spam", _ct);
+        var error = await Assert.ThrowsAsync<InvalidModelPackageException>(() => Registry.DownloadAsync("spam", "2", _ct));
+
+        Assert.Equal(["1"], details.Versions.Select(v => v.Version));
+        Assert.Contains("manifest.json of version 2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = Timeout)]
     public async Task SetAlias_ConcurrentWritersOfOneAliasesFile_KeepEveryAlias()
     {
         await Registry.PublishDirectoryAsync("spam", _test.WritePackage("a"), _ct);

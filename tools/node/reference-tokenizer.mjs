@@ -9,38 +9,86 @@
 //     Prints the C# data of src/Serverless.Inference/Tokenization/AccentStrippingData.cs: what NFD followed by removing
 //     non-spacing marks (BertNormalizer's strip_accents) leaves of each code point, as this JavaScript engine computes it.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { once } from 'node:events';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
-async function tokenize(folder, inputPath, outputPath) {
+const BATCH = 32;
+
+async function loadTokenizer(folder) {
     const { env, AutoTokenizer } = await import('@huggingface/transformers');
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
     env.localModelPath = path.dirname(path.resolve(folder)) + path.sep;
-    const tokenizer = await AutoTokenizer.from_pretrained(path.basename(path.resolve(folder)));
+    return AutoTokenizer.from_pretrained(path.basename(path.resolve(folder)));
+}
+
+// Worker: tokenizes batches of texts and sends back their id arrays as JSONL.
+async function serveBatches(folder) {
+    const tokenizer = await loadTokenizer(folder);
+    parentPort.on('message', ({ index, texts }) => {
+        parentPort.postMessage({ index, lines: texts.map((text) => JSON.stringify(tokenizer.encode(text))).join('\n') + '\n' });
+    });
+    parentPort.postMessage({ ready: true });
+}
+
+// Main thread: streams the input in batches to one worker per core and writes the results in input order.
+async function tokenize(folder, inputPath, outputPath) {
+    const started = process.hrtime.bigint();
+    const threads = Math.max(1, Math.min(os.availableParallelism(), 8));
+    const workers = await Promise.all(Array.from({ length: threads }, async () => {
+        const worker = new Worker(new URL(import.meta.url), { workerData: { folder } });
+        worker.on('error', (error) => { process.stderr.write(`${error.stack ?? error}\n`); process.exit(1); });
+        const [message] = await once(worker, 'message');
+        if (!message.ready) throw new Error('worker did not start');
+        return worker;
+    }));
+
+    const output = fs.createWriteStream(outputPath, { encoding: 'utf8' });
+    const done = new Map();
+    let nextToWrite = 0;
+    let inFlight = 0;
+    let wake = null;
+    for (const worker of workers) {
+        worker.on('message', ({ index, lines }) => {
+            done.set(index, lines);
+            inFlight--;
+            while (done.has(nextToWrite)) {
+                output.write(done.get(nextToWrite));
+                done.delete(nextToWrite++);
+            }
+            wake?.();
+        });
+    }
 
     const input = readline.createInterface({ input: fs.createReadStream(inputPath, { encoding: 'utf8' }), crlfDelay: Infinity });
-    const output = fs.createWriteStream(outputPath, { encoding: 'utf8' });
-    let pending = [];
+    let batch = [];
+    let batches = 0;
     let count = 0;
-    const started = process.hrtime.bigint();
+    const send = async () => {
+        // Bounded read-ahead keeps memory flat on any input size.
+        while (inFlight >= 4 * threads) await new Promise((resolve) => { wake = resolve; });
+        inFlight++;
+        workers[batches % threads].postMessage({ index: batches++, texts: batch });
+        batch = [];
+    };
     for await (const line of input) {
         if (line.length === 0) continue;
         const text = JSON.parse(line);
         if (typeof text !== 'string') throw new Error(`line ${count + 1} is not a JSON string`);
-        pending.push(JSON.stringify(tokenizer.encode(text)));
+        batch.push(text);
         count++;
-        if (pending.length === 256) {
-            if (!output.write(pending.join('\n') + '\n')) await once(output, 'drain');
-            pending = [];
-        }
+        if (batch.length === BATCH) await send();
     }
-    if (pending.length > 0) output.write(pending.join('\n') + '\n');
+    if (batch.length > 0) await send();
+    while (inFlight > 0) await new Promise((resolve) => { wake = resolve; });
     output.end();
     await once(output, 'finish');
+    await Promise.all(workers.map((worker) => worker.terminate()));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    process.stderr.write(`tokenized ${count} texts in ${seconds.toFixed(2)} s\n`);
+    process.stderr.write(`tokenized ${count} texts in ${seconds.toFixed(2)} s on ${threads} threads\n`);
 }
 
 function accentTable() {
@@ -89,7 +137,9 @@ ${lines(decompositions, 4)}
 }
 
 const args = process.argv.slice(2);
-if (args.length === 1 && args[0] === '--accent-table') {
+if (!isMainThread) {
+    await serveBatches(workerData.folder);
+} else if (args.length === 1 && args[0] === '--accent-table') {
     accentTable();
 } else if (args.length === 3) {
     await tokenize(args[0], args[1], args[2]);
