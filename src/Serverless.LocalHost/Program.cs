@@ -1,4 +1,3 @@
-using System.Reflection;
 using Serverless.LocalHost;
 
-return await LocalHostProgram.RunAsync(Assembly.Load("Serverless.Functions"), (_, _) => { }, args);
+return await LocalHostProgram.RunAsync(ServerlessFunctionApp.Assembly, ServerlessFunctionApp.Configure, args);
