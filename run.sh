@@ -16,7 +16,7 @@ APP_PID=""
 cleanup() {
   trap - EXIT INT TERM
   if [ -n "$APP_PID" ] && kill -0 "$APP_PID" 2>/dev/null; then
-    kill -INT "$APP_PID" 2>/dev/null || true
+    kill -TERM "$APP_PID" 2>/dev/null || true
     for _ in $(seq 1 100); do kill -0 "$APP_PID" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$APP_PID" 2>/dev/null || true
   fi
