@@ -1,1 +1,7 @@
-return 0;
+using Serverless.Trainer;
+
+// One line per command: name → handler(arguments after the name, cancellation) → exit code.
+return await Commands.RunAsync(args, new Dictionary<string, Command>(StringComparer.OrdinalIgnoreCase)
+{
+    ["run"] = new("Run a fine-tuning job: --run-id <id> (job from blob storage) or --job <job.json> --work <folder>.", RunCommand.RunAsync),
+});

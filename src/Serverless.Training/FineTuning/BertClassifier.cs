@@ -84,14 +84,15 @@ public sealed class BertClassifier : Module<Tensor, Tensor, Tensor, Tensor>
 
     /// <summary>
     /// Copies <paramref name="weights"/> into the model, name for name. The encoder's parameters are required; the
-    /// head's are taken when present with this model's label count, otherwise the fresh head stays.
+    /// head's are taken when <paramref name="includeHead"/> and present with this model's label count, otherwise the
+    /// fresh head stays.
     /// </summary>
     /// <returns>True when the head was loaded too.</returns>
     /// <exception cref="InvalidModelPackageException">A parameter is missing or has another shape; the message lists them.</exception>
-    public bool LoadWeights(BertWeights weights)
+    public bool LoadWeights(BertWeights weights, bool includeHead = true)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        var withHead = weights.TryGet("classifier.weight", out var head) && head.Shape.SequenceEqual([Labels, Config.HiddenSize])
+        var withHead = includeHead && weights.TryGet("classifier.weight", out var head) && head.Shape.SequenceEqual([Labels, Config.HiddenSize])
             && weights.Contains("classifier.bias");
         weights.Validate(Config, withHead ? Labels : 0);
         using var noGrad = no_grad();
