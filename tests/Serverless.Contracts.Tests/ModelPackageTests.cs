@@ -105,3 +105,15 @@ public sealed class ModelPackageTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
+
+public sealed class TokenizerConfigTests
+{
+    [Fact]
+    public void ModelMaxLength_HuggingFaceNoLimitValue_IsReadAsIntMaxValue()
+    {
+        var config = System.Text.Json.JsonSerializer.Deserialize<TokenizerConfig>(
+            """{"do_lower_case":true,"model_max_length":1000000000000000019884624838656}""", PackageJson.Options)!;
+
+        Assert.Equal(int.MaxValue, config.ModelMaxLength);
+    }
+}

@@ -12,6 +12,7 @@ public sealed record TokenizerConfig
     public bool? StripAccents { get; init; }
 
     public bool TokenizeChineseChars { get; init; } = true;
+    [JsonConverter(typeof(ClampedInt32JsonConverter))]
     public int ModelMaxLength { get; init; } = 512;
     public string UnkToken { get; init; } = "[UNK]";
     public string SepToken { get; init; } = "[SEP]";

@@ -1,0 +1,57 @@
+@description('Storage for the Functions runtime, the model registry, training runs and queue messages.')
+param name string
+param location string
+param tags object
+@description('Principal that gets data-plane access (the app identity).')
+param principalId string
+
+var blobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+var queueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+var tableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+
+resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: { name: 'Standard_LRS' }
+  properties: {
+    allowSharedKeyAccess: false
+    allowBlobPublicAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+  }
+}
+
+resource blobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for container in ['models', 'training', 'results', 'uploads', 'datasets']: {
+  parent: blobs
+  name: container
+}]
+
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [for queue in ['classify-requests', 'classify-results', 'classify-requests-poison', 'training-events']: {
+  parent: queueService
+  name: queue
+}]
+
+resource roles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in [blobDataOwner, queueDataContributor, tableDataContributor]: {
+  name: guid(account.id, principalId, role)
+  scope: account
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+  }
+}]
+
+output name string = account.name
+output blobEndpoint string = account.properties.primaryEndpoints.blob

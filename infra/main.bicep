@@ -1,0 +1,143 @@
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the environment; used in resource names and the azd-env-name tag.')
+param environmentName string
+
+@minLength(1)
+@description('Primary location for all resources.')
+param location string
+
+@description('Container image of the function app (built from infra/Dockerfile.functions).')
+param functionsImage string = 'mcr.microsoft.com/azure-functions/dotnet-isolated:4-dotnet-isolated8.0'
+
+@description('Container image of the trainer (built from infra/Dockerfile.trainer).')
+param trainerImage string = 'mcr.microsoft.com/dotnet/runtime:10.0'
+
+@description('Workload profile for inference and training: a serverless GPU profile, or Consumption for CPU only.')
+@allowed(['Consumption-GPU-NC8as-T4', 'Consumption-GPU-NC24-A100', 'Consumption'])
+param gpuWorkloadProfile string = 'Consumption-GPU-NC8as-T4'
+
+@description('Default model served when a request names none.')
+param defaultModel string = 'spam'
+
+var abbrs = {
+  resourceGroup: 'rg-'
+  storage: 'st'
+  identity: 'id-'
+  logs: 'log-'
+  insights: 'appi-'
+  environment: 'cae-'
+  registry: 'cr'
+  functions: 'func-'
+  job: 'caj-'
+}
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: '${abbrs.resourceGroup}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'app/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: '${abbrs.identity}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: '${abbrs.storage}${resourceToken}'
+    location: location
+    tags: tags
+    principalId: identity.outputs.principalId
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.logs}${resourceToken}'
+    applicationInsightsName: '${abbrs.insights}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module registry 'app/registry.bicep' = {
+  name: 'registry'
+  scope: rg
+  params: {
+    name: '${abbrs.registry}${resourceToken}'
+    location: location
+    tags: tags
+    principalId: identity.outputs.principalId
+  }
+}
+
+module environment 'app/environment.bicep' = {
+  name: 'environment'
+  scope: rg
+  params: {
+    name: '${abbrs.environment}${resourceToken}'
+    location: location
+    tags: tags
+    logAnalyticsWorkspaceName: monitoring.outputs.logAnalyticsWorkspaceName
+    gpuWorkloadProfile: gpuWorkloadProfile
+  }
+}
+
+module trainer 'app/trainer.bicep' = {
+  name: 'trainer'
+  scope: rg
+  params: {
+    name: '${abbrs.job}trainer-${resourceToken}'
+    location: location
+    tags: tags
+    environmentId: environment.outputs.id
+    workloadProfileName: environment.outputs.gpuProfileName
+    image: trainerImage
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    registryServer: registry.outputs.loginServer
+    storageAccountName: storage.outputs.name
+  }
+}
+
+module functions 'app/functions.bicep' = {
+  name: 'functions'
+  scope: rg
+  params: {
+    name: '${abbrs.functions}${resourceToken}'
+    location: location
+    tags: tags
+    environmentId: environment.outputs.id
+    workloadProfileName: environment.outputs.gpuProfileName
+    image: functionsImage
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    registryServer: registry.outputs.loginServer
+    storageAccountName: storage.outputs.name
+    applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
+    defaultModel: defaultModel
+    trainerJobName: trainer.outputs.name
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
+output AZURE_FUNCTION_APP_NAME string = functions.outputs.name
+output AZURE_FUNCTION_APP_URL string = functions.outputs.url
+output AZURE_TRAINER_JOB_NAME string = trainer.outputs.name

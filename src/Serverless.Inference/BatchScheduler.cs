@@ -1,0 +1,366 @@
+using System.Diagnostics;
+using System.Globalization;
+
+using Microsoft.Extensions.Logging;
+
+using Serverless.Errors;
+using Serverless.Inference.Tokenization;
+using Serverless.Options;
+
+namespace Serverless.Inference;
+
+/// <summary>
+/// Dynamic batching for one model: callers on any thread enqueue tokenized texts; one scheduler thread forms batches and
+/// runs them one at a time (a run already uses every intra-op thread, so two at once would only contend).
+/// </summary>
+/// <remarks>
+/// Batches are formed in generations: once the oldest waiting text has waited <see cref="BatchingOptions.MaxWaitMilliseconds"/>
+/// (at once while stopping), everything waiting is sorted by length and cut into batches of neighbours bounded by
+/// <see cref="BatchingOptions.MaxBatchTexts"/> and <see cref="BatchingOptions.MaxBatchTokens"/>. Texts of similar length
+/// share a batch, so little compute goes to padding, and no text waits behind texts that arrived after its generation.
+/// </remarks>
+internal sealed class BatchScheduler
+{
+    // A monitor (not System.Threading.Lock) because the loop waits on it with Monitor.Wait.
+    private readonly object _gate = new();
+    private readonly BatchingOptions _options;
+    private readonly Func<IReadOnlyList<TokenizedText>, float[][]> _run;
+    private readonly ILogger _logger;
+    private readonly TagList _tags;
+    private readonly TimeSpan _maxWait;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Thread _thread;
+
+    private List<Item> _arrivals = [];
+    private Item[] _generation = [];
+    private int _next;
+    private int _queued;
+    private long _oldestArrival;
+    private bool _accepting = true;
+    private Exception? _fault;
+
+    private long _batches;
+    private long _texts;
+    private long _tokens;
+    private long _paddedTokens;
+    private int _largestBatchTexts;
+    private int _largestBatchTokens;
+    private long _rejected;
+
+    public BatchScheduler(BatchingOptions options, Func<IReadOnlyList<TokenizedText>, float[][]> run, ILogger logger, TagList tags, string threadName)
+    {
+        _options = options;
+        _run = run;
+        _logger = logger;
+        _tags = tags;
+        _maxWait = TimeSpan.FromMilliseconds(options.MaxWaitMilliseconds);
+        _thread = new Thread(Loop) { IsBackground = true, Name = threadName };
+    }
+
+    public void Start() => _thread.Start();
+
+    /// <summary>Queues texts and completes with one row of output per text, in their order.</summary>
+    /// <exception cref="EngineBusyException">The queue cannot take this many more texts now.</exception>
+    public async Task<float[][]> RunAsync(TokenizedText[] texts, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (texts.Length > _options.MaxQueuedTexts)
+        {
+            throw new PayloadTooLargeException(string.Create(CultureInfo.InvariantCulture,
+                $"The request has {texts.Length} texts but the engine queues at most {_options.MaxQueuedTexts}: send them in smaller requests."));
+        }
+
+        var request = new Request(texts);
+        lock (_gate)
+        {
+            if (_fault is not null)
+            {
+                throw new InvalidOperationException("The engine's batching scheduler stopped after an internal error; reload the model.", _fault);
+            }
+
+            ObjectDisposedException.ThrowIf(!_accepting, typeof(ClassificationEngine));
+            if (_queued + texts.Length > _options.MaxQueuedTexts)
+            {
+                _rejected++;
+                InferenceMetrics.Rejections.Add(1, _tags);
+                Log.Rejected(_logger, texts.Length, _queued, _options.MaxQueuedTexts);
+                throw new EngineBusyException(string.Create(CultureInfo.InvariantCulture,
+                    $"The model is busy: {_queued} texts are waiting and this request's {texts.Length} would exceed the limit of {_options.MaxQueuedTexts}. Retry shortly."));
+            }
+
+            if (_arrivals.Count == 0)
+            {
+                _oldestArrival = Stopwatch.GetTimestamp();
+            }
+
+            for (var i = 0; i < texts.Length; i++)
+            {
+                _arrivals.Add(new Item(request, i));
+            }
+
+            request.Waiting = texts.Length;
+            _queued += texts.Length;
+            Monitor.Pulse(_gate);
+        }
+
+        InferenceMetrics.QueueDepths.Add(texts.Length, _tags);
+        using var registration = cancellationToken.Register(() => Cancel(request, cancellationToken));
+        return await request.Completion.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Stops taking requests, runs everything already queued, and completes when the scheduler thread ends.</summary>
+    public Task StopAsync()
+    {
+        lock (_gate)
+        {
+            _accepting = false;
+            Monitor.PulseAll(_gate);
+        }
+
+        return _stopped.Task;
+    }
+
+    public EngineStatistics Snapshot()
+    {
+        lock (_gate)
+        {
+            return new EngineStatistics(_batches, _texts, _tokens, _paddedTokens, _largestBatchTexts, _largestBatchTokens, _rejected, _queued);
+        }
+    }
+
+    private void Cancel(Request request, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            Abandon(request);
+        }
+
+        request.Completion.TrySetCanceled(cancellationToken);
+    }
+
+    /// <summary>Takes a request's waiting texts out of the count; the loop skips them. Caller holds the gate.</summary>
+    private void Abandon(Request request)
+    {
+        if (request.Abandoned)
+        {
+            return;
+        }
+
+        request.Abandoned = true;
+        _queued -= request.Waiting;
+        InferenceMetrics.QueueDepths.Add(-request.Waiting, _tags);
+        request.Waiting = 0;
+    }
+
+    private void Loop()
+    {
+        try
+        {
+            while (NextBatch() is { } batch)
+            {
+                Execute(batch);
+            }
+        }
+        catch (Exception ex)
+        {
+            Log.SchedulerCrashed(_logger, ex);
+            FailEverything(ex);
+        }
+        finally
+        {
+            _stopped.TrySetResult();
+        }
+    }
+
+    private List<Item>? NextBatch()
+    {
+        lock (_gate)
+        {
+            while (true)
+            {
+                var batch = TakeFromGeneration();
+                if (batch.Count > 0)
+                {
+                    return batch;
+                }
+
+                if (_arrivals.Count == 0)
+                {
+                    if (!_accepting)
+                    {
+                        return null;
+                    }
+
+                    Monitor.Wait(_gate);
+                    continue;
+                }
+
+                // Waiting out the window even when a full batch is already here lets a burst arrive whole and be
+                // grouped by length; the window is tiny next to a model run, and under load it has long passed.
+                var remaining = _maxWait - Stopwatch.GetElapsedTime(_oldestArrival);
+                if (_accepting && remaining > TimeSpan.Zero)
+                {
+                    Monitor.Wait(_gate, remaining);
+                    continue;
+                }
+
+                StartGeneration();
+            }
+        }
+    }
+
+    private void StartGeneration()
+    {
+        // A stable sort keeps arrival order among texts of equal length.
+        _generation = [.. _arrivals.Where(i => !i.Request.Abandoned).OrderBy(i => i.Length)];
+        _next = 0;
+        _arrivals = [];
+    }
+
+    private List<Item> TakeFromGeneration()
+    {
+        var batch = new List<Item>(Math.Min(_options.MaxBatchTexts, _generation.Length - _next));
+        var longest = 0;
+        while (_next < _generation.Length)
+        {
+            var item = _generation[_next];
+            if (item.Request.Abandoned)
+            {
+                _next++;
+                continue;
+            }
+
+            var padded = Math.Max(longest, item.Length);
+            if (batch.Count > 0 && (batch.Count == _options.MaxBatchTexts || (batch.Count + 1) * padded > _options.MaxBatchTokens))
+            {
+                break;
+            }
+
+            batch.Add(item);
+            longest = padded;
+            item.Request.Waiting--;
+            _next++;
+        }
+
+        if (_next == _generation.Length)
+        {
+            _generation = [];
+            _next = 0;
+        }
+
+        _queued -= batch.Count;
+        if (batch.Count > 0)
+        {
+            InferenceMetrics.QueueDepths.Add(-batch.Count, _tags);
+        }
+
+        return batch;
+    }
+
+    private void Execute(List<Item> batch)
+    {
+        var texts = new TokenizedText[batch.Count];
+        var tokens = 0;
+        var sequenceLength = 0;
+        for (var i = 0; i < texts.Length; i++)
+        {
+            texts[i] = batch[i].Text;
+            tokens += texts[i].Length;
+            sequenceLength = Math.Max(sequenceLength, texts[i].Length);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        float[][] rows;
+        try
+        {
+            rows = _run(texts);
+        }
+        catch (Exception ex)
+        {
+            Log.BatchFailed(_logger, ex, texts.Length, sequenceLength);
+            foreach (var request in batch.Select(i => i.Request).Distinct())
+            {
+                lock (_gate)
+                {
+                    Abandon(request);
+                }
+
+                request.Completion.TrySetException(ex);
+            }
+
+            return;
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var paddedTokens = texts.Length * sequenceLength;
+        var paddingShare = 1.0 - ((double)tokens / paddedTokens);
+        lock (_gate)
+        {
+            _batches++;
+            _texts += texts.Length;
+            _tokens += tokens;
+            _paddedTokens += paddedTokens;
+            _largestBatchTexts = Math.Max(_largestBatchTexts, texts.Length);
+            _largestBatchTokens = Math.Max(_largestBatchTokens, paddedTokens);
+        }
+
+        InferenceMetrics.BatchSizes.Record(texts.Length, _tags);
+        InferenceMetrics.PaddingShares.Record(paddingShare, _tags);
+        InferenceMetrics.Durations.Record(elapsed.TotalSeconds, _tags);
+        Log.BatchRan(_logger, texts.Length, sequenceLength, paddingShare, elapsed.TotalMilliseconds);
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var (request, index) = (batch[i].Request, batch[i].Index);
+            if (request.Abandoned)
+            {
+                continue;
+            }
+
+            request.Results[index] = rows[i];
+            if (--request.Unfinished == 0)
+            {
+                request.Completion.TrySetResult(request.Results);
+            }
+        }
+    }
+
+    private void FailEverything(Exception ex)
+    {
+        List<Request> requests;
+        lock (_gate)
+        {
+            _fault = ex;
+            requests = [.. _arrivals.Concat(_generation.Skip(_next)).Select(i => i.Request).Distinct()];
+            foreach (var request in requests)
+            {
+                Abandon(request);
+            }
+
+            _arrivals = [];
+            _generation = [];
+        }
+
+        foreach (var request in requests)
+        {
+            request.Completion.TrySetException(ex);
+        }
+    }
+
+    /// <summary>One caller's texts. Waiting and Abandoned are guarded by the gate; Results and Unfinished belong to the loop.</summary>
+    private sealed class Request(TokenizedText[] texts)
+    {
+        public TokenizedText[] Texts { get; } = texts;
+        public float[][] Results { get; } = new float[texts.Length][];
+        public TaskCompletionSource<float[][]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public int Waiting { get; set; }
+        public int Unfinished { get; set; } = texts.Length;
+        public volatile bool Abandoned;
+    }
+
+    private readonly record struct Item(Request Request, int Index)
+    {
+        public TokenizedText Text => Request.Texts[Index];
+        public int Length => Request.Texts[Index].Length;
+    }
+}

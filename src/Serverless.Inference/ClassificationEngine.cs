@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using System.Globalization;
+
+using Microsoft.Extensions.Logging;
+
+using Serverless.Classification;
+using Serverless.Errors;
+using Serverless.Inference.Tokenization;
+using Serverless.Options;
+using Serverless.Packages;
+
+namespace Serverless.Inference;
+
+/// <summary>
+/// Serves one model version: tokenization, dynamic batching of texts from all concurrent callers (grouped by length, so
+/// little compute goes to padding), and post-processing per the model's problem type.
+/// Thread-safe: any number of callers may classify at once; <see cref="DisposeAsync"/> finishes queued work first.
+/// </summary>
+public sealed class ClassificationEngine : IAsyncDisposable
+{
+    private const float DefaultThreshold = 0.5f;
+
+    private readonly OnnxModelSession _session;
+    private readonly BertTextTokenizer _tokenizer;
+    private readonly BatchScheduler _scheduler;
+    private readonly ModelIdentity _identity;
+    private readonly ILogger _logger;
+    private readonly float _threshold;
+    private int _disposed;
+
+    private ClassificationEngine(
+        ModelPackage package, ModelIdentity identity, OnnxModelSession session, BertTextTokenizer tokenizer,
+        BatchingOptions batching, ILogger logger)
+    {
+        Package = package;
+        _identity = identity;
+        _session = session;
+        _tokenizer = tokenizer;
+        _logger = logger;
+        Labels = package.Config.IsBaseEncoder ? [] : package.Config.LabelsInOrder();
+        _threshold = (float)(package.Config.Threshold ?? DefaultThreshold);
+        _scheduler = new BatchScheduler(
+            batching, RunBatch, logger, InferenceMetrics.Tags(identity, session.Device), $"Inference {identity.Name}/{identity.Version}");
+    }
+
+    /// <summary>The package being served.</summary>
+    public ModelPackage Package { get; }
+
+    /// <summary>The device inference runs on: "cpu" or "cuda".</summary>
+    public string Device => _session.Device;
+
+    /// <summary>Labels in logit order (empty for a base encoder).</summary>
+    public IReadOnlyList<string> Labels { get; }
+
+    /// <summary>What the engine has run so far (batches, padding, rejections, queue depth).</summary>
+    public EngineStatistics Statistics => _scheduler.Snapshot();
+
+    /// <summary>Loads the model on the configured device and warms it up with one small run.</summary>
+    public static Task<ClassificationEngine> CreateAsync(
+        ModelPackage package, ServingOptions serving, BatchingOptions batching, ILoggerFactory loggerFactory,
+        CancellationToken cancellationToken) =>
+        CreateAsync(package, ModelIdentity.Unknown, serving, batching, loggerFactory, cancellationToken);
+
+    /// <summary>
+    /// Loads the model on the configured device and warms it up with one small run; <paramref name="identity"/> names the
+    /// model version in logs and metric tags.
+    /// </summary>
+    /// <exception cref="InvalidModelPackageException">The model graph does not fit the package.</exception>
+    /// <exception cref="InferenceDeviceException">Device is cuda and CUDA cannot be loaded.</exception>
+    public static async Task<ClassificationEngine> CreateAsync(
+        ModelPackage package, ModelIdentity identity, ServingOptions serving, BatchingOptions batching,
+        ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        ArgumentNullException.ThrowIfNull(identity);
+        ArgumentNullException.ThrowIfNull(serving);
+        ArgumentNullException.ThrowIfNull(batching);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+
+        // Loading and the warm-up run are synchronous and CPU-bound: keep them off the caller's thread.
+        return await Task.Run(() => Create(package, identity, serving, batching, loggerFactory, cancellationToken), cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Classifies texts; results keep the order of <paramref name="texts"/>. Scores are ordered by descending score and
+    /// cut to <paramref name="topK"/> when given.
+    /// </summary>
+    /// <exception cref="InvalidRequestException">No texts, a null text, topK below 1, or the model is a base encoder.</exception>
+    /// <exception cref="EngineBusyException">The engine's queue is full; retry later.</exception>
+    public async Task<IReadOnlyList<TextClassification>> ClassifyAsync(
+        IReadOnlyList<string> texts, int? topK, CancellationToken cancellationToken)
+    {
+        EnsureClassifier();
+        if (topK < 1)
+        {
+            throw new InvalidRequestException(string.Create(CultureInfo.InvariantCulture,
+                $"topK must be at least 1 (got {topK}); leave it out to get every label."), "invalid-top-k", "Invalid topK");
+        }
+
+        var tokenized = Tokenize(texts);
+        var logits = await _scheduler.RunAsync(tokenized, cancellationToken).ConfigureAwait(false);
+        var multiLabel = Package.Config.IsMultiLabel;
+        var results = new TextClassification[logits.Length];
+        for (var i = 0; i < results.Length; i++)
+        {
+            results[i] = ScoreFunctions.Classify(logits[i], Labels, multiLabel, _threshold, topK, tokenized[i].Truncated);
+        }
+
+        return results;
+    }
+
+    /// <summary>Raw logits per text, in the order of <paramref name="texts"/>, through the same batching path.</summary>
+    /// <exception cref="InvalidRequestException">No texts, a null text, or the model is a base encoder.</exception>
+    /// <exception cref="EngineBusyException">The engine's queue is full; retry later.</exception>
+    public async Task<IReadOnlyList<float[]>> GetLogitsAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        EnsureClassifier();
+        return await _scheduler.RunAsync(Tokenize(texts), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops taking requests, finishes every queued and running one, then releases the ONNX Runtime session.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _scheduler.StopAsync().ConfigureAwait(false);
+        _session.Dispose();
+        Log.EngineStopped(_logger, _identity.Name, _identity.Version);
+    }
+
+    private static ClassificationEngine Create(
+        ModelPackage package, ModelIdentity identity, ServingOptions serving, BatchingOptions batching,
+        ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var logger = loggerFactory.CreateLogger<ClassificationEngine>();
+        var tokenizer = BertTextTokenizer.Create(package);
+        var session = OnnxModelSession.Create(package, serving, logger);
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // The first run allocates and plans; doing it here keeps that cost off the first request.
+            session.Run(BatchEncoder.Pad([tokenizer.Tokenize("warm up", package.MaxLength)], tokenizer.PadId), out _);
+            var engine = new ClassificationEngine(package, identity, session, tokenizer, batching, logger);
+            engine._scheduler.Start();
+            Log.EngineReady(logger, identity.Name, identity.Version, session.Device,
+                (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, package.MaxLength, engine.Labels.Count);
+            return engine;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    private void EnsureClassifier()
+    {
+        if (Package.Config.IsBaseEncoder || _session.OutputName != OnnxModelSession.LogitsOutput)
+        {
+            throw new InvalidRequestException(
+                $"Model '{_identity.Name}' version {_identity.Version} is a base encoder without a classification head, so it cannot classify: train a classifier from it (POST /api/training with it as base) or publish a classifier and classify with that.",
+                "not-a-classifier", "Not a classifier");
+        }
+    }
+
+    private TokenizedText[] Tokenize(IReadOnlyList<string> texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        if (texts.Count == 0)
+        {
+            throw new InvalidRequestException("Send at least one text.", "no-texts", "No texts");
+        }
+
+        var tokenized = new TokenizedText[texts.Count];
+        for (var i = 0; i < tokenized.Length; i++)
+        {
+            var text = texts[i] ?? throw new InvalidRequestException(
+                string.Create(CultureInfo.InvariantCulture, $"Text {i} is null; every text must be a string."));
+            tokenized[i] = _tokenizer.Tokenize(text, Package.MaxLength);
+        }
+
+        return tokenized;
+    }
+
+    private float[][] RunBatch(IReadOnlyList<TokenizedText> texts)
+    {
+        var batch = BatchEncoder.PadPooled(texts, _tokenizer.PadId);
+        try
+        {
+            var output = _session.Run(batch, out var shape);
+            var width = shape[1];
+            if (width != Labels.Count)
+            {
+                // Only reachable when the graph leaves its label dimension symbolic; a fixed one is checked at load.
+                throw new InvalidModelPackageException(string.Create(CultureInfo.InvariantCulture,
+                    $"model.onnx returned {width} logits per text but config.json id2label has {Labels.Count} labels: they must agree."));
+            }
+
+            var rows = new float[texts.Count][];
+            for (var i = 0; i < rows.Length; i++)
+            {
+                rows[i] = output.AsSpan(i * width, width).ToArray();
+            }
+
+            return rows;
+        }
+        finally
+        {
+            BatchEncoder.Return(batch);
+        }
+    }
+}

@@ -1,0 +1,240 @@
+using System.Globalization;
+
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+using Serverless.Errors;
+using Serverless.Options;
+using Serverless.Packages;
+
+namespace Serverless.Inference;
+
+/// <summary>
+/// One ONNX Runtime session for one model version, on the device chosen by <see cref="ServingOptions.Device"/>.
+/// Thread-safe: <see cref="Run"/> may be called concurrently (ONNX Runtime's Run is); <see cref="Dispose"/> must not race
+/// with it.
+/// </summary>
+public sealed class OnnxModelSession : IDisposable
+{
+    /// <summary>Output of a classifier: [batch, labels].</summary>
+    public const string LogitsOutput = "logits";
+
+    /// <summary>Output of a base encoder: [batch, sequence, hidden].</summary>
+    public const string HiddenStateOutput = "last_hidden_state";
+
+    /// <summary>Device name of the CPU execution provider.</summary>
+    public const string CpuDevice = "cpu";
+
+    /// <summary>Device name of the CUDA execution provider.</summary>
+    public const string CudaDevice = "cuda";
+
+    private const string InputIds = "input_ids";
+    private const string AttentionMask = "attention_mask";
+    private const string TokenTypeIds = "token_type_ids";
+
+    private static readonly string[] s_inputsWithTokenTypes = [InputIds, AttentionMask, TokenTypeIds];
+    private static readonly string[] s_inputsWithoutTokenTypes = [InputIds, AttentionMask];
+    private static readonly string[] s_logitsOutputs = [LogitsOutput];
+    private static readonly string[] s_hiddenStateOutputs = [HiddenStateOutput];
+    private static readonly RunOptions s_runOptions = new();
+
+    private readonly InferenceSession _session;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+
+    private OnnxModelSession(InferenceSession session, string device, bool hasTokenTypeIds, string outputName)
+    {
+        _session = session;
+        Device = device;
+        _inputNames = hasTokenTypeIds ? s_inputsWithTokenTypes : s_inputsWithoutTokenTypes;
+        _outputNames = outputName == LogitsOutput ? s_logitsOutputs : s_hiddenStateOutputs;
+        OutputName = outputName;
+    }
+
+    /// <summary>The device the session runs on: "cpu" or "cuda".</summary>
+    public string Device { get; }
+
+    /// <summary>The output this session computes: "logits" (classifier) or "last_hidden_state" (base encoder).</summary>
+    public string OutputName { get; }
+
+    /// <summary>Whether the graph takes token_type_ids (fed as zeros when it does).</summary>
+    public bool HasTokenTypeIds => _inputNames.Length == 3;
+
+    /// <summary>
+    /// Loads the package's model on the configured device: cpu; cuda (a failure to load CUDA throws); auto (CUDA when it
+    /// loads, else the CPU with a warning saying why).
+    /// </summary>
+    /// <exception cref="InvalidModelPackageException">The graph cannot be loaded or its inputs/outputs do not fit.</exception>
+    /// <exception cref="InferenceDeviceException">Device is cuda and the CUDA execution provider cannot be loaded.</exception>
+    public static OnnxModelSession Create(ModelPackage package, ServingOptions options, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+
+        var sessionOptions = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        try
+        {
+            // 0 leaves ONNX Runtime's default: one intra-op thread per physical core.
+            sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
+            var device = ChooseDevice(sessionOptions, options, logger);
+            var session = LoadSession(package, sessionOptions);
+            try
+            {
+                var (hasTokenTypeIds, outputName) = CheckGraph(session, package.Config);
+                Log.SessionCreated(logger, device, outputName, hasTokenTypeIds, package.ModelPath);
+                return new OnnxModelSession(session, device, hasTokenTypeIds, outputName);
+            }
+            catch
+            {
+                session.Dispose();
+                throw;
+            }
+        }
+        finally
+        {
+            // The session keeps what it needs from its options.
+            sessionOptions.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Runs the graph on one batch and returns its output flat and row-major, with its shape: [batch, labels] for logits,
+    /// [batch, sequence, hidden] for a base encoder's hidden states.
+    /// </summary>
+    public float[] Run(EncodedBatch batch, out int[] outputShape)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var count = batch.ElementCount;
+        if (batch.BatchSize < 1 || batch.SequenceLength < 1 ||
+            batch.InputIds.Length < count || batch.AttentionMask.Length < count || batch.TokenTypeIds.Length < count)
+        {
+            throw new ArgumentException("The batch's arrays are smaller than BatchSize × SequenceLength.", nameof(batch));
+        }
+
+        long[] shape = [batch.BatchSize, batch.SequenceLength];
+        using var inputIds = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.InputIds.AsMemory(0, count), shape);
+        using var attentionMask = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.AttentionMask.AsMemory(0, count), shape);
+        using var tokenTypeIds = HasTokenTypeIds
+            ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.TokenTypeIds.AsMemory(0, count), shape)
+            : null;
+        OrtValue[] inputs = tokenTypeIds is null ? [inputIds, attentionMask] : [inputIds, attentionMask, tokenTypeIds];
+
+        using var outputs = _session.Run(s_runOptions, _inputNames, inputs, _outputNames);
+        var output = outputs[0];
+        outputShape = Array.ConvertAll(output.GetTensorTypeAndShape().Shape, d => checked((int)d));
+        return output.GetTensorDataAsSpan<float>().ToArray();
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _session.Dispose();
+
+    private static string ChooseDevice(SessionOptions sessionOptions, ServingOptions options, ILogger logger)
+    {
+        if (options.Device == InferenceDevice.Cpu)
+        {
+            return CpuDevice;
+        }
+
+        try
+        {
+            sessionOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
+            return CudaDevice;
+        }
+        // The provider library, or one of the CUDA libraries it needs, fails to load; which exception says so varies.
+        catch (Exception ex) when (ex is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            var reason = CudaUnavailableReason(options.CudaDeviceId, ex);
+            if (options.Device == InferenceDevice.Cuda)
+            {
+                throw new InferenceDeviceException(
+                    $"{reason} Install what is missing, or set Serving:Device to 'auto' (CUDA when it loads, else the CPU) or 'cpu'.", ex);
+            }
+
+            Log.CudaFallback(logger, reason);
+            return CpuDevice;
+        }
+    }
+
+    private static string CudaUnavailableReason(int deviceId, Exception ex) => string.Create(CultureInfo.InvariantCulture,
+        $"The CUDA execution provider could not be loaded for device {deviceId} ({ex.GetType().Name}: {ex.Message.Trim()}).") +
+        " It needs an NVIDIA GPU and driver, the CUDA runtime and cuBLAS (CUDA 13 for ONNX Runtime 1.31) and cuDNN 9 on the " +
+        "library path, and the GPU build of ONNX Runtime (Microsoft.ML.OnnxRuntime.Gpu.Linux) in the application.";
+
+    private static InferenceSession LoadSession(ModelPackage package, SessionOptions sessionOptions)
+    {
+        try
+        {
+            return new InferenceSession(package.ModelPath, sessionOptions);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new InvalidModelPackageException($"model.onnx could not be loaded by ONNX Runtime: {ex.Message.Trim()}");
+        }
+    }
+
+    private static (bool HasTokenTypeIds, string OutputName) CheckGraph(InferenceSession session, ModelConfig config)
+    {
+        var inputs = session.InputMetadata;
+        foreach (var required in s_inputsWithoutTokenTypes)
+        {
+            if (!inputs.ContainsKey(required))
+            {
+                throw new InvalidModelPackageException(
+                    $"model.onnx has no '{required}' input (it has {Describe(inputs.Keys)}): a BERT-family model takes input_ids, attention_mask and optionally token_type_ids.");
+            }
+        }
+
+        foreach (var input in inputs)
+        {
+            var (name, metadata) = (input.Key, input.Value);
+            if (Array.IndexOf(s_inputsWithTokenTypes, name) < 0)
+            {
+                throw new InvalidModelPackageException(
+                    $"model.onnx has an unexpected input '{name}': only input_ids, attention_mask and token_type_ids are fed.");
+            }
+
+            if (metadata.ElementDataType != TensorElementType.Int64 || metadata.Dimensions.Length != 2)
+            {
+                throw new InvalidModelPackageException(
+                    $"model.onnx input '{name}' is {metadata.ElementDataType} of rank {metadata.Dimensions.Length}; it must be int64 [batch, sequence].");
+            }
+        }
+
+        var outputs = session.OutputMetadata;
+        var outputName = outputs.ContainsKey(LogitsOutput) ? LogitsOutput
+            : outputs.ContainsKey(HiddenStateOutput) ? HiddenStateOutput
+            : throw new InvalidModelPackageException(
+                $"model.onnx has neither a 'logits' nor a 'last_hidden_state' output (it has {Describe(outputs.Keys)}).");
+        var output = outputs[outputName];
+        if (output.ElementDataType != TensorElementType.Float)
+        {
+            throw new InvalidModelPackageException($"model.onnx output '{outputName}' is {output.ElementDataType}; it must be float32.");
+        }
+
+        if (!config.IsBaseEncoder)
+        {
+            var labels = config.LabelsInOrder().Count;
+            if (outputName != LogitsOutput)
+            {
+                throw new InvalidModelPackageException(
+                    "config.json describes a classifier (id2label) but model.onnx has no 'logits' output: export the model with its classification head, or publish it as a base encoder (architectures [\"BertModel\"], no id2label).");
+            }
+
+            if (output.Dimensions.Length != 2 || (output.Dimensions[1] > 0 && output.Dimensions[1] != labels))
+            {
+                throw new InvalidModelPackageException(string.Create(CultureInfo.InvariantCulture,
+                    $"model.onnx output 'logits' has shape [{string.Join(", ", output.Dimensions)}] but config.json id2label has {labels} labels: they must agree ([batch, {labels}])."));
+            }
+        }
+
+        return (inputs.ContainsKey(TokenTypeIds), outputName);
+    }
+
+    private static string Describe(IEnumerable<string> names) =>
+        string.Join(", ", names.Select(n => "'" + n + "'")) is { Length: > 0 } list ? list : "none";
+}
+
+/// <summary>The configured inference device cannot be used (for example, Device is cuda and CUDA cannot load).</summary>
+public sealed class InferenceDeviceException(string message, Exception? inner = null) : InvalidOperationException(message, inner);

@@ -1,0 +1,75 @@
+using Serverless.Classification;
+
+namespace Serverless.Inference;
+
+/// <summary>Turns one text's logits into scores and a <see cref="TextClassification"/>. Stateless.</summary>
+internal static class ScoreFunctions
+{
+    /// <summary>Softmax, computed after subtracting the largest logit so no exponent overflows.</summary>
+    public static float[] Softmax(ReadOnlySpan<float> logits)
+    {
+        var max = float.NegativeInfinity;
+        foreach (var logit in logits)
+        {
+            max = Math.Max(max, logit);
+        }
+
+        var scores = new float[logits.Length];
+        var sum = 0.0;
+        for (var i = 0; i < logits.Length; i++)
+        {
+            var e = Math.Exp(logits[i] - max);
+            scores[i] = (float)e;
+            sum += e;
+        }
+
+        for (var i = 0; i < scores.Length; i++)
+        {
+            scores[i] = (float)(scores[i] / sum);
+        }
+
+        return scores;
+    }
+
+    /// <summary>An independent sigmoid per label.</summary>
+    public static float[] Sigmoid(ReadOnlySpan<float> logits)
+    {
+        var scores = new float[logits.Length];
+        for (var i = 0; i < logits.Length; i++)
+        {
+            scores[i] = (float)(1.0 / (1.0 + Math.Exp(-logits[i])));
+        }
+
+        return scores;
+    }
+
+    /// <summary>
+    /// Scores every label (softmax, or sigmoid when multi-label), orders them by descending score (ties by label id), keeps
+    /// the first <paramref name="topK"/>, and for multi-label models lists every label at or above the threshold.
+    /// </summary>
+    public static TextClassification Classify(
+        ReadOnlySpan<float> logits, IReadOnlyList<string> labels, bool multiLabel, float threshold, int? topK, bool truncated)
+    {
+        var scores = multiLabel ? Sigmoid(logits) : Softmax(logits);
+        var order = new int[scores.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        Array.Sort(order, (a, b) => scores[b].CompareTo(scores[a]) is var byScore and not 0 ? byScore : a.CompareTo(b));
+
+        var kept = Math.Min(topK ?? order.Length, order.Length);
+        var ranked = new LabelScore[kept];
+        for (var i = 0; i < kept; i++)
+        {
+            ranked[i] = new LabelScore(labels[order[i]], scores[order[i]]);
+        }
+
+        var above = multiLabel
+            ? order.Where(i => scores[i] >= threshold).Select(i => labels[i]).ToArray()
+            : null;
+        var top = order[0];
+        return new TextClassification(labels[top], scores[top], ranked, above, truncated);
+    }
+}

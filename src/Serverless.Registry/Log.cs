@@ -1,0 +1,74 @@
+using Microsoft.Extensions.Logging;
+
+namespace Serverless.Registry;
+
+/// <summary>Source-generated logs of the registry and of model serving.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(100, LogLevel.Information, "Published model {Model} version {Version}: {Files} files, {Bytes} bytes")]
+    public static partial void Published(ILogger logger, string model, int version, int files, long bytes);
+
+    [LoggerMessage(101, LogLevel.Debug, "Version {Version} of model {Model} was claimed by another publisher; trying the next number")]
+    public static partial void VersionTaken(ILogger logger, string model, int version);
+
+    [LoggerMessage(102, LogLevel.Warning, "Publishing version {Version} of model {Model} failed; removing its partial files: {Reason}")]
+    public static partial void PublishFailed(ILogger logger, string model, int version, string reason);
+
+    [LoggerMessage(103, LogLevel.Warning, "Could not remove the partial files of version {Version} of model {Model}; they stay invisible without a manifest: {Reason}")]
+    public static partial void CleanupFailed(ILogger logger, string model, int version, string reason);
+
+    [LoggerMessage(104, LogLevel.Information, "Alias {Alias} of model {Model} now points at version {Version} (was {Previous})")]
+    public static partial void AliasSet(ILogger logger, string model, string alias, int version, string? previous);
+
+    [LoggerMessage(105, LogLevel.Debug, "aliases.json of model {Model} changed while setting {Alias} (attempt {Attempt}); retrying")]
+    public static partial void AliasConflict(ILogger logger, string model, string alias, int attempt);
+
+    [LoggerMessage(106, LogLevel.Information, "Downloaded and verified model {Model} version {Version}: {Bytes} bytes in {ElapsedMs:F0} ms")]
+    public static partial void Downloaded(ILogger logger, string model, int version, long bytes, double elapsedMs);
+
+    [LoggerMessage(107, LogLevel.Debug, "Model {Model} version {Version} is in the local cache and matches its manifest")]
+    public static partial void CacheHit(ILogger logger, string model, int version);
+
+    [LoggerMessage(108, LogLevel.Error, "Model {Model} version {Version} failed verification and will not be served: {Reason}")]
+    public static partial void VerificationFailed(ILogger logger, string model, int version, string reason);
+
+    [LoggerMessage(109, LogLevel.Warning, "The cached copy at {Directory} failed verification and was removed: {Reason}")]
+    public static partial void CachedCopyInvalid(ILogger logger, string directory, string reason);
+
+    [LoggerMessage(110, LogLevel.Warning, "Storage is unreachable; serving the verified cached copy of model {Model} version {Version}: {Reason}")]
+    public static partial void ServingCachedDuringOutage(ILogger logger, string model, int version, string reason);
+
+    [LoggerMessage(111, LogLevel.Warning, "The manifest of model {Model} version {Version} is unreadable; the version is not listed: {Reason}")]
+    public static partial void ManifestUnreadable(ILogger logger, string model, int version, string reason);
+
+    [LoggerMessage(112, LogLevel.Error, "The model registry at {ContainerUri} could not be reached")]
+    public static partial void StorageUnavailable(ILogger logger, Uri containerUri, Exception exception);
+
+    [LoggerMessage(200, LogLevel.Information, "Loaded model {Model} version {Version} on {Device} in {ElapsedMs:F0} ms")]
+    public static partial void ModelLoaded(ILogger logger, string model, string version, string device, double elapsedMs);
+
+    [LoggerMessage(201, LogLevel.Error, "Model {Model} version {Version} could not be loaded: {Reason}")]
+    public static partial void ModelLoadFailed(ILogger logger, string model, string version, string reason, Exception exception);
+
+    [LoggerMessage(202, LogLevel.Information, "Alias {Alias} of model {Model} switched from version {OldVersion} to {NewVersion}")]
+    public static partial void Swapped(ILogger logger, string model, string alias, string oldVersion, string newVersion);
+
+    [LoggerMessage(203, LogLevel.Error, "Alias {Alias} of model {Model} now points at version {NewVersion}, which could not be loaded; version {OldVersion} keeps serving: {Reason}")]
+    public static partial void SwapFailed(ILogger logger, string model, string alias, string oldVersion, string newVersion, string reason);
+
+    [LoggerMessage(204, LogLevel.Warning, "Alias {Alias} of model {Model} was removed; version {Version} keeps serving it")]
+    public static partial void AliasRemoved(ILogger logger, string model, string alias, string version);
+
+    [LoggerMessage(205, LogLevel.Warning, "Could not check the aliases of model {Model}; serving continues unchanged: {Reason}")]
+    public static partial void AliasPollFailed(ILogger logger, string model, string reason);
+
+    [LoggerMessage(206, LogLevel.Information, "Unloaded model {Model} version {Version} ({Why})")]
+    public static partial void Unloaded(ILogger logger, string model, string version, string why);
+
+
+    [LoggerMessage(208, LogLevel.Error, "The alias watcher failed a round; it retries at the next interval")]
+    public static partial void WatcherRoundFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(209, LogLevel.Warning, "Disposing the engine of model {Model} version {Version} failed")]
+    public static partial void UnloadFailed(ILogger logger, string model, string version, Exception exception);
+}

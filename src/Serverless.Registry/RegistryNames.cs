@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Serverless.Errors;
+using Serverless.Options;
+
+namespace Serverless.Registry;
+
+/// <summary>Validation of versions, aliases and blob-folder sources, so no caller input becomes an arbitrary path.</summary>
+public static partial class RegistryNames
+{
+    /// <summary>Parses a version: a positive integer, written without sign or leading zeros.</summary>
+    /// <exception cref="InvalidRequestException">The text is not a positive integer.</exception>
+    public static int ParseVersion(string? version) => TryParseVersion(version, out var number)
+        ? number
+        : throw new InvalidRequestException(
+            $"'{version}' is not a valid version: versions are positive integers such as \"3\".", "invalid-version", "Invalid version");
+
+    /// <summary>True when the text is a positive integer version in canonical form.</summary>
+    public static bool TryParseVersion(string? version, out int number)
+    {
+        number = 0;
+        return version is { Length: > 0 and <= 9 } && version[0] is >= '1' and <= '9' &&
+            int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out number);
+    }
+
+    /// <summary>True when the text names a version (all digits) rather than an alias.</summary>
+    public static bool LooksLikeVersion(string text) => text.Length > 0 && text.All(char.IsAsciiDigit);
+
+    /// <summary>Validates an alias: the model-name rules, and not all digits (that would read as a version).</summary>
+    /// <exception cref="InvalidRequestException">The alias is invalid.</exception>
+    public static string ValidateAlias(string? alias) => ModelNames.IsValid(alias) && !LooksLikeVersion(alias!)
+        ? alias!
+        : throw new InvalidRequestException(
+            $"'{alias}' is not a valid alias: use 1–63 lower-case letters, digits and hyphens with at least one letter, e.g. \"production\".",
+            "invalid-alias", "Invalid alias");
+
+    /// <summary>
+    /// Parses a blob-folder source "container/prefix/" (container name rules; no empty, "." or ".." segments, no
+    /// backslashes or control characters). The prefix is returned with a trailing slash, or empty for a whole container.
+    /// </summary>
+    /// <exception cref="InvalidRequestException">The source is not a valid blob folder.</exception>
+    public static (string Container, string Prefix) ParseSource(string? source)
+    {
+        var trimmed = source?.Trim().TrimStart('/') ?? "";
+        var slash = trimmed.IndexOf('/', StringComparison.Ordinal);
+        var container = slash < 0 ? trimmed : trimmed[..slash];
+        var prefix = slash < 0 ? "" : trimmed[(slash + 1)..];
+        if (!ContainerName().IsMatch(container) || container.Contains("--", StringComparison.Ordinal))
+        {
+            throw InvalidSource(source, $"'{container}' is not a valid container name (3–63 lower-case letters, digits and single hyphens)");
+        }
+
+        if (prefix.Length > 1000 || prefix.Any(c => char.IsControl(c) || c == '\\'))
+        {
+            throw InvalidSource(source, "the folder path is too long or has backslashes or control characters");
+        }
+
+        var segments = prefix.TrimEnd('/').Split('/');
+        if (prefix.Length > 0 && segments.Any(s => s is "" or "." or ".."))
+        {
+            throw InvalidSource(source, "the folder path has an empty, '.' or '..' segment");
+        }
+
+        return (container, prefix.Length == 0 ? "" : prefix.TrimEnd('/') + "/");
+    }
+
+    private static InvalidRequestException InvalidSource(string? source, string reason) => new(
+        $"'{source}' is not a valid source: {reason}. Give the blob folder holding the package as \"container/folder/\", e.g. \"uploads/my-model/\".",
+        "invalid-source", "Invalid source");
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", RegexOptions.CultureInvariant)]
+    private static partial Regex ContainerName();
+}

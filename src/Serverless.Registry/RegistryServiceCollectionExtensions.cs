@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Serverless.Options;
+
+namespace Serverless.Registry;
+
+/// <summary>Composition of the registry layer.</summary>
+public static class RegistryServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the model registry on the models storage (<see cref="StorageClients.CreateBlobServiceClient"/>), the served
+    /// models with their hosted alias watcher, and the options "Registry", "Serving" and "Serving:Batching", validated at start.
+    /// </summary>
+    public static IServiceCollection AddServerlessRegistry(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ServingOptions>().BindConfiguration(ServingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BatchingOptions>().BindConfiguration(BatchingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<RegistryOptions>>();
+            return new BlobModelRegistry(
+                StorageClients.CreateBlobServiceClient(options.Value, configuration),
+                options,
+                sp.GetRequiredService<ILogger<BlobModelRegistry>>());
+        });
+        services.AddSingleton<ServedModels>();
+        services.AddHostedService<AliasWatcher>();
+        return services;
+    }
+}

@@ -1,0 +1,426 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Serverless.Errors;
+using Serverless.Inference;
+using Serverless.Options;
+
+namespace Serverless.Registry;
+
+/// <summary>
+/// The model versions this instance serves: each loaded on first use (once, however many requests ask at the same time),
+/// at most <see cref="RegistryOptions.MaxLoadedVersions"/> at once (least recently used first out), and held by leases so
+/// an engine is disposed only after its last request is done. Served aliases are re-read by <see cref="RefreshAliasesAsync"/>
+/// (the hosted alias watcher calls it every <see cref="RegistryOptions.AliasPollInterval"/>): a new version is downloaded,
+/// verified, loaded and warmed in the background and only then replaces the old one, so no request fails because of a
+/// swap; a version that fails is logged with the reason and the previous one keeps serving. Thread-safe.
+/// </summary>
+public sealed class ServedModels : IAsyncDisposable
+{
+    // A failed load is answered from memory for a short while, so a burst of requests for a broken version does not
+    // download it again for each one.
+    private static readonly TimeSpan s_failureRetention = TimeSpan.FromSeconds(10);
+
+    private readonly BlobModelRegistry _registry;
+    private readonly RegistryOptions _options;
+    private readonly ServingOptions _serving;
+    private readonly BatchingOptions _batching;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(string Name, string Version), LoadedVersion> _versions = [];
+    private readonly Dictionary<(string Name, string Alias), string> _aliases = [];
+    private readonly Dictionary<string, string?> _aliasETags = new(StringComparer.Ordinal);
+    private readonly List<Task> _unloads = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private long _useClock;
+
+    /// <summary>Creates the set of served models over a registry.</summary>
+    public ServedModels(
+        BlobModelRegistry registry, IOptions<RegistryOptions> options, IOptions<ServingOptions> serving,
+        IOptions<BatchingOptions> batching, ILoggerFactory loggerFactory)
+    {
+        _registry = registry;
+        _options = options.Value;
+        _serving = serving.Value;
+        _batching = batching.Value;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<ServedModels>();
+    }
+
+    /// <summary>The loaded versions with the served aliases that point at them and their device, by name and version.</summary>
+    public IReadOnlyList<LoadedModelInfo> Loaded
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _versions.Values
+                    .Where(v => v.Loading.IsCompletedSuccessfully && !v.Retired)
+                    .OrderBy(v => v.Name, StringComparer.Ordinal).ThenBy(v => int.Parse(v.Version, CultureInfo.InvariantCulture))
+                    .Select(v => new LoadedModelInfo(
+                        v.Name,
+                        v.Version,
+                        [.. _aliases.Where(a => a.Key.Name == v.Name && a.Value == v.Version).Select(a => a.Key.Alias).Order(StringComparer.Ordinal)],
+                        v.Loading.Result.Device))];
+            }
+        }
+    }
+
+    /// <summary>
+    /// A lease on the engine of a model version: <paramref name="versionOrAlias"/> is a version number or an alias
+    /// (default <see cref="ServingOptions.DefaultAlias"/>). Loads the version on first use. Dispose the lease when done.
+    /// </summary>
+    /// <exception cref="InvalidRequestException">Invalid name, version or alias, or the model is a base encoder (slug not-a-classifier).</exception>
+    /// <exception cref="ModelNotFoundException">The model, version or alias does not exist.</exception>
+    /// <exception cref="InvalidModelPackageException">The version failed verification or its graph does not fit.</exception>
+    /// <exception cref="ServiceUnavailableException">Storage cannot be reached.</exception>
+    public async Task<ModelLease> AcquireAsync(string name, string? versionOrAlias, CancellationToken cancellationToken)
+    {
+        ModelNames.Validate(name);
+        var requested = string.IsNullOrWhiteSpace(versionOrAlias) ? _serving.DefaultAlias : versionOrAlias;
+        LoadedVersion entry;
+        if (RegistryNames.LooksLikeVersion(requested))
+        {
+            var version = RegistryNames.ParseVersion(requested).ToString(CultureInfo.InvariantCulture);
+            lock (_gate)
+            {
+                entry = Hold(name, version);
+            }
+        }
+        else
+        {
+            RegistryNames.ValidateAlias(requested);
+            entry = TryHoldAlias(name, requested) ?? await HoldNewAliasAsync(name, requested, cancellationToken);
+        }
+
+        try
+        {
+            var engine = await entry.Loading.WaitAsync(cancellationToken);
+            UnloadBeyondLimit();
+            return new ModelLease(entry.Name, entry.Version, engine, () => Release(entry));
+        }
+        catch
+        {
+            Release(entry);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// One round of the alias watcher: re-reads the aliases.json of every model whose aliases are served (a conditional
+    /// read by ETag) and swaps each changed alias to its new version once that version is loaded and warm.
+    /// </summary>
+    public async Task RefreshAliasesAsync(CancellationToken cancellationToken)
+    {
+        KeyValuePair<string, string?>[] watched;
+        lock (_gate)
+        {
+            watched = [.. _aliasETags];
+        }
+
+        foreach (var (name, etag) in watched)
+        {
+            ModelAliases? changed;
+            try
+            {
+                changed = await _registry.GetAliasesIfChangedAsync(name, etag, cancellationToken);
+            }
+            catch (ServiceException ex)
+            {
+                Log.AliasPollFailed(_logger, name, ex.Message);
+                continue;
+            }
+
+            if (changed is null)
+            {
+                continue;
+            }
+
+            var settled = true;
+            foreach (var (alias, served) in ServedAliasesOf(name))
+            {
+                if (!changed.Aliases.TryGetValue(alias, out var target))
+                {
+                    Log.AliasRemoved(_logger, name, alias, served);
+                }
+                else if (target != served)
+                {
+                    settled &= await SwapAsync(name, alias, served, target, cancellationToken);
+                }
+            }
+
+            if (settled)
+            {
+                lock (_gate)
+                {
+                    _aliasETags[name] = changed.ETag;
+                }
+            }
+        }
+    }
+
+    /// <summary>Stops loading, then disposes every engine (each finishes its queued work first).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        LoadedVersion[] all;
+        Task[] unloads;
+        lock (_gate)
+        {
+            all = [.. _versions.Values];
+            _versions.Clear();
+            unloads = [.. _unloads];
+        }
+
+        foreach (var entry in all.Where(e => !e.UnloadStarted))
+        {
+            entry.Retired = true;
+            await UnloadAsync(entry, "shutting down");
+        }
+
+        await Task.WhenAll(unloads);
+        _stopping.Dispose();
+    }
+
+    private LoadedVersion? TryHoldAlias(string name, string alias)
+    {
+        lock (_gate)
+        {
+            return _aliases.TryGetValue((name, alias), out var version) ? Hold(name, version) : null;
+        }
+    }
+
+    private async Task<LoadedVersion> HoldNewAliasAsync(string name, string alias, CancellationToken cancellationToken)
+    {
+        var aliases = await _registry.GetAliasesAsync(name, cancellationToken);
+        var version = aliases.Aliases.TryGetValue(alias, out var found)
+            ? found
+            : await _registry.ResolveVersionAsync(name, alias, cancellationToken); // throws the specific 404
+        lock (_gate)
+        {
+            // A concurrent first request or the watcher may have settled this alias meanwhile; theirs stands.
+            if (!_aliases.TryGetValue((name, alias), out var current))
+            {
+                _aliases[(name, alias)] = current = version;
+            }
+
+            _aliasETags.TryAdd(name, aliases.ETag);
+            return Hold(name, current);
+        }
+    }
+
+    /// <summary>Takes a reference on a version, starting its load when it is not loaded. Call under the lock.</summary>
+    private LoadedVersion Hold(string name, string version)
+    {
+        if (!_versions.TryGetValue((name, version), out var entry) || (entry.Loading.IsFaulted && !entry.FailedRecently))
+        {
+            entry = new LoadedVersion(name, version);
+            entry.Loading = Task.Run(() => LoadAsync(entry));
+            _versions[(name, version)] = entry;
+        }
+
+        entry.References++;
+        entry.LastUsed = ++_useClock;
+        return entry;
+    }
+
+    private void Release(LoadedVersion entry)
+    {
+        bool unload;
+        lock (_gate)
+        {
+            entry.References--;
+            unload = entry.References == 0 && entry.Retired && !entry.UnloadStarted;
+            entry.UnloadStarted |= unload;
+        }
+
+        if (unload)
+        {
+            TrackUnload(entry, "no longer served");
+        }
+    }
+
+    /// <summary>Takes a version out of service; true when its engine can be disposed now. Call under the lock.</summary>
+    private bool Retire(LoadedVersion entry)
+    {
+        if (_versions.TryGetValue((entry.Name, entry.Version), out var current) && current == entry)
+        {
+            _versions.Remove((entry.Name, entry.Version));
+        }
+
+        entry.Retired = true;
+        var unload = entry.References == 0 && !entry.UnloadStarted;
+        entry.UnloadStarted |= unload;
+        return unload;
+    }
+
+    private async Task<ClassificationEngine> LoadAsync(LoadedVersion entry)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var package = await _registry.DownloadAsync(entry.Name, entry.Version, _stopping.Token);
+            if (package.Config.IsBaseEncoder)
+            {
+                throw new InvalidRequestException(
+                    $"Model '{entry.Name}' version {entry.Version} is a base encoder without a classification head: it can be the base " +
+                    "of a training run but cannot classify. Name a classifier model, or train one from this encoder with POST /api/training.",
+                    "not-a-classifier", "Not a classifier");
+            }
+
+            var engine = await ClassificationEngine.CreateAsync(
+                package, new ModelIdentity(entry.Name, entry.Version), _serving, _batching, _loggerFactory, _stopping.Token);
+            RegistryMetrics.Loads.Add(1, RegistryMetrics.Tags(entry.Name, entry.Version));
+            Log.ModelLoaded(_logger, entry.Name, entry.Version, engine.Device, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return engine;
+        }
+        catch (Exception ex)
+        {
+            entry.FailedAt = Stopwatch.GetTimestamp();
+            RegistryMetrics.LoadFailures.Add(1, RegistryMetrics.Tags(entry.Name, entry.Version));
+            Log.ModelLoadFailed(_logger, entry.Name, entry.Version, ex.Message, ex);
+            throw;
+        }
+    }
+
+    private async Task<bool> SwapAsync(string name, string alias, string oldVersion, string newVersion, CancellationToken cancellationToken)
+    {
+        LoadedVersion entry;
+        lock (_gate)
+        {
+            entry = Hold(name, newVersion);
+        }
+
+        try
+        {
+            await entry.Loading.WaitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Release(entry);
+            Log.SwapFailed(_logger, name, alias, oldVersion, newVersion, ex.Message);
+            // A broken version is not retried until the alias changes again; an outage is retried at the next round.
+            return ex is not ServiceException { IsTransient: true };
+        }
+
+        var retired = new List<LoadedVersion>();
+        lock (_gate)
+        {
+            if (_aliases.TryGetValue((name, alias), out var current) && current == oldVersion)
+            {
+                _aliases[(name, alias)] = newVersion;
+            }
+
+            if (!_aliases.Any(a => a.Key.Name == name && a.Value == oldVersion) &&
+                _versions.TryGetValue((name, oldVersion), out var old) && old.Loading.IsCompletedSuccessfully && Retire(old))
+            {
+                retired.Add(old);
+            }
+        }
+
+        Release(entry);
+        RegistryMetrics.Swaps.Add(1, RegistryMetrics.Tags(name, newVersion, alias));
+        Log.Swapped(_logger, name, alias, oldVersion, newVersion);
+        foreach (var old in retired)
+        {
+            TrackUnload(old, "swapped out");
+        }
+
+        UnloadBeyondLimit();
+        return true;
+    }
+
+    private KeyValuePair<string, string>[] ServedAliasesOf(string name)
+    {
+        lock (_gate)
+        {
+            return [.. _aliases.Where(a => a.Key.Name == name).Select(a => KeyValuePair.Create(a.Key.Alias, a.Value))];
+        }
+    }
+
+    private void UnloadBeyondLimit()
+    {
+        var victims = new List<LoadedVersion>();
+        lock (_gate)
+        {
+            foreach (var failed in _versions.Values.Where(v => v.Loading.IsFaulted && !v.FailedRecently).ToList())
+            {
+                _versions.Remove((failed.Name, failed.Version));
+            }
+
+            var live = _versions.Values.Where(v => !v.Loading.IsFaulted).ToList();
+            foreach (var victim in live.Where(v => v.Loading.IsCompletedSuccessfully).OrderBy(v => v.LastUsed)
+                .Take(Math.Max(0, live.Count - _options.MaxLoadedVersions)).ToList())
+            {
+                if (Retire(victim))
+                {
+                    victims.Add(victim);
+                }
+            }
+        }
+
+        foreach (var victim in victims)
+        {
+            TrackUnload(victim, "least recently used");
+        }
+    }
+
+    private void TrackUnload(LoadedVersion entry, string why)
+    {
+        var unload = UnloadAsync(entry, why);
+        lock (_gate)
+        {
+            _unloads.RemoveAll(t => t.IsCompleted);
+            _unloads.Add(unload);
+        }
+    }
+
+    private async Task UnloadAsync(LoadedVersion entry, string why)
+    {
+        ClassificationEngine engine;
+        try
+        {
+            engine = await entry.Loading;
+        }
+        catch (Exception)
+        {
+            // Nothing was loaded, so there is nothing to release; the failure was logged when it happened.
+            return;
+        }
+
+        try
+        {
+            await engine.DisposeAsync();
+            RegistryMetrics.Unloads.Add(1, RegistryMetrics.Tags(entry.Name, entry.Version));
+            Log.Unloaded(_logger, entry.Name, entry.Version, why);
+        }
+        catch (Exception ex)
+        {
+            Log.UnloadFailed(_logger, entry.Name, entry.Version, ex);
+        }
+    }
+
+    /// <summary>One version: its load (single-flight), its references and its place in the LRU order.</summary>
+    private sealed class LoadedVersion(string name, string version)
+    {
+        public string Name { get; } = name;
+
+        public string Version { get; } = version;
+
+        public Task<ClassificationEngine> Loading { get; set; } = null!;
+
+        public int References { get; set; }
+
+        public long LastUsed { get; set; }
+
+        public bool Retired { get; set; }
+
+        public bool UnloadStarted { get; set; }
+
+        public long FailedAt { get; set; }
+
+        public bool FailedRecently => Stopwatch.GetElapsedTime(FailedAt) < s_failureRetention;
+    }
+}

@@ -1,0 +1,232 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+
+using Serverless.Packages;
+using Serverless.Training.Data;
+using Serverless.Training.Evaluation;
+
+namespace Serverless.Training.Cards;
+
+/// <summary>Training loss at a point of training; <paramref name="Epoch"/> is fractional for per-step losses.</summary>
+public sealed record LossPoint(double Epoch, double Loss);
+
+/// <summary>Validation metrics after an epoch.</summary>
+public sealed record EpochMetrics(int Epoch, double Accuracy, double MacroF1, double? Loss = null);
+
+/// <summary>What a model card describes.</summary>
+public sealed record ModelCardContent
+{
+    /// <summary>Registry name of the model.</summary>
+    public required string ModelName { get; init; }
+
+    /// <summary>"head" (head-only on frozen embeddings) or "full" (fine-tuned encoder and head).</summary>
+    public required string TrainingMode { get; init; }
+
+    /// <summary>The base model, e.g. "minilm@1".</summary>
+    public required string Base { get; init; }
+
+    /// <summary>The data the model was trained, validated and tested on.</summary>
+    public required DatasetSplits Data { get; init; }
+
+    /// <summary>Metrics on the test split.</summary>
+    public required ClassificationReport TestMetrics { get; init; }
+
+    /// <summary>Metrics on the validation split, if computed.</summary>
+    public ClassificationReport? ValidationMetrics { get; init; }
+
+    /// <summary>Hyperparameters as written to the lineage.</summary>
+    public JsonObject? Hyperparameters { get; init; }
+
+    /// <summary>Training loss over training.</summary>
+    public IReadOnlyList<LossPoint> Loss { get; init; } = [];
+
+    /// <summary>Validation metrics per epoch.</summary>
+    public IReadOnlyList<EpochMetrics> ValidationCurve { get; init; } = [];
+
+    /// <summary>What an epoch is in this training mode (axis label), e.g. "epoch" or "iteration (full batch)".</summary>
+    public string EpochLabel { get; init; } = "epoch";
+
+    /// <summary>Further facts worth a line each (e.g. serving parity, timing).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>The training run that made the model, if any.</summary>
+    public string? RunId { get; init; }
+
+    /// <summary>When the model was made.</summary>
+    public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
+}
+
+/// <summary>
+/// The model card of a version: card.md (data, hyperparameters, per-class metrics, confusion matrix, curves, lineage) and
+/// its SVG plots, as files for <see cref="ModelPackageContent.ExtraFiles"/>.
+/// </summary>
+public static class ModelCard
+{
+    /// <summary>Relative path of the training loss plot.</summary>
+    public const string LossPlot = "plots/training_loss.svg";
+
+    /// <summary>Relative path of the validation metrics plot.</summary>
+    public const string ValidationPlot = "plots/validation_metrics.svg";
+
+    /// <summary>Relative path of the confusion matrix heatmap.</summary>
+    public const string ConfusionMatrixPlot = "plots/confusion_matrix.svg";
+
+    /// <summary>Returns card.md and the plots by relative path.</summary>
+    public static IReadOnlyDictionary<string, byte[]> Create(ModelCardContent content)
+    {
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal)
+        {
+            [PackageFiles.Card] = Encoding.UTF8.GetBytes(Markdown(content)),
+            [ConfusionMatrixPlot] = Encoding.UTF8.GetBytes(SvgPlot.ConfusionMatrixHeatmap(content.TestMetrics.ConfusionMatrix)),
+        };
+        if (content.Loss.Count > 0)
+        {
+            files[LossPlot] = Encoding.UTF8.GetBytes(SvgPlot.LineChart(
+                "Training loss", content.EpochLabel, "loss",
+                [new PlotSeries("training loss", content.Loss.Select(p => (p.Epoch, p.Loss)).ToArray())]));
+        }
+
+        if (content.ValidationCurve.Count > 0)
+        {
+            var series = new List<PlotSeries>
+            {
+                new("validation accuracy", content.ValidationCurve.Select(m => ((double)m.Epoch, m.Accuracy)).ToArray()),
+                new("validation macro-F1", content.ValidationCurve.Select(m => ((double)m.Epoch, m.MacroF1)).ToArray()),
+            };
+            files[ValidationPlot] = Encoding.UTF8.GetBytes(SvgPlot.LineChart(
+                "Validation metrics", content.EpochLabel, "metric", series, (Math.Min(0.5, content.ValidationCurve.Min(m => Math.Min(m.Accuracy, m.MacroF1))), 1)));
+        }
+
+        return files;
+    }
+
+    /// <summary>The card's markdown.</summary>
+    public static string Markdown(ModelCardContent content)
+    {
+        var labels = content.TestMetrics.ConfusionMatrix.Labels;
+        var md = new StringBuilder();
+        md.AppendLine(Invariant($"# Model card: {content.ModelName}"))
+            .AppendLine()
+            .AppendLine(Invariant($"A {(content.Data.Labels.Count == 2 ? "binary" : $"{content.Data.Labels.Count}-class")} text classifier ({string.Join(", ", labels.Select(Code))}) ") +
+                Invariant($"trained from `{content.Base}` in training mode `{content.TrainingMode}` ({Describe(content.TrainingMode)}), created {content.CreatedAt:yyyy-MM-dd HH:mm} UTC."))
+            .AppendLine()
+            .AppendLine(Invariant($"**Test accuracy {content.TestMetrics.Accuracy:0.0000}, macro-F1 {content.TestMetrics.MacroF1:0.0000}** on {content.TestMetrics.Count} held-out examples."))
+            .AppendLine();
+
+        md.AppendLine("## Data").AppendLine()
+            .AppendLine(Invariant($"- Dataset: `{content.Data.Dataset}`"))
+            .AppendLine(Invariant($"- sha256: `{content.Data.DatasetSha256}`"));
+        foreach (var (split, source) in content.Data.SeparateSources ?? new Dictionary<string, string>())
+        {
+            md.AppendLine(Invariant($"- {split} data: `{source}`"));
+        }
+
+        if (content.Data.SeparateSources is null or { Count: < 2 })
+        {
+            md.AppendLine("- Splits not given separately were drawn from the dataset, stratified by label, with the seed in the hyperparameters.");
+        }
+
+        var counts = content.Data.ClassCounts();
+        md.AppendLine().AppendLine("| label | train | validation | test | total |").AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var label in labels)
+        {
+            var perSplit = DatasetSplits.SplitNames.Select(s => counts[s].GetValueOrDefault(label)).ToArray();
+            md.AppendLine(Invariant($"| {Cell(label)} | {perSplit[0]} | {perSplit[1]} | {perSplit[2]} | {perSplit.Sum()} |"));
+        }
+
+        var totals = DatasetSplits.SplitNames.Select(s => content.Data[s].Count).ToArray();
+        md.AppendLine(Invariant($"| **total** | {totals[0]} | {totals[1]} | {totals[2]} | {totals.Sum()} |")).AppendLine();
+
+        md.AppendLine("## Hyperparameters").AppendLine();
+        if (content.Hyperparameters is { Count: > 0 } hyperparameters)
+        {
+            md.AppendLine("| name | value |").AppendLine("|---|---|");
+            foreach (var (name, value) in hyperparameters)
+            {
+                md.AppendLine(Invariant($"| {Cell(name)} | {Cell(value?.ToJsonString() ?? "null")} |"));
+            }
+        }
+        else
+        {
+            md.AppendLine("None recorded.");
+        }
+
+        md.AppendLine().AppendLine("## Metrics (test split)").AppendLine();
+        AppendMetrics(md, content.TestMetrics);
+        if (content.ValidationMetrics is { } validation)
+        {
+            md.AppendLine().AppendLine(Invariant($"Validation split: accuracy {validation.Accuracy:0.0000}, macro-F1 {validation.MacroF1:0.0000} on {validation.Count} examples."));
+        }
+
+        md.AppendLine().AppendLine("## Confusion matrix (test split)").AppendLine()
+            .AppendLine("Rows are actual labels, columns predicted labels.").AppendLine()
+            .AppendLine("| actual \\ predicted | " + string.Join(" | ", labels.Select(Cell)) + " |")
+            .AppendLine("|---|" + string.Concat(labels.Select(_ => "---:|")));
+        for (var r = 0; r < labels.Count; r++)
+        {
+            md.AppendLine(Invariant($"| {Cell(labels[r])} | ") + string.Join(" | ", content.TestMetrics.ConfusionMatrix.Counts[r]) + " |");
+        }
+
+        md.AppendLine().AppendLine(Invariant($"![Confusion matrix]({ConfusionMatrixPlot})")).AppendLine();
+
+        if (content.Loss.Count > 0 || content.ValidationCurve.Count > 0)
+        {
+            md.AppendLine("## Training curves").AppendLine();
+            if (content.Loss.Count > 0)
+            {
+                md.AppendLine(Invariant($"![Training loss]({LossPlot})")).AppendLine();
+            }
+
+            if (content.ValidationCurve.Count > 0)
+            {
+                var best = content.ValidationCurve.MaxBy(m => m.MacroF1)!;
+                md.AppendLine(Invariant($"![Validation metrics]({ValidationPlot})")).AppendLine()
+                    .AppendLine(Invariant($"Best validation macro-F1 {best.MacroF1:0.0000} at {content.EpochLabel} {best.Epoch}.")).AppendLine();
+            }
+        }
+
+        md.AppendLine("## Lineage").AppendLine()
+            .AppendLine(Invariant($"- Base: `{content.Base}`"))
+            .AppendLine(Invariant($"- Training mode: `{content.TrainingMode}`"))
+            .AppendLine(Invariant($"- Dataset: `{content.Data.Dataset}` (sha256 `{content.Data.DatasetSha256}`)"));
+        if (content.RunId is not null)
+        {
+            md.AppendLine(Invariant($"- Training run: `{content.RunId}`"));
+        }
+
+        foreach (var note in content.Notes)
+        {
+            md.AppendLine(Invariant($"- {note}"));
+        }
+
+        return md.ToString();
+    }
+
+    private static void AppendMetrics(StringBuilder md, ClassificationReport report)
+    {
+        md.AppendLine(Invariant($"Accuracy **{report.Accuracy:0.0000}**, macro-F1 **{report.MacroF1:0.0000}** ({report.Count} examples)."))
+            .AppendLine()
+            .AppendLine("| label | precision | recall | F1 | support |")
+            .AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var m in report.PerClass)
+        {
+            md.AppendLine(Invariant($"| {Cell(m.Label)} | {m.Precision:0.0000} | {m.Recall:0.0000} | {m.F1:0.0000} | {m.Support} |"));
+        }
+    }
+
+    private static string Describe(string mode) => mode switch
+    {
+        "head" => "a logistic-regression head fitted on the frozen encoder's mean-pooled embeddings",
+        "full" => "encoder and head fine-tuned together",
+        _ => "custom",
+    };
+
+    private static string Code(string label) => "`" + label.Replace("`", "'", StringComparison.Ordinal) + "`";
+
+    // Table cells cannot hold pipes or line breaks.
+    private static string Cell(string text) =>
+        text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\r", " ", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Security;
+using System.Text;
+
+using Serverless.Training.Evaluation;
+
+namespace Serverless.Training.Cards;
+
+/// <summary>One line of a chart.</summary>
+/// <param name="Name">Legend text.</param>
+/// <param name="Points">(x, y) points in x order.</param>
+public sealed record PlotSeries(string Name, IReadOnlyList<(double X, double Y)> Points);
+
+/// <summary>Small self-contained SVG charts for model cards: line charts and a confusion-matrix heatmap.</summary>
+public static class SvgPlot
+{
+    private const int Width = 640;
+    private const int Height = 400;
+    private const int Left = 70;
+    private const int Right = 20;
+    private const int Top = 40;
+    private const int Bottom = 60;
+    private static readonly string[] s_colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
+
+    /// <summary>A line chart of one or more series with axes, ticks and a legend.</summary>
+    /// <param name="title">Chart title.</param>
+    /// <param name="xLabel">X axis label.</param>
+    /// <param name="yLabel">Y axis label.</param>
+    /// <param name="series">The lines; a series without points is left out.</param>
+    /// <param name="yRange">Fixed y range (e.g. 0–1 for metrics), else the data's range.</param>
+    public static string LineChart(string title, string xLabel, string yLabel, IReadOnlyList<PlotSeries> series, (double Min, double Max)? yRange = null)
+    {
+        var svg = Begin(Width, Height, title);
+        var points = series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToArray();
+        if (points.Length == 0)
+        {
+            svg.Append(Text(Width / 2.0, Height / 2.0, "no data", "middle", 14));
+            return End(svg);
+        }
+
+        var (xMin, xMax) = Expand(points.Min(p => p.X), points.Max(p => p.X));
+        var (yMin, yMax) = yRange ?? Expand(points.Min(p => p.Y), points.Max(p => p.Y));
+        double X(double x) => Left + ((x - xMin) / (xMax - xMin) * (Width - Left - Right));
+        double Y(double y) => Height - Bottom - ((Math.Clamp(y, yMin, yMax) - yMin) / (yMax - yMin) * (Height - Top - Bottom));
+
+        for (var i = 0; i <= 4; i++)
+        {
+            var yValue = yMin + ((yMax - yMin) * i / 4);
+            var xValue = xMin + ((xMax - xMin) * i / 4);
+            svg.Append(Line(Left, Y(yValue), Width - Right, Y(yValue), "#e0e0e0"));
+            svg.Append(Text(Left - 6, Y(yValue) + 4, Format(yValue), "end", 11));
+            svg.Append(Text(X(xValue), Height - Bottom + 16, Format(xValue), "middle", 11));
+        }
+
+        svg.Append(Line(Left, Height - Bottom, Width - Right, Height - Bottom, "#333"));
+        svg.Append(Line(Left, Top, Left, Height - Bottom, "#333"));
+        svg.Append(Text((Left + Width - Right) / 2.0, Height - 18, xLabel, "middle", 12));
+        svg.Append(Invariant($"<text x=\"16\" y=\"{(Top + Height - Bottom) / 2.0:0.#}\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 16 {(Top + Height - Bottom) / 2.0:0.#})\">{Escape(yLabel)}</text>\n"));
+
+        var drawn = series.Where(s => s.Points.Count > 0).ToArray();
+        for (var s = 0; s < drawn.Length; s++)
+        {
+            var color = s_colors[s % s_colors.Length];
+            var path = string.Join(' ', drawn[s].Points
+                .Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y))
+                .Select(p => Invariant($"{X(p.X):0.##},{Y(p.Y):0.##}")));
+            svg.Append(Invariant($"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{path}\"/>\n"));
+            if (drawn[s].Points.Count == 1)
+            {
+                var p = drawn[s].Points[0];
+                svg.Append(Invariant($"<circle cx=\"{X(p.X):0.##}\" cy=\"{Y(p.Y):0.##}\" r=\"3\" fill=\"{color}\"/>\n"));
+            }
+
+            var legendY = Top + 4 + (s * 16);
+            svg.Append(Line(Width - Right - 150, legendY, Width - Right - 130, legendY, color, 2));
+            svg.Append(Text(Width - Right - 125, legendY + 4, drawn[s].Name, "start", 11));
+        }
+
+        return End(svg);
+    }
+
+    /// <summary>A heatmap of a confusion matrix: rows actual, columns predicted, shaded by each row's share, with counts.</summary>
+    public static string ConfusionMatrixHeatmap(ConfusionMatrix matrix, string title = "Confusion matrix (test)")
+    {
+        var n = matrix.Labels.Count;
+        var cell = Math.Clamp(480 / Math.Max(n, 1), 12, 90);
+        var labelSpace = 110;
+        var width = labelSpace + (n * cell) + 20;
+        var height = Top + labelSpace + (n * cell) + 20;
+        var fontSize = Math.Clamp(cell / 4, 7, 14);
+        var svg = Begin(width, height, title);
+        var gridTop = Top + labelSpace;
+
+        svg.Append(Text(labelSpace + (n * cell / 2.0), Top + 14, "predicted", "middle", 12));
+        svg.Append(Invariant($"<text x=\"14\" y=\"{gridTop + (n * cell / 2.0):0.#}\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 {gridTop + (n * cell / 2.0):0.#})\">actual</text>\n"));
+        for (var r = 0; r < n; r++)
+        {
+            var rowTotal = matrix.Counts[r].Sum();
+            svg.Append(Text(labelSpace - 6, gridTop + (r * cell) + (cell / 2.0) + 4, Shorten(matrix.Labels[r]), "end", fontSize));
+            var columnX = labelSpace + (r * cell) + (cell / 2.0);
+            svg.Append(Invariant($"<text x=\"{columnX:0.#}\" y=\"{gridTop - 6}\" font-size=\"{fontSize}\" text-anchor=\"start\" transform=\"rotate(-45 {columnX:0.#} {gridTop - 6})\">{Escape(Shorten(matrix.Labels[r]))}</text>\n"));
+            for (var c = 0; c < n; c++)
+            {
+                var count = matrix.Counts[r][c];
+                var share = rowTotal == 0 ? 0 : (double)count / rowTotal;
+                var shade = (int)Math.Round(255 - (share * 200));
+                var fill = Invariant($"rgb({shade},{shade},255)");
+                var x = labelSpace + (c * cell);
+                var y = gridTop + (r * cell);
+                svg.Append(Invariant($"<rect x=\"{x}\" y=\"{y}\" width=\"{cell}\" height=\"{cell}\" fill=\"{fill}\" stroke=\"#fff\"/>\n"));
+                svg.Append(Text(x + (cell / 2.0), y + (cell / 2.0) + 4, count.ToString(CultureInfo.InvariantCulture), "middle", fontSize, share > 0.6 ? "#fff" : "#000"));
+            }
+        }
+
+        return End(svg);
+    }
+
+    private static StringBuilder Begin(int width, int height, string title) => new StringBuilder()
+        .Append(Invariant($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\">\n"))
+        .Append(Invariant($"<rect width=\"{width}\" height=\"{height}\" fill=\"#fff\"/>\n"))
+        .Append(Text(width / 2.0, 24, title, "middle", 15));
+
+    private static string End(StringBuilder svg) => svg.Append("</svg>\n").ToString();
+
+    private static string Line(double x1, double y1, double x2, double y2, string color, int width = 1) =>
+        Invariant($"<line x1=\"{x1:0.##}\" y1=\"{y1:0.##}\" x2=\"{x2:0.##}\" y2=\"{y2:0.##}\" stroke=\"{color}\" stroke-width=\"{width}\"/>\n");
+
+    private static string Text(double x, double y, string text, string anchor, int size, string color = "#000") =>
+        Invariant($"<text x=\"{x:0.##}\" y=\"{y:0.##}\" font-size=\"{size}\" text-anchor=\"{anchor}\" fill=\"{color}\">{Escape(text)}</text>\n");
+
+    private static (double Min, double Max) Expand(double min, double max) =>
+        max - min > 1e-12 ? (min, max) : (min - 0.5, max + 0.5);
+
+    private static string Format(double value) =>
+        Math.Abs(value) >= 100 ? value.ToString("0", CultureInfo.InvariantCulture) : value.ToString("0.###", CultureInfo.InvariantCulture);
+
+    private static string Shorten(string label) => label.Length <= 16 ? label : label[..15] + "…";
+
+    private static string Escape(string text) => SecurityElement.Escape(text) ?? string.Empty;
+
+    private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
+}

@@ -1,0 +1,185 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Serverless.Training.Data;
+
+/// <summary>Formats a dataset can have.</summary>
+public enum DatasetFormat
+{
+    /// <summary>One JSON object per line (.jsonl, .ndjson).</summary>
+    JsonLines,
+
+    /// <summary>RFC 4180 CSV with a header row (.csv).</summary>
+    Csv,
+}
+
+/// <summary>
+/// Loads labelled datasets from JSONL or CSV, with the text and label fields a job names. Every problem is a
+/// <see cref="DatasetException"/> naming the line or row and what to do. Labels may be strings, numbers or booleans in
+/// JSONL; they become strings.
+/// </summary>
+public static class DatasetLoader
+{
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>The format a file or blob name implies: .jsonl/.ndjson/.json → JSONL, .csv → CSV.</summary>
+    /// <exception cref="DatasetException">The extension is none of these.</exception>
+    public static DatasetFormat FormatOf(string name) => Path.GetExtension(name).ToUpperInvariant() switch
+    {
+        ".JSONL" or ".NDJSON" or ".JSON" => DatasetFormat.JsonLines,
+        ".CSV" => DatasetFormat.Csv,
+        _ => throw new DatasetException(
+            $"{name}: unknown dataset format. Use a .jsonl file (one JSON object per line) or a .csv file with a header row."),
+    };
+
+    /// <summary>Loads a dataset file; the format follows from its extension.</summary>
+    public static LabelledDataset LoadFile(string path, DatasetFields? fields = null)
+    {
+        if (!File.Exists(path))
+        {
+            throw new DatasetException($"{path}: the dataset file does not exist. Check the path.");
+        }
+
+        return Parse(File.ReadAllBytes(path), path, FormatOf(path), fields);
+    }
+
+    /// <summary>Parses dataset bytes (a file's or a blob's content).</summary>
+    /// <param name="content">The raw bytes; UTF-8, with or without a byte order mark.</param>
+    /// <param name="source">Name used in messages and lineage.</param>
+    /// <param name="format">JSONL or CSV.</param>
+    /// <param name="fields">Text and label field names; default "text" and "label".</param>
+    public static LabelledDataset Parse(ReadOnlySpan<byte> content, string source, DatasetFormat format, DatasetFields? fields = null)
+    {
+        fields ??= DatasetFields.Default;
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(content));
+        string text;
+        try
+        {
+            text = s_strictUtf8.GetString(content.StartsWith(Encoding.UTF8.Preamble) ? content[3..] : content);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new DatasetException($"{source}: the file is not valid UTF-8 text. Save it as UTF-8.");
+        }
+
+        var examples = format == DatasetFormat.Csv ? ParseCsv(text, source, fields) : ParseJsonLines(text, source, fields);
+        if (examples.Count == 0)
+        {
+            throw new DatasetException(
+                $"{source}: the dataset is empty. It needs labelled examples: one per line in JSONL, or one per row under a header row in CSV.");
+        }
+
+        return new LabelledDataset(source, sha256, examples);
+    }
+
+    private static List<LabelledExample> ParseJsonLines(string text, string source, DatasetFields fields)
+    {
+        var examples = new List<LabelledExample>();
+        var lineNumber = 0;
+        foreach (var rawLine in text.Split('\n'))
+        {
+            lineNumber++;
+            var line = rawLine.TrimEnd('\r');
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            JsonObject item;
+            try
+            {
+                item = JsonNode.Parse(line) as JsonObject
+                    ?? throw new DatasetException($"{source}: line {lineNumber} is not a JSON object. Each line must be one object such as {{\"{fields.TextField}\":\"…\",\"{fields.LabelField}\":\"…\"}}.");
+            }
+            catch (JsonException ex)
+            {
+                throw new DatasetException(
+                    $"{source}: line {lineNumber} is not valid JSON ({ex.Message}). Each line must be one complete JSON object; a text with line breaks writes them as \\n.");
+            }
+
+            var where = $"{source}: line {lineNumber}";
+            var available = string.Join(", ", item.Select(p => p.Key));
+            var label = LabelOf(item[fields.LabelField], where);
+            var textValue = item[fields.TextField] switch
+            {
+                null => throw MissingField(where, "text", fields.TextField, "textField", available),
+                JsonValue v when v.TryGetValue<string>(out var s) => s,
+                var other => throw new DatasetException(
+                    $"{where}: the text field '{fields.TextField}' is {other.GetValueKind().ToString().ToLowerInvariant()}, not a string. Write the text as a JSON string."),
+            };
+            examples.Add(Example(textValue, label ?? throw MissingField(where, "label", fields.LabelField, "labelField", available), where, fields));
+        }
+
+        return examples;
+    }
+
+    private static string? LabelOf(JsonNode? node, string where) => node switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue<string>(out var s) => s,
+        JsonValue v when v.GetValueKind() is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False =>
+            v.ToJsonString(),
+        _ => throw new DatasetException($"{where}: the label is {node.GetValueKind().ToString().ToLowerInvariant()}; use a string, number or boolean."),
+    };
+
+    private static List<LabelledExample> ParseCsv(string text, string source, DatasetFields fields)
+    {
+        var (header, rows) = CsvReader.Read(text, source);
+        if (header.Count == 0)
+        {
+            return [];
+        }
+
+        var available = string.Join(", ", header);
+        var textColumn = IndexOf(header, fields.TextField);
+        var labelColumn = IndexOf(header, fields.LabelField);
+        if (textColumn < 0)
+        {
+            throw MissingField($"{source}: header", "text", fields.TextField, "textField", available);
+        }
+
+        if (labelColumn < 0)
+        {
+            throw MissingField($"{source}: header", "label", fields.LabelField, "labelField", available);
+        }
+
+        return rows
+            .Select(r => Example(r.Fields[textColumn], r.Fields[labelColumn], $"{source}: row {r.Row} (line {r.Line})", fields))
+            .ToList();
+    }
+
+    private static int IndexOf(IReadOnlyList<string> header, string name)
+    {
+        for (var i = 0; i < header.Count; i++)
+        {
+            if (string.Equals(header[i].Trim(), name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static LabelledExample Example(string text, string label, string where, DatasetFields fields)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new DatasetException($"{where}: the text field '{fields.TextField}' is empty. Remove the example or give it a text.");
+        }
+
+        label = label.Trim();
+        if (label.Length == 0)
+        {
+            throw new DatasetException($"{where}: the label field '{fields.LabelField}' is empty. Every example needs a label.");
+        }
+
+        return new LabelledExample(text, label);
+    }
+
+    private static DatasetException MissingField(string where, string role, string name, string setting, string available) =>
+        new($"{where}: the {role} field '{name}' is missing (fields present: {(available.Length == 0 ? "none" : available)}). " +
+            $"Add it, or set {setting} in the training request to the field that holds the {role}.");
+}

@@ -1,0 +1,48 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace Serverless.Registry.Tests;
+
+/// <summary>Records the registry's counters for one model name (test models get unique names, so tests never mix).</summary>
+internal sealed class MetricRecorder : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentQueue<(string Instrument, string? Version, long Value)> _measurements = new();
+
+    public MetricRecorder(string model)
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == RegistryMetrics.MeterName)
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            string? name = null, version = null;
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "model.name")
+                {
+                    name = tag.Value as string;
+                }
+                else if (tag.Key == "model.version")
+                {
+                    version = tag.Value as string;
+                }
+            }
+
+            if (name == model)
+            {
+                _measurements.Enqueue((instrument.Name, version, value));
+            }
+        });
+        _listener.Start();
+    }
+
+    public long Count(string instrument, string? version = null) =>
+        _measurements.Where(m => m.Instrument == instrument && (version is null || m.Version == version)).Sum(m => m.Value);
+
+    public void Dispose() => _listener.Dispose();
+}

@@ -1,0 +1,238 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Serverless.Errors;
+using Serverless.Options;
+using Serverless.Packages;
+using Serverless.Testing;
+
+namespace Serverless.Registry.Tests;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class ServedModelsTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private const int Timeout = AzuriteFixture.TestTimeoutMs;
+    private static readonly ServingOptions s_cpu = new() { Device = InferenceDevice.Cpu, IntraOpThreads = 1 };
+    private static int s_models;
+
+    private readonly TestRegistry _test = new(azurite, azurite.UniqueName("served"));
+    private readonly CancellationToken _ct = AzuriteFixture.TestTimeout();
+    private readonly string _model = $"model-{Interlocked.Increment(ref s_models)}-{Guid.NewGuid():N}"[..20];
+    private ServedModels? _served;
+
+    private BlobModelRegistry Registry => _test.Registry;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_served is not null)
+        {
+            await _served.DisposeAsync();
+        }
+
+        _test.Dispose();
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Acquire_ConcurrentFirstRequests_LoadTheVersionOnceAndClassify()
+    {
+        using var metrics = new MetricRecorder(_model);
+        await PublishClassifierAsync(["negative", "positive"], alias: "production");
+        var served = Serve();
+
+        var leases = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => served.AcquireAsync(_model, null, _ct))));
+        var results = await leases[0].Engine.ClassifyAsync(["hello world"], topK: null, _ct);
+
+        Assert.Single(leases.Select(l => l.Engine).Distinct());
+        Assert.All(leases, l => Assert.Equal("1", l.Version));
+        Assert.Equal(1, metrics.Count(RegistryMetrics.ModelLoads));
+        Assert.Contains(results[0].Label, new[] { "negative", "positive" });
+        var loaded = Assert.Single(served.Loaded);
+        Assert.Equal((_model, "1", "cpu"), (loaded.Name, loaded.Version, loaded.Device));
+        Assert.Equal(["production"], loaded.Aliases);
+        foreach (var lease in leases)
+        {
+            lease.Dispose();
+        }
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Acquire_BaseEncoder_IsRefusedAsNotAClassifier()
+    {
+        var directory = Path.Combine(_test.WorkDirectory, "encoder");
+        TinyModels.WriteBaseEncoderPackage(directory);
+        await Registry.PublishDirectoryAsync(_model, directory, _ct);
+        var served = Serve();
+
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => served.AcquireAsync(_model, "1", _ct));
+
+        Assert.Equal(400, error.Status);
+        Assert.EndsWith("not-a-classifier", error.Type, StringComparison.Ordinal);
+        Assert.Contains("base encoder", error.Message, StringComparison.Ordinal);
+        Assert.Empty(served.Loaded);
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Acquire_UnknownOrInvalid_IsNotFoundOrBadRequest()
+    {
+        await PublishClassifierAsync(["a", "b"], alias: "production");
+        var served = Serve();
+
+        var model = await Assert.ThrowsAsync<ModelNotFoundException>(() => served.AcquireAsync("no-such-model", null, _ct));
+        var version = await Assert.ThrowsAsync<ModelNotFoundException>(() => served.AcquireAsync(_model, "9", _ct));
+        var alias = await Assert.ThrowsAsync<ModelNotFoundException>(() => served.AcquireAsync(_model, "candidate", _ct));
+        var name = await Assert.ThrowsAsync<InvalidRequestException>(() => served.AcquireAsync("../models", null, _ct));
+        var badVersion = await Assert.ThrowsAsync<InvalidRequestException>(() => served.AcquireAsync(_model, "0", _ct));
+
+        Assert.Contains("no-such-model", model.Message, StringComparison.Ordinal);
+        Assert.Contains("no published version 9", version.Message, StringComparison.Ordinal);
+        Assert.Contains("no alias 'candidate'", alias.Message, StringComparison.Ordinal);
+        Assert.Equal(400, name.Status);
+        Assert.Equal(400, badVersion.Status);
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Acquire_CorruptedVersion_IsRefusedAndNeverLoaded()
+    {
+        using var metrics = new MetricRecorder(_model);
+        await PublishClassifierAsync(["a", "b"]);
+        await _test.ContainerClient.GetBlobClient($"{_model}/1/config.json").UploadAsync(BinaryData.FromString("{}"), overwrite: true, _ct);
+        var served = Serve();
+
+        var error = await Assert.ThrowsAsync<InvalidModelPackageException>(() => served.AcquireAsync(_model, "1", _ct));
+
+        Assert.Contains("config.json", error.Message, StringComparison.Ordinal);
+        Assert.Empty(served.Loaded);
+        Assert.Equal(1, metrics.Count(RegistryMetrics.ModelLoadFailures, "1"));
+        Assert.Equal(0, metrics.Count(RegistryMetrics.ModelLoads));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task HotSwap_NewVersionCorruptedAfterPublishing_OldVersionKeepsServingUntilAGoodOneArrives()
+    {
+        using var metrics = new MetricRecorder(_model);
+        await PublishClassifierAsync(["a", "b"], alias: "production");
+        var served = Serve();
+        using (var first = await served.AcquireAsync(_model, null, _ct))
+        {
+            Assert.Equal("1", first.Version);
+        }
+
+        await PublishClassifierAsync(["c", "d"]);
+        await _test.ContainerClient.GetBlobClient($"{_model}/2/vocab.txt").UploadAsync(BinaryData.FromString("[PAD]\n"), overwrite: true, _ct);
+        await Registry.SetAliasAsync(_model, "production", "2", _ct);
+        await served.RefreshAliasesAsync(_ct);
+
+        using (var afterBadSwap = await served.AcquireAsync(_model, null, _ct))
+        {
+            Assert.Equal("1", afterBadSwap.Version);
+            Assert.Equal(["a", "b"], afterBadSwap.Engine.Labels);
+        }
+
+        Assert.Equal(1, metrics.Count(RegistryMetrics.ModelLoadFailures, "2"));
+        Assert.Equal(0, metrics.Count(RegistryMetrics.ModelSwaps));
+
+        await PublishClassifierAsync(["e", "f"]);
+        await Registry.SetAliasAsync(_model, "production", "3", _ct);
+        await served.RefreshAliasesAsync(_ct);
+
+        using var afterGoodSwap = await served.AcquireAsync(_model, null, _ct);
+        Assert.Equal("3", afterGoodSwap.Version);
+        Assert.Equal(["e", "f"], afterGoodSwap.Engine.Labels);
+        Assert.Equal(1, metrics.Count(RegistryMetrics.ModelSwaps));
+        Assert.Equal(["3"], served.Loaded.Select(l => l.Version));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task HotSwap_AliasPointingAtAVersionWithoutManifest_IsNotServed()
+    {
+        await PublishClassifierAsync(["a", "b"], alias: "production");
+        var served = Serve();
+        (await served.AcquireAsync(_model, null, _ct)).Dispose();
+        // A partly written version 2 (no manifest) and an aliases.json edited by hand to point at it.
+        var partial = TinyModels.WriteClassifierPackage(Path.Combine(_test.WorkDirectory, "partial"));
+        await _test.ContainerClient.GetBlobClient($"{_model}/2/model.onnx").UploadAsync(Path.Combine(partial, PackageFiles.Model), _ct);
+        await _test.ContainerClient.GetBlobClient($"{_model}/aliases.json").UploadAsync(BinaryData.FromString("""{"production":"2"}"""), overwrite: true, _ct);
+
+        await served.RefreshAliasesAsync(_ct);
+
+        using var lease = await served.AcquireAsync(_model, null, _ct);
+        Assert.Equal("1", lease.Version);
+        Assert.Equal(["production"], Assert.Single(served.Loaded).Aliases);
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Lru_BeyondMaxLoadedVersions_EvictsTheLeastRecentlyUsedAndDisposesItAfterItsLastLease()
+    {
+        using var metrics = new MetricRecorder(_model);
+        for (var i = 0; i < 3; i++)
+        {
+            await PublishClassifierAsync(["a", "b"], seed: i + 1);
+        }
+
+        var served = Serve(maxLoaded: 2);
+        var held = await served.AcquireAsync(_model, "1", _ct);
+        (await served.AcquireAsync(_model, "2", _ct)).Dispose();
+        (await served.AcquireAsync(_model, "3", _ct)).Dispose();
+
+        Assert.Equal(["2", "3"], served.Loaded.Select(l => l.Version));
+        var stillWorking = await held.Engine.ClassifyAsync(["hello"], topK: 1, _ct);
+        Assert.Single(stillWorking[0].Scores);
+        Assert.Equal(0, metrics.Count(RegistryMetrics.ModelUnloads, "1"));
+
+        held.Dispose();
+
+        await WaitUntilAsync(() => metrics.Count(RegistryMetrics.ModelUnloads, "1") == 1);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => held.Engine.ClassifyAsync(["hello"], topK: null, _ct));
+        Assert.Equal(0, metrics.Count(RegistryMetrics.ModelUnloads, "2"));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Lru_RecentlyUsedVersion_IsKeptOverAnOlderOne()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await PublishClassifierAsync(["a", "b"], seed: i + 1);
+        }
+
+        var served = Serve(maxLoaded: 2);
+        (await served.AcquireAsync(_model, "1", _ct)).Dispose();
+        (await served.AcquireAsync(_model, "2", _ct)).Dispose();
+        (await served.AcquireAsync(_model, "1", _ct)).Dispose();
+        (await served.AcquireAsync(_model, "3", _ct)).Dispose();
+
+        Assert.Equal(["1", "3"], served.Loaded.Select(l => l.Version));
+    }
+
+    private ServedModels Serve(int maxLoaded = 3) => _served = new ServedModels(
+        Registry,
+        Microsoft.Extensions.Options.Options.Create(new RegistryOptions
+        {
+            Container = _test.Container,
+            CacheDirectory = _test.CacheDirectory,
+            MaxLoadedVersions = maxLoaded,
+        }),
+        Microsoft.Extensions.Options.Options.Create(s_cpu),
+        Microsoft.Extensions.Options.Options.Create(new BatchingOptions()),
+        NullLoggerFactory.Instance);
+
+    private async Task<string> PublishClassifierAsync(IReadOnlyList<string> labels, string? alias = null, int seed = 1)
+    {
+        var directory = Path.Combine(_test.WorkDirectory, Guid.NewGuid().ToString("N"));
+        TinyModels.WriteClassifierPackage(directory, labels, seed: seed);
+        var published = await Registry.PublishDirectoryAsync(_model, directory, _ct);
+        if (alias is not null)
+        {
+            await Registry.SetAliasAsync(_model, alias, published.Version, _ct);
+        }
+
+        return published.Version;
+    }
+
+    private async Task WaitUntilAsync(Func<bool> condition)
+    {
+        while (!condition())
+        {
+            await Task.Delay(20, _ct);
+        }
+    }
+}

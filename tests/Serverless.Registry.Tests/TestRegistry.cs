@@ -1,0 +1,55 @@
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Logging.Abstractions;
+using Serverless.Options;
+using Serverless.Packages;
+using Serverless.Testing;
+
+namespace Serverless.Registry.Tests;
+
+/// <summary>A registry on its own container and cache folder, plus helpers to write small packages.</summary>
+internal sealed class TestRegistry : IDisposable
+{
+    public TestRegistry(AzuriteFixture azurite, string container)
+    {
+        Container = container;
+        CacheDirectory = Directory.CreateTempSubdirectory("registry-cache-").FullName;
+        WorkDirectory = Directory.CreateTempSubdirectory("registry-work-").FullName;
+        Options = new RegistryOptions { Container = container, CacheDirectory = CacheDirectory };
+        Blobs = new BlobServiceClient(azurite.ConnectionString, StorageClients.BlobOptions());
+        Registry = new BlobModelRegistry(Blobs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<BlobModelRegistry>.Instance);
+    }
+
+    public string Container { get; }
+    public string CacheDirectory { get; }
+    public string WorkDirectory { get; }
+    public RegistryOptions Options { get; }
+    public BlobServiceClient Blobs { get; }
+    public BlobModelRegistry Registry { get; }
+
+    public BlobContainerClient ContainerClient => Blobs.GetBlobContainerClient(Container);
+
+    /// <summary>Writes a complete package (manifest last) whose model bytes carry <paramref name="marker"/>.</summary>
+    public string WritePackage(string marker, IReadOnlyList<string>? labels = null)
+    {
+        var directory = Path.Combine(WorkDirectory, Guid.NewGuid().ToString("N"));
+        ModelPackageWriter.Write(directory, Content(marker, labels));
+        return directory;
+    }
+
+    public static ModelPackageContent Content(string marker, IReadOnlyList<string>? labels = null) => new()
+    {
+        Model = System.Text.Encoding.UTF8.GetBytes("onnx-bytes:" + marker),
+        Vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "world"],
+        TokenizerConfig = new TokenizerConfig { ModelMaxLength = 16 },
+        Config = new ModelConfig { MaxPositionEmbeddings = 32, VocabSize = 7, HiddenSize = 4 }.WithLabels(labels ?? ["ham", "spam"]),
+        ExtraFiles = new Dictionary<string, byte[]> { [PackageFiles.Card] = "# card"u8.ToArray() },
+        Metrics = new System.Text.Json.Nodes.JsonObject { ["accuracy"] = 0.75 },
+        Lineage = new Lineage { Base = "tiny@1" },
+    };
+
+    public void Dispose()
+    {
+        Directory.Delete(CacheDirectory, recursive: true);
+        Directory.Delete(WorkDirectory, recursive: true);
+    }
+}

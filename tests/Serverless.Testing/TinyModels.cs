@@ -1,0 +1,156 @@
+using Onnx;
+using Serverless.Onnx;
+using Serverless.Packages;
+
+namespace Serverless.Testing;
+
+/// <summary>
+/// Real model packages (ONNX + tokenizer files + config + manifest, written by <see cref="ModelPackageWriter"/>) small
+/// enough for unit tests: a tiny random BERT classifier, a tiny base encoder, and a keyword classifier whose labels are
+/// predictable.
+/// </summary>
+public static class TinyModels
+{
+    /// <summary>Words that make the keyword classifier answer "spam".</summary>
+    public static IReadOnlyList<string> SpamKeywords { get; } = ["free", "winner", "viagra", "money", "click", "prize", "cash", "offer"];
+
+    /// <summary>
+    /// The vocabulary of every tiny model: [PAD]=0, [UNK]=1, [CLS]=2, [SEP]=3, [MASK]=4, then punctuation, ordinary words
+    /// and the spam keywords. Words outside it tokenize to [UNK].
+    /// </summary>
+    public static IReadOnlyList<string> Vocabulary { get; } =
+    [
+        "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ",", "!", "?",
+        "the", "a", "is", "this", "to", "and", "of", "you", "for", "it", "in", "on", "i", "we",
+        "hello", "world", "good", "bad", "great", "movie", "meeting", "tomorrow", "lunch", "report", "team", "project",
+        "please", "thanks", "see", "now", "here", "##s",
+        .. SpamKeywords,
+    ];
+
+    /// <summary>Labels of the keyword classifier, in logit order.</summary>
+    public static IReadOnlyList<string> KeywordLabels { get; } = ["ham", "spam"];
+
+    /// <summary>Id of a vocabulary token (for building input ids by hand).</summary>
+    public static int IdOf(string token)
+    {
+        var id = Vocabulary.ToList().IndexOf(token);
+        return id >= 0 ? id : 1;
+    }
+
+    /// <summary>The config of the tiny random BERT (hidden 16, 2 layers, 2 heads, FFN 32) without labels.</summary>
+    public static ModelConfig EncoderConfig(int maxPositions = 64) => new()
+    {
+        Architectures = [ModelConfig.BaseEncoderArchitecture],
+        VocabSize = Vocabulary.Count,
+        HiddenSize = 16,
+        NumHiddenLayers = 2,
+        NumAttentionHeads = 2,
+        IntermediateSize = 32,
+        MaxPositionEmbeddings = maxPositions,
+        TypeVocabSize = 2,
+        LayerNormEps = 1e-12,
+    };
+
+    /// <summary>Random BERT weights for <paramref name="config"/> (plus a head for <paramref name="labels"/> &gt; 0).</summary>
+    public static BertWeights RandomWeights(ModelConfig config, int labels, int seed)
+    {
+        var random = new Random(seed);
+        var weights = new BertWeights();
+        foreach (var (name, shape) in BertWeights.Expected(config, labels))
+        {
+            var data = new float[shape.Aggregate(1, (a, d) => a * d)];
+            var isLayerNormWeight = name.EndsWith("LayerNorm.weight", StringComparison.Ordinal);
+            var scale = name.EndsWith(".bias", StringComparison.Ordinal) ? 0.1f : isLayerNormWeight ? 0.2f : 0.4f;
+            for (var i = 0; i < data.Length; i++)
+            {
+                data[i] = (isLayerNormWeight ? 1f : 0f) + scale * (float)(random.NextDouble() * 2 - 1);
+            }
+
+            weights.Set(name, data, shape);
+        }
+
+        return weights;
+    }
+
+    /// <summary>
+    /// Writes a tiny random BERT classifier package (hidden 16, 2 layers, 2 heads, the tiny vocabulary).
+    /// </summary>
+    /// <returns>The package directory.</returns>
+    public static string WriteClassifierPackage(string directory, IReadOnlyList<string>? labels = null,
+        string problemType = ModelConfig.SingleLabel, int seed = 1, int maxLength = 32, string pooling = ClassifierHead.Cls)
+    {
+        labels ??= ["negative", "positive"];
+        var config = EncoderConfig(Math.Max(64, maxLength)).WithLabels(labels, problemType) with { Pooling = pooling };
+        var model = BertOnnxWriter.Write(config, RandomWeights(config, labels.Count, seed));
+        return Write(directory, model, config, maxLength, "tiny random BERT classifier");
+    }
+
+    /// <summary>Writes a tiny random BERT base-encoder package (output last_hidden_state, no labels).</summary>
+    /// <returns>The package directory.</returns>
+    public static string WriteBaseEncoderPackage(string directory, int seed = 1, int maxLength = 32)
+    {
+        var config = EncoderConfig(Math.Max(64, maxLength));
+        var model = BertOnnxWriter.Write(config, RandomWeights(config, 0, seed));
+        return Write(directory, model, config, maxLength, "tiny random BERT encoder");
+    }
+
+    /// <summary>
+    /// Writes a "ham"/"spam" classifier whose answer follows <see cref="SpamKeywords"/>: the attention-masked mean of
+    /// per-token scores, where a keyword weighs ten times an ordinary token. One keyword among up to ~10 tokens makes
+    /// "spam" win clearly; texts without keywords are "ham" with a score near 0.95.
+    /// </summary>
+    /// <returns>The package directory.</returns>
+    public static string WriteKeywordClassifierPackage(string directory, int maxLength = 64)
+    {
+        var config = new ModelConfig
+        {
+            VocabSize = Vocabulary.Count,
+            HiddenSize = 2,
+            NumHiddenLayers = 0,
+            NumAttentionHeads = 1,
+            IntermediateSize = 0,
+            MaxPositionEmbeddings = Math.Max(64, maxLength),
+            Pooling = ClassifierHead.Mean,
+        }.WithLabels(KeywordLabels);
+        return Write(directory, KeywordModel(), config, maxLength, "keyword spam classifier");
+    }
+
+    /// <summary>The keyword classifier's ONNX graph.</summary>
+    public static byte[] KeywordModel()
+    {
+        // Embedding columns: [ham evidence, spam evidence]; padding rows are masked out by the mean anyway.
+        var embeddings = new float[Vocabulary.Count * 2];
+        for (var id = 0; id < Vocabulary.Count; id++)
+        {
+            var spam = SpamKeywords.Contains(Vocabulary[id]);
+            embeddings[id * 2] = spam ? 0f : 3f;
+            embeddings[id * 2 + 1] = spam ? 30f : 0f;
+        }
+
+        var b = OnnxGraphBuilder.Create(BertOnnxWriter.Opset, graphName: "keywords");
+        foreach (var input in BertOnnxWriter.InputNames)
+        {
+            b.AddInput(input, TensorProto.Types.DataType.Int64, "batch", "sequence");
+        }
+
+        var tokens = b.Node("Gather", [b.AddInitializer("embeddings.word_embeddings.weight", embeddings, Vocabulary.Count, 2), "input_ids"]);
+        var types = b.Node("Gather", [b.AddInitializer("embeddings.token_type_embeddings.weight", new float[4], 2, 2), "token_type_ids"]);
+        var hidden = b.Node("Add", [tokens, types]);
+        b.AddNode("Identity", [hidden], [ClassifierHead.HiddenStateName]);
+        b.AddOutput(ClassifierHead.HiddenStateName, TensorProto.Types.DataType.Float, "batch", "sequence", 2);
+        return ClassifierHead.Append(b.ToBytes(), ClassifierHead.Mean, weight: [1f, 0f, 0f, 1f], bias: [0f, 0f], labels: 2);
+    }
+
+    private static string Write(string directory, byte[] model, ModelConfig config, int maxLength, string description)
+    {
+        ModelPackageWriter.Write(directory, new ModelPackageContent
+        {
+            Model = model,
+            Vocab = Vocabulary,
+            TokenizerConfig = new TokenizerConfig { DoLowerCase = true, ModelMaxLength = maxLength },
+            Config = config,
+            Lineage = new Lineage { Base = description, TrainingMode = "test" },
+        });
+        return directory;
+    }
+}

@@ -1,0 +1,109 @@
+using System.Text;
+
+using Serverless.Training.Data;
+
+namespace Serverless.Training.Tests.Data;
+
+public sealed class DatasetLoaderTests
+{
+    private static LabelledDataset Jsonl(string text, DatasetFields? fields = null) =>
+        DatasetLoader.Parse(Encoding.UTF8.GetBytes(text), "data.jsonl", DatasetFormat.JsonLines, fields);
+
+    private static LabelledDataset Csv(string text, DatasetFields? fields = null) =>
+        DatasetLoader.Parse(Encoding.UTF8.GetBytes(text), "data.csv", DatasetFormat.Csv, fields);
+
+    [Fact]
+    public void Parse_JsonLines_ReadsTextsAndLabelsAndSkipsBlankLines()
+    {
+        var dataset = Jsonl("{\"text\":\"hello\",\"label\":\"ham\"}\r\n\n{\"text\":\"win\",\"label\":1,\"extra\":true}\n");
+
+        Assert.Equal([new LabelledExample("hello", "ham"), new LabelledExample("win", "1")], dataset.Examples);
+        Assert.Equal(["1", "ham"], dataset.Labels);
+    }
+
+    [Fact]
+    public void Parse_CustomFields_AreUsed()
+    {
+        var dataset = Jsonl("{\"body\":\"hello\",\"class\":\"a\"}", new DatasetFields("body", "class"));
+
+        Assert.Equal("hello", dataset.Examples[0].Text);
+        Assert.Equal("a", dataset.Examples[0].Label);
+    }
+
+    [Fact]
+    public void Parse_Sha256_IsOfTheBytes()
+    {
+        var bytes = Encoding.UTF8.GetBytes("{\"text\":\"x\",\"label\":\"a\"}\n");
+
+        var dataset = DatasetLoader.Parse(bytes, "d.jsonl", DatasetFormat.JsonLines);
+
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), dataset.Sha256);
+    }
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData("\n  \n", "empty")]
+    [InlineData("{\"text\":\"a\",\"label\":\"x\"}\n{\"text\": \"b\", \"label\"\n", "line 2 is not valid JSON")]
+    [InlineData("[1,2]", "line 1 is not a JSON object")]
+    [InlineData("{\"text\":\"a\",\"label\":\"x\"}\n{\"label\":\"x\"}", "line 2: the text field 'text' is missing (fields present: label)")]
+    [InlineData("{\"text\":\"a\"}", "line 1: the label field 'label' is missing")]
+    [InlineData("{\"text\":\"  \",\"label\":\"x\"}", "line 1: the text field 'text' is empty")]
+    [InlineData("{\"text\":5,\"label\":\"x\"}", "line 1: the text field 'text' is number, not a string")]
+    [InlineData("{\"text\":\"a\",\"label\":\"\"}", "line 1: the label field 'label' is empty")]
+    public void Parse_BadJsonLines_ThrowsSpecificError(string text, string expected)
+    {
+        var error = Assert.Throws<DatasetException>(() => Jsonl(text));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("data.jsonl", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_InvalidUtf8_SaysToSaveAsUtf8()
+    {
+        var error = Assert.Throws<DatasetException>(() => DatasetLoader.Parse(new byte[] { 0xff, 0xfe, 0x41 }, "d.csv", DatasetFormat.Csv));
+
+        Assert.Contains("UTF-8", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_Csv_HandlesQuotesEscapedQuotesCommasAndMultiLineFields()
+    {
+        var csv = "\uFEFFproduct,review,score\r\n" +
+                  "A1,\"Great, really \"\"great\"\"\",great\r\n" +
+                  "\r\n" +
+                  "A2,\"line one\nline two\",other\n" +
+                  "A3,plain 5\" text,other";
+
+        var dataset = Csv(csv, new DatasetFields("review", "score"));
+
+        Assert.Equal(
+            [new LabelledExample("Great, really \"great\"", "great"), new LabelledExample("line one\nline two", "other"), new LabelledExample("plain 5\" text", "other")],
+            dataset.Examples);
+    }
+
+    [Theory]
+    [InlineData("text,label\n\"open,a\n", "line 2: a quoted field is never closed")]
+    [InlineData("text,label\n\"a\"b,x\n", "line 2: unexpected text after a closing quote")]
+    [InlineData("text,label\na,x\nb,y,z\n", "row 2 (line 3) has 3 fields but the header has 2")]
+    [InlineData("review,score\na,x\n", "header: the text field 'text' is missing (fields present: review, score)")]
+    [InlineData("text,score\na,x\n", "header: the label field 'label' is missing")]
+    [InlineData("text,label\n\"a\nb\",x\n ,y\n", "row 2 (line 4): the text field 'text' is empty")]
+    [InlineData("text,label\n", "empty")]
+    public void Parse_BadCsv_ThrowsSpecificError(string text, string expected)
+    {
+        var error = Assert.Throws<DatasetException>(() => Csv(text));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FormatOf_UnknownExtension_SaysWhichFormatsWork()
+    {
+        var error = Assert.Throws<DatasetException>(() => DatasetLoader.FormatOf("data.xlsx"));
+
+        Assert.Contains(".jsonl", error.Message, StringComparison.Ordinal);
+        Assert.Equal(DatasetFormat.Csv, DatasetLoader.FormatOf("x/y.CSV"));
+        Assert.Equal(DatasetFormat.JsonLines, DatasetLoader.FormatOf("x/y.jsonl"));
+    }
+}
