@@ -140,14 +140,20 @@ public sealed class BlobTrainingRunStore : ITrainingRunStore
     private readonly BlobModelRegistry _registry;
     private readonly string _prefix;
 
-    /// <summary>Uses the storage account of <paramref name="connectionString"/> for run state, data, registry and queue.</summary>
-    public BlobTrainingRunStore(string connectionString, string runId, string cacheDirectory, string? eventsQueue = null, string? trainingContainer = null)
+    /// <summary>
+    /// Uses the storage account of <paramref name="connectionString"/> for run state, data, registry and queue; the
+    /// container and queue names default to the documented ones.
+    /// </summary>
+    public BlobTrainingRunStore(
+        string connectionString, string runId, string cacheDirectory,
+        string? trainingContainer = null, string? eventsQueue = null, string? modelsContainer = null)
     {
         RunId = runId;
         _blobs = new BlobServiceClient(connectionString);
         _training = _blobs.GetBlobContainerClient(trainingContainer ?? Container);
         _events = new QueueClient(connectionString, eventsQueue ?? EventsQueue, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
-        _registry = new BlobModelRegistry(_blobs, Microsoft.Extensions.Options.Options.Create(new RegistryOptions { CacheDirectory = cacheDirectory }), NullLogger<BlobModelRegistry>.Instance);
+        var registryOptions = new RegistryOptions { CacheDirectory = cacheDirectory, Container = modelsContainer ?? new RegistryOptions().Container };
+        _registry = new BlobModelRegistry(_blobs, Microsoft.Extensions.Options.Options.Create(registryOptions), NullLogger<BlobModelRegistry>.Instance);
         _prefix = runId + "/";
     }
 
@@ -165,7 +171,7 @@ public sealed class BlobTrainingRunStore : ITrainingRunStore
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
-            throw new InvalidRequestException($"There is no job for run '{RunId}': {Container}/{_prefix}job.json does not exist.");
+            throw new InvalidRequestException($"There is no job for run '{RunId}': {_training.Name}/{_prefix}job.json does not exist.");
         }
     }
 
@@ -270,7 +276,7 @@ public sealed class BlobTrainingRunStore : ITrainingRunStore
             await _training.GetBlobClient(prefix + file).UploadAsync(Path.Combine(packageDirectory, file), overwrite: true, cancellationToken);
         }
 
-        return $"{Container}/{prefix}";
+        return $"{_training.Name}/{prefix}";
     }
 
     /// <inheritdoc />
