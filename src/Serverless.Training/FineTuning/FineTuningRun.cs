@@ -12,6 +12,7 @@ using Serverless.Packages;
 using Serverless.Training.Cards;
 using Serverless.Training.Data;
 using Serverless.Training.Evaluation;
+using Serverless.Training.HeadOnly;
 
 using TorchSharp;
 
@@ -90,12 +91,6 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
     private async Task<TrainingRunStatus> RunJobAsync(TrainingJob job, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var h = job.Hyperparameters;
-        if (h.Mode != TrainingHyperparameters.FullMode)
-        {
-            throw new InvalidRequestException($"The trainer fine-tunes in mode \"{TrainingHyperparameters.FullMode}\"; mode \"{h.Mode}\" runs head-only training, which does not need it.");
-        }
-
-        var device = SelectDevice();
         await WriteStatusAsync("preparing", null, cancellationToken);
 
         // Data: validate and split before anything heavy, so bad data fails in seconds.
@@ -104,10 +99,62 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         var validation = job.ValidationDataset is null ? null : await store.ReadDatasetAsync(job.ValidationDataset, fields, cancellationToken);
         var test = job.TestDataset is null ? null : await store.ReadDatasetAsync(job.TestDataset, fields, cancellationToken);
         var splits = DatasetSplitter.Prepare(train, validation, test, new SplitOptions(Seed: h.Seed));
-        var labels = splits.Labels;
-
         var baseReference = job.Base ?? options.DefaultBase;
         var basePackage = await store.GetBaseAsync(baseReference, cancellationToken);
+        var candidate = Path.Combine(options.WorkDirectory, "candidate");
+        if (Directory.Exists(candidate))
+        {
+            Directory.Delete(candidate, recursive: true);
+        }
+
+        var metrics = h.Mode == TrainingHyperparameters.HeadMode
+            ? await TrainHeadAsync(job, splits, basePackage, baseReference, candidate, cancellationToken)
+            : await FineTuneAsync(job, train, splits, basePackage, baseReference, candidate, progress, cancellationToken);
+
+        await WriteStatusAsync("packaging", metrics, cancellationToken);
+        var location = await store.SaveCandidateAsync(candidate, cancellationToken);
+        var done = new TrainingRunStatus
+        {
+            Id = job.RunId,
+            Status = TrainingRunOutcome.Succeeded,
+            Stage = "done",
+            Progress = _lastProgress,
+            Metrics = metrics,
+            Candidate = location,
+            Device = _device,
+            UpdatedAt = DateTimeOffset.UtcNow,
+        };
+        await store.WriteStatusAsync(done, cancellationToken);
+        await store.PostEventAsync(new TrainingEvent(job.RunId, TrainingRunOutcome.Succeeded, null), cancellationToken);
+        RunLog.Succeeded(_logger, job.RunId, metrics["accuracy"]!.GetValue<double>(), metrics["macro_f1"]!.GetValue<double>());
+        return done;
+    }
+
+    private async Task<JsonObject> TrainHeadAsync(
+        TrainingJob job, DatasetSplits splits, ModelPackage basePackage, string baseReference, string candidate, CancellationToken cancellationToken)
+    {
+        // Head-only training (frozen embeddings, ONNX Runtime on the CPU) has its own trainer and serving check.
+        await WriteStatusAsync("training", null, cancellationToken);
+        var result = await new HeadOnlyTrainer(loggerFactory).TrainAsync(new HeadTrainingJob
+        {
+            ModelName = job.Model,
+            BasePackage = basePackage,
+            BaseReference = baseReference,
+            Data = splits,
+            Options = new HeadTrainingOptions { MaxLength = job.Hyperparameters.MaxLength, BalanceClasses = job.Hyperparameters.ClassWeights },
+            SplitSeed = job.ValidationDataset is null || job.TestDataset is null ? job.Hyperparameters.Seed : null,
+            RunId = job.RunId,
+        }, candidate, null, cancellationToken);
+        return result.Manifest.Metrics?.DeepClone().AsObject() ?? result.Test.ToJson();
+    }
+
+    private async Task<JsonObject> FineTuneAsync(
+        TrainingJob job, LabelledDataset train, DatasetSplits splits, ModelPackage basePackage, string baseReference, string candidate,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var h = job.Hyperparameters;
+        var device = SelectDevice();
+        var labels = splits.Labels;
         var tokenizer = BertTextTokenizer.Create(basePackage);
         var maxLength = Math.Min(h.MaxLength, basePackage.MaxLength);
         var trainSplit = Encode(tokenizer, splits.Train, labels, maxLength);
@@ -154,12 +201,6 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
             AttentionProbsDropoutProb = encoderConfig.AttentionProbsDropoutProb,
         };
         var onnx = BertOnnxWriter.Write(exportConfig, model.ToWeights());
-        var candidate = Path.Combine(options.WorkDirectory, "candidate");
-        if (Directory.Exists(candidate))
-        {
-            Directory.Delete(candidate, recursive: true);
-        }
-
         var hyperparameters = JsonSerializer.SerializeToNode(h with { MaxLength = maxLength }, TrainingJob.JsonOptions)!.AsObject();
         var lineage = new Lineage
         {
@@ -208,24 +249,8 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
 
         // The manifest records the parity figures too; rewriting it keeps it the last file written.
         ModelPackageWriter.WriteManifest(candidate, metrics, lineage);
-        await WriteStatusAsync("packaging", metrics, cancellationToken);
-        var location = await store.SaveCandidateAsync(candidate, cancellationToken);
-
-        var done = new TrainingRunStatus
-        {
-            Id = job.RunId,
-            Status = TrainingRunOutcome.Succeeded,
-            Stage = "done",
-            Progress = _lastProgress,
-            Metrics = metrics,
-            Candidate = location,
-            Device = _device,
-            UpdatedAt = DateTimeOffset.UtcNow,
-        };
-        await store.WriteStatusAsync(done, cancellationToken);
-        await store.PostEventAsync(new TrainingEvent(job.RunId, TrainingRunOutcome.Succeeded, null), cancellationToken);
-        RunLog.Succeeded(_logger, job.RunId, testReport.Accuracy, testReport.MacroF1, trainingSeconds);
-        return done;
+        RunLog.FineTuned(_logger, result.BestEpoch, result.Epochs.Count, trainingSeconds);
+        return metrics;
     }
 
     private Task WriteStatusAsync(string stage, JsonObject? metrics, CancellationToken cancellationToken) =>
@@ -321,6 +346,9 @@ internal static partial class RunLog
     [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Parity over {Texts} validation texts: max |diff| {MaxDifference:G3}, {Mismatches} argmax mismatches")]
     public static partial void Parity(ILogger logger, int texts, double maxDifference, int mismatches);
 
-    [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "Training run {RunId} succeeded: test accuracy {Accuracy:F4}, macro-F1 {MacroF1:F4}, trained in {Seconds:F0} s")]
-    public static partial void Succeeded(ILogger logger, string runId, double accuracy, double macroF1, double seconds);
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "Training run {RunId} succeeded: test accuracy {Accuracy:F4}, macro-F1 {MacroF1:F4}")]
+    public static partial void Succeeded(ILogger logger, string runId, double accuracy, double macroF1);
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "Fine-tuned: best epoch {BestEpoch} of {Epochs}, {Seconds:F0} s of training")]
+    public static partial void FineTuned(ILogger logger, int bestEpoch, int epochs, double seconds);
 }
