@@ -50,7 +50,7 @@ if command -v func >/dev/null 2>&1; then
   (cd "$FUNCTIONS_OUT" && exec func host start --port "$PORT") &
 else
   step "Starting the function app with the local host on port $PORT (Azure Functions Core Tools not found)"
-  (cd "$FUNCTIONS_OUT" && exec dotnet "$REPO_ROOT/src/Serverless.LocalHost/$OUT/Serverless.LocalHost.dll" --port "$PORT") &
+  dotnet "src/Serverless.LocalHost/$OUT/Serverless.LocalHost.dll" --port "$PORT" --script-root "$REPO_ROOT" &
 fi
 APP_PID=$!
 

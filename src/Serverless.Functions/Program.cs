@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Hosting;
+using Serverless.Functions;
 
 var host = new HostBuilder()
-    .ConfigureFunctionsWebApplication()
+    .ConfigureFunctionsWebApplication(worker => worker.UseServerlessFunctions())
+    .ConfigureServices((context, services) => services.AddServerlessFunctions(context.Configuration))
     .Build();
 
 await host.RunAsync();

@@ -1,1 +1,3 @@
-return 0;
+using Serverless.LocalHost;
+
+return await LocalHostProgram.RunAsync(ServerlessFunctionApp.Assembly, ServerlessFunctionApp.Configure, args);

@@ -13,8 +13,8 @@ using Serverless.Packages;
 namespace Serverless.Benchmarks;
 
 /// <summary>
-/// Throughput and latency of the serving engine next to raw ONNX Runtime, on all-MiniLM-L6-v2 with a fixed random
-/// classification head and real review texts: max length 256, batches of 32, 2 intra-op threads.
+/// Throughput and latency of the serving engine next to raw ONNX Runtime and transformers.js, on all-MiniLM-L6-v2 with a
+/// fixed random classification head and real review texts: max length 256, batches of 32, 2 intra-op threads.
 /// </summary>
 internal static class EngineBenchmark
 {
@@ -78,6 +78,17 @@ internal static class EngineBenchmark
             });
             var engineLatency = await MeasureAsync(samples, text => engine.ClassifyAsync([text], null, cancellationToken));
 
+            PeerRun? peer = null;
+            try
+            {
+                peer = await TransformersJsPeer.RunAsync(package.Directory, reviews, samples, BatchTexts, Threads, root.FullName, cancellationToken);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"transformers.js: {peer.Seconds:F1} s"));
+            }
+            catch (PeerUnavailableException ex)
+            {
+                Console.WriteLine($"transformers.js skipped: {ex.Message}");
+            }
+
             var rawRate = reviews.Count / rawSeconds;
             var engineRate = reviews.Count / engineSeconds;
             Console.WriteLine();
@@ -87,8 +98,19 @@ internal static class EngineBenchmark
             Console.WriteLine("|------------------------------------------|--------:|--------:|----------------:|----------------:|");
             Console.WriteLine(Row("raw ONNX Runtime, arrival-order batches", rawRate, rawPadding, rawLatency));
             Console.WriteLine(Row("engine, all texts submitted at once", engineRate, enginePadding, engineLatency));
+            if (peer is not null)
+            {
+                Console.WriteLine(Row("transformers.js, arrival-order batches", peer.TextsPerSecond, peer.Padding, Percentiles([.. peer.LatencyMilliseconds])));
+            }
+
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"engine / raw throughput: {engineRate / rawRate:F2}×; largest logit difference engine vs raw: {maxDifference:G3}"));
+            if (peer is not null)
+            {
+                var agreeing = peer.Labels.Where((label, i) => label == s_labels[ArgMax(engineLogits[i][0])]).Count();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"engine / transformers.js throughput: {engineRate / peer.TextsPerSecond:F2}×; labels agreeing with the engine: {(double)agreeing / reviews.Count:P1}"));
+            }
             return 0;
         }
         finally
@@ -110,14 +132,13 @@ internal static class EngineBenchmark
         var bias = new float[s_labels.Length];
         var model = ClassifierHead.Append(File.ReadAllBytes(encoder.ModelPath), "mean", weight, bias, s_labels.Length);
 
+        // transformers.js' layout (the model under onnx/), which packages may use too: the engine and the peer read one folder.
         var directory = Path.Combine(root, "classifier");
-        ModelPackageWriter.Write(directory, new ModelPackageContent
-        {
-            Model = model,
-            Vocab = File.ReadAllLines(encoder.VocabPath),
-            TokenizerConfig = encoder.TokenizerConfig with { ModelMaxLength = MaxLength },
-            Config = encoder.Config.WithLabels(s_labels) with { Pooling = "mean" },
-        });
+        Directory.CreateDirectory(Path.Combine(directory, "onnx"));
+        File.WriteAllBytes(Path.Combine(directory, "onnx", PackageFiles.Model), model);
+        ModelPackageWriter.WriteTokenizer(directory, File.ReadAllLines(encoder.VocabPath), encoder.TokenizerConfig with { ModelMaxLength = MaxLength });
+        ModelPackageWriter.WriteConfig(directory, encoder.Config.WithLabels(s_labels) with { Pooling = "mean" });
+        ModelPackageWriter.WriteManifest(directory, metrics: null, lineage: null);
         return ModelPackage.Open(directory);
     }
 
@@ -162,11 +183,18 @@ internal static class EngineBenchmark
             milliseconds.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 
+        return Percentiles(milliseconds);
+    }
+
+    private static (double P50, double P95) Percentiles(List<double> milliseconds)
+    {
         milliseconds.Sort();
         return (Percentile(milliseconds, 0.50), Percentile(milliseconds, 0.95));
     }
 
     private static double Percentile(List<double> sorted, double p) => sorted[(int)Math.Ceiling(p * sorted.Count) - 1];
+
+    private static int ArgMax(float[] values) => Array.IndexOf(values, values.Max());
 
     private static string Row(string path, double rate, double padding, (double P50, double P95) latency) =>
         string.Create(CultureInfo.InvariantCulture,

@@ -12,13 +12,7 @@ internal static class ReviewsCsv
     public static string DefaultPath()
     {
         const string relative = "shared/data/fine_foods_testing_data.csv";
-        var repository = new DirectoryInfo(Environment.CurrentDirectory);
-        while (repository is not null && !File.Exists(Path.Combine(repository.FullName, "Serverless.sln")))
-        {
-            repository = repository.Parent;
-        }
-
-        for (var directory = repository?.Parent; directory is not null; directory = directory.Parent)
+        for (var directory = Repository.FindRoot()?.Parent; directory is not null; directory = directory.Parent)
         {
             var candidate = Path.Combine(directory.FullName, relative);
             if (File.Exists(candidate))

@@ -1,0 +1,38 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Serverless.Functions.Observability;
+using Serverless.Options;
+using Serverless.Registry;
+
+namespace Serverless.Functions;
+
+/// <summary>
+/// Classifies a validated request with the model version it names (default model and alias from
+/// <see cref="ServingOptions"/>), for HTTP and queue alike. Thread-safe.
+/// </summary>
+public sealed class ClassificationService(ServedModels models, IOptions<ServingOptions> serving, FunctionsMetrics metrics)
+{
+    /// <summary>Source tag of HTTP requests.</summary>
+    public const string Http = "http";
+
+    /// <summary>Source tag of queue messages.</summary>
+    public const string Queue = "queue";
+
+    /// <summary>Classifies <paramref name="request"/>'s texts; results keep their order.</summary>
+    /// <param name="request">The validated request.</param>
+    /// <param name="source"><see cref="Http"/> or <see cref="Queue"/>, for metrics.</param>
+    /// <param name="cancellationToken">Cancels the wait; a cancelled request leaves its batch.</param>
+    /// <exception cref="Errors.ModelNotFoundException">Unknown model or version.</exception>
+    /// <exception cref="Errors.InvalidRequestException">The model is a base encoder.</exception>
+    /// <exception cref="Errors.EngineBusyException">The engine's queue is full.</exception>
+    /// <exception cref="Errors.ServiceUnavailableException">Storage cannot be reached or the model cannot be loaded yet.</exception>
+    public async Task<ClassifyResponse> ClassifyAsync(ClassifyRequest request, string source, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var name = request.Model ?? serving.Value.DefaultModel;
+        using var lease = await models.AcquireAsync(name, request.Version ?? serving.Value.DefaultAlias, cancellationToken);
+        var results = await lease.Engine.ClassifyAsync(request.Texts, request.TopK, cancellationToken);
+        metrics.Classified(lease.Name, lease.Version, source, request.Texts.Count, Stopwatch.GetElapsedTime(started));
+        return new ClassifyResponse(lease.Name, lease.Version, lease.Engine.Device, results);
+    }
+}

@@ -1,0 +1,17 @@
+using Serverless.Classification;
+
+namespace Serverless.Functions;
+
+/// <summary>A validated classify request, from HTTP or a queue message.</summary>
+/// <param name="Texts">The texts, in order; never empty, no empty item.</param>
+/// <param name="Model">Model name, or null for the configured default.</param>
+/// <param name="Version">Version number or alias, or null for the configured default alias.</param>
+/// <param name="TopK">How many labels to keep per text, or null for all.</param>
+public sealed record ClassifyRequest(IReadOnlyList<string> Texts, string? Model = null, string? Version = null, int? TopK = null);
+
+/// <summary>The answer to a classify request (SPEC: <c>{"model","version","device","results"}</c>).</summary>
+/// <param name="Model">The model that answered.</param>
+/// <param name="Version">The version that answered (a number, also when an alias was asked for).</param>
+/// <param name="Device">"cpu" or "cuda".</param>
+/// <param name="Results">One classification per text, in the order of the texts.</param>
+public sealed record ClassifyResponse(string Model, string Version, string Device, IReadOnlyList<TextClassification> Results);

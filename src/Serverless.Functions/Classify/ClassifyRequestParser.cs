@@ -1,0 +1,141 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Serverless.Errors;
+using Serverless.Options;
+
+namespace Serverless.Functions;
+
+/// <summary>
+/// Validates the JSON of a classify request — <c>{"texts":[…]}</c> or <c>{"text":"…"}</c>, optional <c>model</c>,
+/// <c>version</c> (number or alias) and <c>topK</c> — with a specific 400 or 413 for each way it can be wrong.
+/// Property names match case-insensitively; unknown properties are ignored (queue messages carry <c>id</c> and <c>replyTo</c>).
+/// </summary>
+public static partial class ClassifyRequestParser
+{
+    private const string Example = "send {\"texts\":[\"first text\",\"second text\"]} or {\"text\":\"one text\"}";
+
+    /// <summary>Parses and validates <paramref name="root"/>.</summary>
+    /// <exception cref="InvalidRequestException">Wrong shape, wrong types, empty list, empty text, bad model or version.</exception>
+    /// <exception cref="PayloadTooLargeException">More than <see cref="RequestLimitsOptions.MaxTexts"/> texts.</exception>
+    public static ClassifyRequest Parse(JsonElement root, RequestLimitsOptions limits)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw Invalid($"The body must be a JSON object, not {Describe(root.ValueKind)}: {Example}.");
+        }
+
+        var text = Find(root, "text");
+        var texts = Find(root, "texts");
+        var list = (text, texts) switch
+        {
+            (not null, not null) => throw Invalid($"Send either \"text\" or \"texts\", not both: {Example}."),
+            (null, null) => throw Invalid($"The body has neither \"text\" nor \"texts\": {Example}."),
+            (JsonElement single, null) => [ReadText(single, "text")],
+            (null, JsonElement many) => ReadTexts(many, limits.MaxTexts),
+        };
+
+        return new ClassifyRequest(list, ReadModel(Find(root, "model")), ReadVersion(Find(root, "version")), ReadTopK(Find(root, "topK")));
+    }
+
+    /// <summary>The value of a property matched case-insensitively, or null when absent.</summary>
+    public static JsonElement? Find(JsonElement root, string name)
+    {
+        foreach (var property in root.EnumerateObject())
+        {
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return property.Value;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Reads a version given as a positive integer (number or string) or an alias name; null when absent or null.</summary>
+    public static string? ReadVersion(JsonElement? value, string name = "version")
+    {
+        switch (value?.ValueKind)
+        {
+            case null or JsonValueKind.Null:
+                return null;
+            case JsonValueKind.Number when value.Value.TryGetInt64(out var number) && number > 0:
+                return number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            case JsonValueKind.Number:
+                throw Invalid($"\"{name}\" must be a positive integer version number or an alias such as \"production\".");
+            case JsonValueKind.String when VersionOrAlias().IsMatch(value.Value.GetString()!):
+                return value.Value.GetString();
+            case JsonValueKind.String:
+                throw Invalid($"\"{name}\" must be a version number such as \"3\" or an alias such as \"production\" (lower-case letters, digits and hyphens).");
+            default:
+                throw Invalid($"\"{name}\" must be a string or a number, not {Describe(value.Value.ValueKind)}.");
+        }
+    }
+
+    private static string ReadText(JsonElement value, string where) => value.ValueKind switch
+    {
+        JsonValueKind.String when string.IsNullOrWhiteSpace(value.GetString()) =>
+            throw Invalid($"{where} is empty: every text must contain something to classify.", "empty-text", "Empty text"),
+        JsonValueKind.String => value.GetString()!,
+        JsonValueKind.Null => throw Invalid($"{where} is null: every text must be a non-empty string."),
+        _ => throw Invalid($"{where} must be a string, not {Describe(value.ValueKind)}."),
+    };
+
+    private static string[] ReadTexts(JsonElement value, int maxTexts)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            throw Invalid($"\"texts\" must be an array of strings, not {Describe(value.ValueKind)}: {Example}.");
+        }
+
+        var count = value.GetArrayLength();
+        if (count == 0)
+        {
+            throw Invalid("\"texts\" is empty: send at least one text.", "empty-texts", "No texts");
+        }
+
+        if (count > maxTexts)
+        {
+            throw new PayloadTooLargeException($"The request has {count} texts; at most {maxTexts} are allowed per request: split it into several requests.");
+        }
+
+        var texts = new string[count];
+        var index = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            texts[index] = ReadText(item, $"texts[{index}]");
+            index++;
+        }
+
+        return texts;
+    }
+
+    private static string? ReadModel(JsonElement? value) => value?.ValueKind switch
+    {
+        null or JsonValueKind.Null => null,
+        JsonValueKind.String => ModelNames.Validate(value.Value.GetString()),
+        _ => throw Invalid($"\"model\" must be a model name string, not {Describe(value.Value.ValueKind)}."),
+    };
+
+    private static int? ReadTopK(JsonElement? value) => value?.ValueKind switch
+    {
+        null or JsonValueKind.Null => null,
+        JsonValueKind.Number when value.Value.TryGetInt32(out var k) && k >= 1 => k,
+        _ => throw Invalid("\"topK\" must be an integer of at least 1 (leave it out for all labels)."),
+    };
+
+    private static InvalidRequestException Invalid(string detail, string slug = "invalid-request", string title = "Invalid request") =>
+        new(detail, slug, title);
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$", RegexOptions.CultureInvariant)]
+    private static partial Regex VersionOrAlias();
+}

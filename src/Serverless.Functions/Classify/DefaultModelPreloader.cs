@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Serverless.Errors;
+using Serverless.Options;
+using Serverless.Registry;
+
+namespace Serverless.Functions;
+
+/// <summary>
+/// Loads the default model's default alias at start-up, so readiness turns 200 and the first request does not pay for
+/// the download; retries with growing pauses (up to a minute) while the model is not published or storage is unreachable.
+/// </summary>
+public sealed partial class DefaultModelPreloader(ServedModels models, IOptions<ServingOptions> serving, ILogger<DefaultModelPreloader> logger)
+    : BackgroundService
+{
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var (name, alias) = (serving.Value.DefaultModel, serving.Value.DefaultAlias);
+        var pause = TimeSpan.FromSeconds(2);
+        for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                using var lease = await models.AcquireAsync(name, alias, stoppingToken);
+                LogLoaded(logger, lease.Name, lease.Version, lease.Engine.Device);
+                return;
+            }
+            catch (Exception e) when (e is ServiceException or Azure.RequestFailedException or IOException)
+            {
+                LogNotYet(logger, name, alias, attempt, pause.TotalSeconds, e.Message);
+            }
+
+            await Task.Delay(pause, stoppingToken);
+            pause = TimeSpan.FromSeconds(Math.Min(pause.TotalSeconds * 2, 60));
+        }
+    }
+
+    [LoggerMessage(3001, LogLevel.Information, "Default model {Model} version {Version} loaded on {Device}")]
+    private static partial void LogLoaded(ILogger logger, string model, string version, string device);
+
+    [LoggerMessage(3002, LogLevel.Warning, "Default model {Model} ({Alias}) is not loaded yet (attempt {Attempt}; next in {PauseSeconds} s): {Reason}")]
+    private static partial void LogNotYet(ILogger logger, string model, string alias, int attempt, double pauseSeconds, string reason);
+}

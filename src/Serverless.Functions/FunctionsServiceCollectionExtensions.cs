@@ -1,0 +1,71 @@
+using Azure.Monitor.OpenTelemetry.Exporter;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using Serverless.Functions.Observability;
+using Serverless.Functions.Queues;
+using Serverless.Options;
+using Serverless.Registry;
+
+namespace Serverless.Functions;
+
+/// <summary>Composition of the function app, shared by the Functions worker and the local host.</summary>
+public static class FunctionsServiceCollectionExtensions
+{
+    /// <summary>The app setting that names the results queue (as <c>ClassifyRequestsQueue</c> names the requests queue).</summary>
+    public const string ResultsQueueSetting = "ClassifyResultsQueue";
+
+    /// <summary>
+    /// Adds the registry and serving (<see cref="RegistryServiceCollectionExtensions.AddServerlessRegistry"/>, which also
+    /// binds <see cref="ServingOptions"/>), the
+    /// classification service, the queue processor and its storage, options validated at start, metrics, and
+    /// OpenTelemetry (exported to Azure Monitor when <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set).
+    /// </summary>
+    public static IServiceCollection AddServerlessFunctions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddServerlessRegistry(configuration);
+
+        // Bound from the configuration given (not the one in the container), so every host gets the same values.
+        services.AddOptions<RequestLimitsOptions>().Bind(configuration.GetSection(RequestLimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<QueueOptions>()
+            .Configure(options => options.Results = configuration[ResultsQueueSetting] is { Length: > 0 } results ? results : options.Results)
+            .Bind(configuration.GetSection(QueueOptions.Section))
+            .Configure(options =>
+            {
+                // The binder appends list items to the defaults; a configured allow-list replaces them.
+                if (configuration.GetSection(QueueOptions.Section).GetSection(nameof(QueueOptions.ReplyToAllowList)).Get<string[]>() is { Length: > 0 } allowList)
+                {
+                    options.ReplyToAllowList = allowList;
+                }
+            })
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<QueueRetryOptions>()
+            .Configure(options => options.MaxDequeueCount =
+                configuration.GetValue<int?>(QueueRetryOptions.OverrideKey)
+                ?? QueueRetryOptions.ReadHostJson(Path.Combine(AppContext.BaseDirectory, "host.json"))
+                ?? QueueRetryOptions.DefaultMaxDequeueCount)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddMetrics();
+        services.AddSingleton<FunctionsMetrics>();
+        services.AddSingleton<ClassificationService>();
+        services.AddSingleton(sp => ClassifyQueueStorage.Create(configuration, sp.GetRequiredService<IOptions<QueueOptions>>()));
+        services.AddSingleton<ClassifyQueueProcessor>();
+        services.AddHostedService<DefaultModelPreloader>();
+
+        var telemetry = services.AddOpenTelemetry()
+            .UseFunctionsWorkerDefaults()
+            .WithMetrics(metrics => metrics.AddMeter("Serverless.*"));
+        if (!string.IsNullOrWhiteSpace(configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]))
+        {
+            telemetry.UseAzureMonitorExporter();
+        }
+
+        return services;
+    }
+}

@@ -1,0 +1,30 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
+using Serverless.Errors;
+using Serverless.Options;
+using Serverless.Registry;
+
+namespace Serverless.Functions.Http;
+
+/// <summary><c>GET /api/health</c> (readiness) and <c>GET /api/health/live</c> (liveness); anonymous.</summary>
+public sealed class HealthFunctions(ServedModels models, IOptions<ServingOptions> serving)
+{
+    /// <summary>200 with the loaded models (name, version, alias, device) once one is loaded; 503 with Retry-After before.</summary>
+    [Function("Health")]
+    public IActionResult Ready([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request)
+    {
+        var loaded = models.Loaded;
+        return loaded.Count > 0
+            ? JsonActionResult.Ok(new { status = "ready", models = loaded })
+            : throw new ServiceUnavailableException(
+                $"No model is loaded yet. The default model '{serving.Value.DefaultModel}' ({serving.Value.DefaultAlias}) loads at start-up " +
+                "and on the first classify request; publish it if the registry has none.");
+    }
+
+    /// <summary>200 whenever the process can answer at all.</summary>
+    [Function("HealthLive")]
+    public IActionResult Live([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health/live")] HttpRequest request) =>
+        JsonActionResult.Ok(new { status = "alive" });
+}

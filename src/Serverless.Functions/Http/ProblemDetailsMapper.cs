@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Serverless.Errors;
+
+namespace Serverless.Functions.Http;
+
+/// <summary>An exception mapped to an RFC 9457 problem: status, body and extra headers (Retry-After).</summary>
+/// <param name="Status">HTTP status code.</param>
+/// <param name="Body">The problem document.</param>
+/// <param name="Headers">Headers to add to the response.</param>
+public sealed record ProblemResponse(int Status, ProblemDetails Body, IReadOnlyDictionary<string, string> Headers)
+{
+    /// <summary>The problem media type (RFC 9457).</summary>
+    public const string ContentType = "application/problem+json";
+
+    /// <summary>True for a genuine server fault (500), which is logged as an error.</summary>
+    public bool IsServerFault => Status == StatusCodes.Status500InternalServerError;
+
+    /// <summary>The response as an action result.</summary>
+    public JsonActionResult ToActionResult() => new(Body, Status, ContentType, Headers);
+}
+
+/// <summary>
+/// The one mapping from exceptions to problem+json. <see cref="ServiceException"/>s keep their type, title, status and
+/// detail (plus Retry-After for 429 and 503); JSON errors are 400; an oversized body rejected by the server is 413; anything
+/// else is a 500 that says only that something failed and carries the correlation id — never a message or stack trace.
+/// </summary>
+public static class ProblemDetailsMapper
+{
+    /// <summary>Problem type of an unexpected server fault.</summary>
+    public const string InternalErrorType = ServiceException.TypePrefix + "internal-error";
+
+    /// <summary>Maps <paramref name="exception"/>.</summary>
+    /// <param name="exception">What was thrown.</param>
+    /// <param name="instance">The request path, for the problem's <c>instance</c>.</param>
+    /// <param name="correlationId">The invocation id, also in the logs, so a 500 can be found there.</param>
+    public static ProblemResponse Map(Exception exception, string instance, string correlationId)
+    {
+        var (status, type, title, detail, retryAfter) = exception switch
+        {
+            ServiceException e => (e.Status, e.Type, e.Title, e.Message, e.RetryAfterSeconds),
+            JsonException e => Describe(RequestBody.MalformedJson(e)),
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+                Describe(new PayloadTooLargeException("The request body is too large: send fewer or shorter texts per request.")),
+            BadHttpRequestException e => Describe(new InvalidRequestException($"The request could not be read: {e.Message}")),
+            _ => (StatusCodes.Status500InternalServerError, InternalErrorType, "Internal server error",
+                $"The server failed to handle the request. Quote correlation id {correlationId} when reporting it.", (int?)null),
+        };
+
+        var body = new ProblemDetails { Type = type, Title = title, Status = status, Detail = detail, Instance = instance };
+        body.Extensions["correlationId"] = correlationId;
+        var headers = new Dictionary<string, string>();
+        if (retryAfter is int seconds && status is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)
+        {
+            headers["Retry-After"] = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return new ProblemResponse(status, body, headers);
+    }
+
+    private static (int, string, string, string, int?) Describe(ServiceException e) => (e.Status, e.Type, e.Title, e.Message, e.RetryAfterSeconds);
+}

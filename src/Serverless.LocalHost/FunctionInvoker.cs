@@ -1,0 +1,173 @@
+using System.Collections;
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+using Azure.Storage.Queues.Models;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Abstractions;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Middleware;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Serverless.LocalHost;
+
+/// <summary>
+/// Runs one invocation: a service scope, the <see cref="FunctionContext"/>, the app's middleware pipeline ending in the
+/// function method, then the outputs (queue output bindings, the HTTP result) — the trigger plumbing and nothing else.
+/// Thread-safe.
+/// </summary>
+internal sealed class FunctionInvoker
+{
+    private readonly FunctionExecutionDelegate _pipeline;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly QueueClients _queues;
+    private readonly JsonSerializerOptions _json;
+    private readonly ILogger _logger;
+
+    public FunctionInvoker(LocalWorkerApplicationBuilder worker, IServiceScopeFactory scopes, QueueClients queues,
+        IOptions<JsonSerializerOptions> json, ILogger<FunctionInvoker> logger)
+    {
+        _pipeline = worker.Build(ExecuteAsync);
+        _scopes = scopes;
+        _queues = queues;
+        _json = json.Value;
+        _logger = logger;
+    }
+
+    /// <summary>Invokes an HTTP function for a request and writes its response.</summary>
+    public async Task InvokeHttpAsync(LocalFunction function, HttpContext http)
+    {
+        await using var scope = _scopes.CreateAsyncScope();
+        // As in the worker: the request resolves services from the invocation's scope.
+        http.RequestServices = scope.ServiceProvider;
+        var context = LocalFunctionContext.ForHttp(function, http, scope.ServiceProvider);
+        var started = Stopwatch.GetTimestamp();
+        Log.Executing(_logger, function.Name, $"HTTP {http.Request.Method} {http.Request.Path}", context.InvocationId);
+        try
+        {
+            await _pipeline(context);
+            await WriteQueueOutputsAsync(context);
+            if (!await TryWriteHttpResultAsync(context, http) && !http.Response.HasStarted)
+            {
+                Log.NoHttpResponse(_logger, function.Name, context.InvocationId);
+            }
+
+            Log.Executed(_logger, function.Name, context.InvocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (Exception exception)
+        {
+            // Like the Functions host: an exception that leaves the app's pipeline is a bare 500.
+            Log.Failed(_logger, exception, function.Name, context.InvocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (!http.Response.HasStarted)
+            {
+                http.Response.Clear();
+                http.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            }
+        }
+    }
+
+    /// <summary>Invokes a queue function for one message; throws when the invocation fails.</summary>
+    public async Task InvokeQueueAsync(LocalFunction function, QueueMessage message, string queueName, CancellationToken cancellationToken)
+    {
+        await using var scope = _scopes.CreateAsyncScope();
+        var context = LocalFunctionContext.ForQueue(function, message, scope.ServiceProvider, cancellationToken);
+        var started = Stopwatch.GetTimestamp();
+        Log.Executing(_logger, function.Name, $"New queue message on '{queueName}' (attempt {message.DequeueCount})", context.InvocationId);
+        try
+        {
+            await _pipeline(context);
+            await WriteQueueOutputsAsync(context);
+            Log.Executed(_logger, function.Name, context.InvocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (Exception exception)
+        {
+            Log.Failed(_logger, exception, function.Name, context.InvocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            throw;
+        }
+    }
+
+    // The end of the pipeline, where the worker's FunctionExecutionMiddleware and OutputBindingsMiddleware sit.
+    private static async Task ExecuteAsync(FunctionContext context)
+    {
+        if (context is not LocalFunctionContext local)
+        {
+            throw new InvalidOperationException("A middleware replaced the FunctionContext; the local host can only invoke its own.");
+        }
+
+        var function = local.Function;
+        var arguments = new object?[function.Parameters.Count];
+        for (var i = 0; i < arguments.Length; i++)
+        {
+            arguments[i] = await function.Parameters[i].Bind(local);
+        }
+
+        var instance = function.Method.IsStatic ? null : function.CreateInstance(local.InstanceServices);
+        var returned = function.Method.Invoke(instance, BindingFlags.DoNotWrapExceptions, binder: null, arguments, culture: null);
+        var result = await function.AwaitResultAsync(returned);
+        local.Bindings.InvocationResult = result;
+        foreach (var output in function.Outputs)
+        {
+            local.Bindings.OutputBindingData[output.Name] = output.Select(result);
+        }
+    }
+
+    private async Task WriteQueueOutputsAsync(LocalFunctionContext context)
+    {
+        foreach (var output in context.Function.Outputs)
+        {
+            if (output.BindingType != "queue" || !context.Bindings.OutputBindingData.TryGetValue(output.Name, out var value) || value is null)
+            {
+                continue;
+            }
+
+            var queueName = _queues.ResolveName(output.QueueName!, context.Function.Name);
+            var queue = await _queues.GetCreatedAsync(output.Connection, queueName, context.CancellationToken);
+            foreach (var message in Messages(value))
+            {
+                await queue.SendMessageAsync(message, cancellationToken: context.CancellationToken);
+            }
+        }
+    }
+
+    // As the queue output binding does: text and bytes as they are, a collection as one message per item, anything else as JSON.
+    private IEnumerable<BinaryData> Messages(object value) => value switch
+    {
+        string text => [BinaryData.FromString(text)],
+        byte[] bytes => [BinaryData.FromBytes(bytes)],
+        BinaryData data => [data],
+        IEnumerable items and not IDictionary => items.Cast<object?>().OfType<object>().SelectMany(Messages),
+        _ => [BinaryData.FromString(JsonSerializer.Serialize(value, value.GetType(), _json))],
+    };
+
+    // As the worker's ASP.NET Core integration does after the pipeline: the invocation result, else the [HttpResult] output.
+    private static async Task<bool> TryWriteHttpResultAsync(LocalFunctionContext context, HttpContext http)
+    {
+        if (await TryExecuteAsync(context.Bindings.InvocationResult, http))
+        {
+            return true;
+        }
+
+        var output = context.Function.Outputs.FirstOrDefault(o => o.BindingType == "http");
+        return output is not null && context.Bindings.OutputBindingData.TryGetValue(output.Name, out var value)
+            && await TryExecuteAsync(value, http);
+    }
+
+    private static async Task<bool> TryExecuteAsync(object? result, HttpContext http)
+    {
+        switch (result)
+        {
+            case IActionResult action:
+                await action.ExecuteResultAsync(new ActionContext(http, http.GetRouteData(), new ActionDescriptor()));
+                return true;
+            case IResult httpResult:
+                await httpResult.ExecuteAsync(http);
+                return true;
+            default:
+                return false;
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using System.ComponentModel.DataAnnotations;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Configuration;
+
+namespace Serverless.LocalHost;
+
+/// <summary>
+/// The settings of <c>host.json</c> the local host honours, read the way the Functions host reads them: the file, then app
+/// settings prefixed <c>AzureFunctionsJobHost__</c> (e.g. <c>AzureFunctionsJobHost__extensions__http__routePrefix</c>).
+/// </summary>
+/// <param name="RoutePrefix">extensions.http.routePrefix (default <c>api</c>; empty for none).</param>
+/// <param name="Queues">extensions.queues.</param>
+public sealed record HostJson(string RoutePrefix, QueueTriggerOptions Queues)
+{
+    /// <summary>The file name the Functions host looks for in the script root.</summary>
+    public const string FileName = "host.json";
+
+    /// <summary>The app-settings section whose keys override host.json's.</summary>
+    public const string OverrideSection = "AzureFunctionsJobHost";
+
+    /// <summary>
+    /// Reads <c>host.json</c> from <paramref name="scriptRoot"/> (a missing file means the Functions defaults) with the
+    /// <c>AzureFunctionsJobHost</c> overrides of <paramref name="settings"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The file is not valid JSON or a queue setting is out of range.</exception>
+    public static HostJson Load(string scriptRoot, IConfiguration settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var path = Path.Combine(scriptRoot, FileName);
+        IConfiguration configuration;
+        try
+        {
+            configuration = new ConfigurationBuilder()
+                .AddJsonFile(path, optional: true, reloadOnChange: false)
+                .AddInMemoryCollection(settings.GetSection(OverrideSection).AsEnumerable(makePathsRelative: true))
+                .Build();
+        }
+        catch (InvalidDataException exception)
+        {
+            throw new InvalidOperationException($"{path} is not valid JSON: {exception.Message}", exception);
+        }
+
+        var queues = new QueueTriggerOptions();
+        try
+        {
+            configuration.GetSection("extensions:queues").Bind(queues);
+        }
+        catch (InvalidOperationException exception)
+        {
+            throw new InvalidOperationException($"{path}: extensions.queues has a value of the wrong type: {exception.Message}", exception);
+        }
+
+        var errors = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(queues, new ValidationContext(queues), errors, validateAllProperties: true))
+        {
+            throw new InvalidOperationException($"{path}: extensions.queues is invalid: {string.Join("; ", errors.Select(e => e.ErrorMessage))}");
+        }
+
+        var routePrefix = configuration["extensions:http:routePrefix"] ?? "api";
+        return new HostJson(routePrefix.Trim('/'), queues);
+    }
+}
+
+/// <summary>The queue trigger settings of <c>host.json</c> (extensions.queues), with the Functions defaults.</summary>
+public sealed class QueueTriggerOptions
+{
+    /// <summary>Messages fetched per poll (Azure allows at most 32).</summary>
+    [Range(1, 32)]
+    public int BatchSize { get; set; } = 16;
+
+    /// <summary>A new batch is fetched when this many or fewer messages are still in flight; -1 means half the batch size.</summary>
+    [Range(-1, 1000)]
+    public int NewBatchThreshold { get; set; } = -1;
+
+    /// <summary>The longest wait between polls of an empty queue (polling backs off exponentially up to it).</summary>
+    public TimeSpan MaxPollingInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a failed message stays invisible before it is retried.</summary>
+    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Attempts before a message moves to <c>&lt;queue&gt;-poison</c>.</summary>
+    [Range(1, 1000)]
+    public int MaxDequeueCount { get; set; } = 5;
+
+    /// <summary>How message bodies are encoded on the queue: <c>base64</c> (the Functions default) or <c>none</c>.</summary>
+    public QueueMessageEncoding MessageEncoding { get; set; } = QueueMessageEncoding.Base64;
+
+    /// <summary>The threshold in effect: <see cref="NewBatchThreshold"/>, or half the batch size when unset.</summary>
+    public int EffectiveNewBatchThreshold => NewBatchThreshold >= 0 ? NewBatchThreshold : BatchSize / 2;
+}

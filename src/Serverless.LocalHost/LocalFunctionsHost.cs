@@ -1,0 +1,232 @@
+using System.Globalization;
+using System.Net;
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Serverless.LocalHost;
+
+/// <summary>
+/// Runs a function app's own <c>[Function]</c> classes without Azure Functions Core Tools: HTTP triggers on Kestrel
+/// (loopback only) under host.json's route prefix, queue triggers polled with host.json's queue settings, the app's services
+/// and worker middleware as the app configures them, and app settings from <c>local.settings.json</c> like <c>func start</c>.
+/// It is an invoker of the app's code, not an implementation of the Functions host protocol.
+/// </summary>
+/// <remarks>
+/// Command line: <c>--port N</c> (default 7071; 0 for a free port), <c>--script-root DIR</c> (where host.json and
+/// local.settings.json are; default the current directory when it has a host.json, else the program's folder), and any
+/// app setting as <c>--Name=value</c>. Environment variables override local.settings.json; the command line overrides both.
+/// </remarks>
+public sealed class LocalFunctionsHost : IAsyncDisposable
+{
+    /// <summary>The port <c>func start</c> uses.</summary>
+    public const int DefaultPort = 7071;
+
+    private const string PortKey = "LocalHost:Port";
+    private const string ScriptRootKey = "LocalHost:ScriptRoot";
+
+    private static readonly Dictionary<string, string> SwitchMappings = new()
+    {
+        ["--port"] = PortKey,
+        ["-p"] = PortKey,
+        ["--script-root"] = ScriptRootKey,
+    };
+
+    private readonly WebApplication _app;
+    private readonly LocalWorkerApplicationBuilder _worker;
+
+    private LocalFunctionsHost(WebApplication app, LocalWorkerApplicationBuilder worker, FunctionCatalog catalog, HostJson hostJson, string scriptRoot)
+    {
+        _app = app;
+        _worker = worker;
+        Catalog = catalog;
+        HostJson = hostJson;
+        ScriptRoot = scriptRoot;
+    }
+
+    /// <summary>The functions served and those skipped.</summary>
+    public FunctionCatalog Catalog { get; }
+
+    /// <summary>The host.json settings in effect.</summary>
+    public HostJson HostJson { get; }
+
+    /// <summary>The folder host.json and local.settings.json are read from.</summary>
+    public string ScriptRoot { get; }
+
+    /// <summary>The app's services.</summary>
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>The app settings the functions see.</summary>
+    public IConfiguration Configuration => _app.Configuration;
+
+    /// <summary>Where the host listens, e.g. <c>http://127.0.0.1:7071/</c>; known once started.</summary>
+    /// <exception cref="InvalidOperationException">The host has not started.</exception>
+    public Uri BaseAddress =>
+        _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() is { } address
+            ? new Uri(address.EndsWith('/') ? address : address + "/")
+            : throw new InvalidOperationException("The local host has not started yet.");
+
+    /// <summary>
+    /// Builds the host for the functions of <paramref name="functionAssembly"/>. <paramref name="configure"/> is the app's
+    /// own worker configuration — the services and middleware it registers under the Functions worker — run against the
+    /// local host's services and invocation pipeline.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A setting, host.json or a function's declaration is invalid.</exception>
+    public static LocalFunctionsHost Create(Assembly functionAssembly, Action<IFunctionsWorkerApplicationBuilder, IConfiguration> configure,
+        string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(functionAssembly);
+        ArgumentNullException.ThrowIfNull(configure);
+        ArgumentNullException.ThrowIfNull(args);
+
+        var bootstrap = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args, SwitchMappings).Build();
+        var scriptRoot = ResolveScriptRoot(bootstrap[ScriptRootKey]);
+        var port = bootstrap.GetValue(PortKey, DefaultPort);
+        if (port is < 0 or > 65535)
+        {
+            throw new InvalidOperationException($"--port must be between 0 and 65535 (0 picks a free port); it is {port}.");
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = scriptRoot });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddLocalSettings(scriptRoot).AddEnvironmentVariables().AddCommandLine(args, SwitchMappings);
+        var hostJson = HostJson.Load(scriptRoot, builder.Configuration);
+        // The app reads the retry limit from the same setting the Functions host honours; make it the one in effect here.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [$"{HostJson.OverrideSection}:extensions:queues:maxDequeueCount"] = hostJson.Queues.MaxDequeueCount.ToString(CultureInfo.InvariantCulture),
+        });
+
+        // Request logs would drown the function logs; Executing/Executed lines say what happened, as under func.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+
+        var catalog = FunctionCatalog.Discover(functionAssembly);
+        var services = builder.Services;
+        // What the worker itself provides to an app: its JSON settings and, with ASP.NET Core integration, MVC to run results.
+        services.Configure<JsonSerializerOptions>(options => options.PropertyNameCaseInsensitive = true);
+        services.AddMvc();
+        services.AddSingleton(hostJson);
+        var queues = new QueueClients(builder.Configuration, hostJson);
+        services.AddSingleton(queues);
+        var worker = new LocalWorkerApplicationBuilder(services);
+        configure(worker, builder.Configuration);
+        services.AddSingleton(worker);
+        services.AddSingleton<FunctionInvoker>();
+        foreach (var function in catalog.Functions)
+        {
+            if (function.Trigger is QueueFunctionTrigger trigger)
+            {
+                var queueName = queues.ResolveName(trigger.QueueName, function.Name);
+                var queue = queues.Get(trigger.Connection, queueName);
+                var poison = queues.Get(trigger.Connection, $"{queueName}-poison");
+                services.AddSingleton<IHostedService>(sp => new QueueTriggerListener(function, queue, poison, hostJson.Queues,
+                    sp.GetRequiredService<FunctionInvoker>(), sp.GetRequiredService<ILogger<QueueTriggerListener>>()));
+            }
+        }
+
+        var app = builder.Build();
+        MapHttpFunctions(app, catalog, hostJson.RoutePrefix);
+        var host = new LocalFunctionsHost(app, worker, catalog, hostJson, scriptRoot);
+        app.Lifetime.ApplicationStarted.Register(host.LogFunctions);
+        return host;
+    }
+
+    /// <summary>Starts listening and polling.</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default) => _app.StartAsync(cancellationToken);
+
+    /// <summary>Stops polling and listening, and waits for invocations in flight.</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+
+    /// <summary>Runs until Ctrl-C, SIGTERM or <paramref name="cancellationToken"/>, then stops gracefully.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        await _app.StartAsync(cancellationToken);
+        await _app.WaitForShutdownAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    /// <summary>The full route template of an HTTP function: host.json's prefix and the function's route.</summary>
+    public static string RouteOf(HttpFunctionTrigger trigger, string routePrefix)
+    {
+        ArgumentNullException.ThrowIfNull(trigger);
+        return "/" + string.Join('/', new[] { routePrefix.Trim('/'), trigger.Route.Trim('/') }.Where(s => s.Length > 0));
+    }
+
+    private static void MapHttpFunctions(WebApplication app, FunctionCatalog catalog, string routePrefix)
+    {
+        var invoker = app.Services.GetRequiredService<FunctionInvoker>();
+        foreach (var function in catalog.Functions)
+        {
+            if (function.Trigger is not HttpFunctionTrigger trigger)
+            {
+                continue;
+            }
+
+            RequestDelegate handler = context => invoker.InvokeHttpAsync(function, context);
+            var pattern = RouteOf(trigger, routePrefix);
+            var endpoint = trigger.Methods.Count == 0 ? app.Map(pattern, handler) : app.MapMethods(pattern, trigger.Methods, handler);
+            endpoint.WithDisplayName(function.Name);
+        }
+    }
+
+    private static string ResolveScriptRoot(string? configured)
+    {
+        if (!string.IsNullOrEmpty(configured))
+        {
+            var root = Path.GetFullPath(configured);
+            return Directory.Exists(root)
+                ? root
+                : throw new InvalidOperationException($"--script-root {configured}: no such folder.");
+        }
+
+        var current = Directory.GetCurrentDirectory();
+        return File.Exists(Path.Combine(current, HostJson.FileName)) ? current : AppContext.BaseDirectory;
+    }
+
+    private void LogFunctions()
+    {
+        var logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Serverless.LocalHost");
+        var baseAddress = BaseAddress.ToString().TrimEnd('/');
+        Log.HostListening(logger, baseAddress);
+        Log.FunctionsHeader(logger);
+        var queues = _app.Services.GetServices<IHostedService>().OfType<QueueTriggerListener>().ToList();
+        foreach (var function in Catalog.Functions)
+        {
+            switch (function.Trigger)
+            {
+                case HttpFunctionTrigger http:
+                    Log.HttpFunction(logger, function.Name, http.Methods.Count == 0 ? "*" : string.Join(',', http.Methods),
+                        baseAddress + RouteOf(http, HostJson.RoutePrefix));
+                    break;
+                case QueueFunctionTrigger:
+                    Log.QueueFunction(logger, function.Name, queues.First(q => q.Function == function).QueueName);
+                    break;
+            }
+        }
+
+        foreach (var skipped in Catalog.Skipped)
+        {
+            Log.SkippedFunction(logger, skipped.Name, skipped.Reason);
+        }
+
+        Log.Ready(logger, Catalog.Functions.Count, _worker.MiddlewareCount, ScriptRoot);
+    }
+}

@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+using Microsoft.Extensions.Logging;
+
+using Serverless.Inference;
+using Serverless.Inference.Tokenization;
+using Serverless.Onnx;
+using Serverless.Options;
+using Serverless.Packages;
+using Serverless.Training.Cards;
+using Serverless.Training.Data;
+using Serverless.Training.Evaluation;
+
+namespace Serverless.Training.HeadOnly;
+
+/// <summary>
+/// Head-only training (training mode "head"): the base encoder stays frozen; mean-pooled embeddings are computed once with
+/// ONNX Runtime, a logistic-regression head is fitted in C# (L2 chosen on validation), and the head is appended to the
+/// encoder's ONNX graph, so the result is a normal classifier package with a "logits" output, metrics, lineage and card.
+/// The package is then run by the serving engine and must agree with the fitted head. Fast on a CPU.
+/// </summary>
+public sealed class HeadOnlyTrainer(ILoggerFactory loggerFactory)
+{
+    /// <summary>The training mode name in requests and lineage.</summary>
+    public const string Mode = "head";
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger<HeadOnlyTrainer>();
+
+    /// <summary>Trains and writes the classifier package to <paramref name="outputDirectory"/> (created; must be empty).</summary>
+    /// <exception cref="DatasetException">The data cannot train a classifier.</exception>
+    /// <exception cref="Errors.InvalidModelPackageException">The base is not a usable encoder.</exception>
+    /// <exception cref="InvalidOperationException">The written package does not agree with the fitted head.</exception>
+    public async Task<HeadTrainingResult> TrainAsync(
+        HeadTrainingJob job, string outputDirectory, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        job.Options.Validate();
+        if (Directory.Exists(outputDirectory) && Directory.EnumerateFileSystemEntries(outputDirectory).Any())
+        {
+            throw new ArgumentException($"The output folder {outputDirectory} is not empty.", nameof(outputDirectory));
+        }
+
+        if (!job.BasePackage.Config.IsBaseEncoder)
+        {
+            throw new Errors.InvalidModelPackageException(
+                $"Head-only training needs a base encoder (architectures [\"{ModelConfig.BaseEncoderArchitecture}\"], output last_hidden_state); '{job.BaseReference}' is a classifier.");
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        var options = job.Options;
+        var data = job.Data;
+        var labels = data.Labels;
+        var maxLength = Math.Min(options.MaxLength, job.BasePackage.MaxLength);
+        Log.Started(_logger, job.ModelName, job.BaseReference, data.Train.Count, data.Validation.Count, data.Test.Count, maxLength);
+
+        // Embeddings take most of the time: 0–80 %.
+        var texts = data.Train.Concat(data.Validation).Concat(data.Test).Select(e => e.Text).ToArray();
+        float[][] embeddings;
+        var serving = new ServingOptions { Device = InferenceDevice.Cpu, IntraOpThreads = options.IntraOpThreads };
+        using (var session = OnnxModelSession.Create(job.BasePackage, serving, loggerFactory.CreateLogger<OnnxModelSession>()))
+        {
+            var tokenizer = BertTextTokenizer.Create(job.BasePackage);
+            var embedProgress = new SynchronousProgress<int>(done => progress?.Report(new TrainingProgress(
+                "embedding", 80.0 * done / texts.Length, string.Create(CultureInfo.InvariantCulture, $"{done}/{texts.Length} texts"))));
+            embeddings = await Task.Run(
+                () => MeanPooledEmbeddings.Compute(session, tokenizer, texts, maxLength, options.BatchSize, embedProgress, cancellationToken),
+                cancellationToken);
+        }
+
+        var labelIndex = labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i, StringComparer.Ordinal);
+        int[] Targets(IReadOnlyList<LabelledExample> examples) => examples.Select(e => labelIndex[e.Label]).ToArray();
+        var trainX = embeddings[..data.Train.Count];
+        var validationX = embeddings[data.Train.Count..(data.Train.Count + data.Validation.Count)];
+        var testX = embeddings[(data.Train.Count + data.Validation.Count)..];
+        var trainY = Targets(data.Train);
+        var validationY = Targets(data.Validation);
+        var testY = Targets(data.Test);
+        Log.Embedded(_logger, texts.Length, stopwatch.Elapsed.TotalSeconds);
+
+        // Fitting: 80–90 %.
+        var lrOptions = new LogisticRegressionOptions(
+            Epochs: options.Epochs,
+            LearningRate: options.LearningRate,
+            ClassWeights: options.BalanceClasses ? LogisticRegression.BalancedClassWeights(trainY, labels.Count) : null);
+        var fitProgress = new SynchronousProgress<double>(share => progress?.Report(new TrainingProgress(
+            "fitting", 80 + (10 * share), string.Create(CultureInfo.InvariantCulture, $"logistic regression, {options.L2Candidates.Count} L2 candidates"))));
+        var fit = await Task.Run(
+            () => HeadFitter.Fit(labels, (trainX, trainY), (validationX, validationY), options.L2Candidates, lrOptions, fitProgress, cancellationToken),
+            cancellationToken);
+        var head = fit.Model;
+        var test = ClassificationMetrics.Compute(labels, testY, head.Predict(testX));
+        Log.Fitted(_logger, fit.L2, fit.Validation.MacroF1, test.Accuracy, test.MacroF1);
+
+        // Packaging: 90–93 %.
+        progress?.Report(new TrainingProgress("packaging", 90, "appending the head to the encoder graph"));
+        var hyperparameters = options.ToJson();
+        hyperparameters["max_length"] = maxLength;
+        hyperparameters["l2"] = fit.L2;
+        if (job.SplitSeed is { } seed)
+        {
+            hyperparameters["seed"] = seed;
+        }
+
+        var lineage = new Lineage
+        {
+            Base = job.BaseReference,
+            Dataset = data.Dataset,
+            DatasetSha256 = data.DatasetSha256,
+            TrainingMode = Mode,
+            Hyperparameters = hyperparameters,
+            RunId = job.RunId,
+        };
+        var metrics = test.ToJson();
+        metrics["validation"] = new System.Text.Json.Nodes.JsonObject
+        {
+            ["accuracy"] = Math.Round(fit.Validation.Accuracy, 6),
+            ["macro_f1"] = Math.Round(fit.Validation.MacroF1, 6),
+        };
+        var card = new ModelCardContent
+        {
+            ModelName = job.ModelName,
+            TrainingMode = Mode,
+            Base = job.BaseReference,
+            Data = data,
+            TestMetrics = test,
+            ValidationMetrics = fit.Validation,
+            Hyperparameters = hyperparameters,
+            Loss = fit.Loss,
+            ValidationCurve = fit.ValidationCurve,
+            EpochLabel = "epoch (full batch)",
+            RunId = job.RunId,
+        };
+        var baseModel = await File.ReadAllBytesAsync(job.BasePackage.ModelPath, cancellationToken);
+        ModelPackageWriter.Write(outputDirectory, new ModelPackageContent
+        {
+            Model = ClassifierHead.Append(baseModel, ClassifierHead.Mean, head.Weight, head.Bias, labels.Count),
+            Vocab = await File.ReadAllLinesAsync(job.BasePackage.VocabPath, cancellationToken),
+            TokenizerConfig = job.BasePackage.TokenizerConfig with { ModelMaxLength = maxLength },
+            Config = job.BasePackage.Config.WithLabels(labels) with { Pooling = ClassifierHead.Mean },
+            ExtraFiles = ModelCard.Create(card),
+            Metrics = metrics,
+            Lineage = lineage,
+        });
+
+        // Verifying: 93–100 %. The serving engine on the written package must reproduce the fitted head.
+        progress?.Report(new TrainingProgress("verifying", 93, "running the package in the serving engine"));
+        var parity = await VerifyAsync(outputDirectory, data.Test.Select(e => e.Text).ToArray(), testX, head, options, cancellationToken);
+        Log.Verified(_logger, parity.SamePrediction, parity.Texts, parity.MaxAbsLogitDifference);
+        if (parity.MaxAbsLogitDifference > ServingParity.Tolerance)
+        {
+            throw new InvalidOperationException(
+                $"The written package does not reproduce the fitted head: {parity} The tolerance is {ServingParity.Tolerance}; the package in {outputDirectory} must not be published.");
+        }
+
+        // The card gains the parity line; the manifest is rewritten last to cover it.
+        var cardFiles = ModelCard.Create(card with
+        {
+            Notes = [parity.ToString(), string.Create(CultureInfo.InvariantCulture, $"Trained in {stopwatch.Elapsed.TotalSeconds:0} s on the CPU.")],
+        });
+        await File.WriteAllBytesAsync(Path.Combine(outputDirectory, PackageFiles.Card), cardFiles[PackageFiles.Card], cancellationToken);
+        metrics["serving_agreement"] = Math.Round(parity.Agreement, 6);
+        var manifest = ModelPackageWriter.WriteManifest(outputDirectory, metrics, lineage);
+        progress?.Report(new TrainingProgress("done", 100, string.Create(CultureInfo.InvariantCulture,
+            $"test accuracy {test.Accuracy:0.0000}, macro-F1 {test.MacroF1:0.0000}")));
+        return new HeadTrainingResult(outputDirectory, manifest, test, fit.Validation, fit.L2, parity, stopwatch.Elapsed);
+    }
+
+    private async Task<ServingParity> VerifyAsync(
+        string directory, IReadOnlyList<string> texts, IReadOnlyList<float[]> features, LogisticRegressionModel head,
+        HeadTrainingOptions options, CancellationToken cancellationToken)
+    {
+        var package = ModelPackage.Open(directory);
+        var serving = new ServingOptions { Device = InferenceDevice.Cpu, IntraOpThreads = options.IntraOpThreads };
+        await using var engine = await ClassificationEngine.CreateAsync(package, serving, new BatchingOptions(), loggerFactory, cancellationToken);
+        var same = 0;
+        var maxDifference = 0.0;
+        // Chunks stay within the engine's queue limit.
+        for (var start = 0; start < texts.Count; start += 256)
+        {
+            var chunk = texts.Skip(start).Take(256).ToArray();
+            var logits = await engine.GetLogitsAsync(chunk, cancellationToken);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var expected = head.Logits(features[start + i]);
+                if (LogisticRegressionModel.ArgMax(logits[i]) == LogisticRegressionModel.ArgMax(expected))
+                {
+                    same++;
+                }
+
+                for (var k = 0; k < expected.Length; k++)
+                {
+                    maxDifference = Math.Max(maxDifference, Math.Abs(expected[k] - logits[i][k]));
+                }
+            }
+        }
+
+        return new ServingParity(texts.Count, same, maxDifference);
+    }
+
+    // Progress<T> posts to the thread pool, so reports could arrive out of order; this reports in place.
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
+
+/// <summary>Log messages of head-only training.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Head-only training of {Model} from {Base}: {Train} train, {Validation} validation, {Test} test texts, max length {MaxLength}")]
+    public static partial void Started(ILogger logger, string model, string @base, int train, int validation, int test, int maxLength);
+
+    [LoggerMessage(2, LogLevel.Information, "Embedded {Texts} texts in {Seconds:0.0} s")]
+    public static partial void Embedded(ILogger logger, int texts, double seconds);
+
+    [LoggerMessage(3, LogLevel.Information, "Head fitted: L2 {L2}, validation macro-F1 {ValidationMacroF1:0.0000}; test accuracy {Accuracy:0.0000}, macro-F1 {MacroF1:0.0000}")]
+    public static partial void Fitted(ILogger logger, double l2, double validationMacroF1, double accuracy, double macroF1);
+
+    [LoggerMessage(4, LogLevel.Information, "Serving parity: {Same}/{Texts} predictions agree, max logit difference {MaxDifference}")]
+    public static partial void Verified(ILogger logger, int same, int texts, double maxDifference);
+}

@@ -1,0 +1,192 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.DependencyInjection;
+using Serverless.Errors;
+using Serverless.Functions.Queues;
+using Serverless.Functions.Tests.Support;
+using Serverless.Testing;
+
+namespace Serverless.Functions.Tests;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class ClassifyQueueProcessorTests(AzuriteFixture azurite)
+{
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task PlainJsonMessage_IsAnsweredOnTheResultsQueue()
+    {
+        await using var host = await StartWithSpamModelAsync();
+
+        await Processor(host).ProcessAsync("""{"id":"m-1","texts":["free money","good meeting"]}""", 1, AzuriteFixture.TestTimeout());
+
+        var answer = await ReceiveJsonAsync(host, host.ResultsQueue);
+        Assert.Equal("m-1", answer.GetProperty("id").GetString());
+        Assert.Equal("spam", answer.GetProperty("model").GetString());
+        Assert.Equal("1", answer.GetProperty("version").GetString());
+        Assert.Equal(["spam", "ham"], answer.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("label").GetString()));
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task Base64EncodedJsonMessage_IsAnsweredLikePlainJson()
+    {
+        await using var host = await StartWithSpamModelAsync();
+        var message = Convert.ToBase64String(Encoding.UTF8.GetBytes("""{"id":"b64.1","text":"click for your prize"}"""));
+
+        await Processor(host).ProcessAsync(message, 1, AzuriteFixture.TestTimeout());
+
+        var answer = await ReceiveJsonAsync(host, host.ResultsQueue);
+        Assert.Equal("b64.1", answer.GetProperty("id").GetString());
+        Assert.Equal("spam", Assert.Single(answer.GetProperty("results").EnumerateArray()).GetProperty("label").GetString());
+    }
+
+    [Theory(Timeout = AzuriteFixture.TestTimeoutMs)]
+    [InlineData("{\"id\":\"x\",\"texts\":[", "malformed-json")]
+    [InlineData("hello there", "malformed-json")]
+    [InlineData("[1,2]", "invalid-message")]
+    [InlineData("{\"texts\":[\"a\"]}", "invalid-id")]
+    [InlineData("{\"id\":\"has/slash\",\"texts\":[\"a\"]}", "invalid-id")]
+    public async Task MessageWithoutAUsableId_GetsAnErrorResultWithNullId_AndCompletes(string message, string slug)
+    {
+        await using var host = new FunctionTestHost(azurite);
+
+        await Processor(host).ProcessAsync(message, 1, AzuriteFixture.TestTimeout());
+
+        var answer = await ReceiveJsonAsync(host, host.ResultsQueue);
+        Assert.Equal(JsonValueKind.Null, answer.GetProperty("id").ValueKind);
+        Assert.Equal(ServiceException.TypePrefix + slug, answer.GetProperty("error").GetProperty("type").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(answer.GetProperty("error").GetProperty("detail").GetString()));
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task BadRequestFields_GetAnErrorResultWithTheId_AndAreNotRetried()
+    {
+        await using var host = await StartWithSpamModelAsync();
+
+        await Processor(host).ProcessAsync("""{"id":"empty-1","texts":[]}""", 1, AzuriteFixture.TestTimeout());
+        await Processor(host).ProcessAsync("""{"id":"nomodel-1","text":"a","model":"nobody"}""", 1, AzuriteFixture.TestTimeout());
+
+        var answers = (await host.ReceiveAsync(host.ResultsQueue, 2)).Select(m => JsonDocument.Parse(m).RootElement).ToDictionary(a => a.GetProperty("id").GetString()!);
+        Assert.Equal(ServiceException.TypePrefix + "empty-texts", answers["empty-1"].GetProperty("error").GetProperty("type").GetString());
+        Assert.Equal(ServiceException.TypePrefix + "model-not-found", answers["nomodel-1"].GetProperty("error").GetProperty("type").GetString());
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task DisallowedReplyTo_GetsAnErrorResultOnTheDefaultResultsQueue()
+    {
+        await using var host = await StartWithSpamModelAsync();
+        var elsewhere = azurite.UniqueName("orders");
+
+        await Processor(host).ProcessAsync($$"""{"id":"r-1","text":"hello","replyTo":"{{elsewhere}}"}""", 1, AzuriteFixture.TestTimeout());
+
+        var answer = await ReceiveJsonAsync(host, host.ResultsQueue);
+        Assert.Equal("r-1", answer.GetProperty("id").GetString());
+        Assert.Equal(ServiceException.TypePrefix + "invalid-reply-to", answer.GetProperty("error").GetProperty("type").GetString());
+        Assert.Equal(0, await host.CountAsync(elsewhere));
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task AllowedReplyToPrefix_IsAnsweredOnThatQueue()
+    {
+        await using var host = await StartWithSpamModelAsync();
+        var replyTo = host.ResultsQueue + "-team";
+
+        await Processor(host).ProcessAsync($$"""{"id":"r-2","text":"hello","replyTo":"{{replyTo}}"}""", 1, AzuriteFixture.TestTimeout());
+
+        var answer = await ReceiveJsonAsync(host, replyTo);
+        Assert.Equal("r-2", answer.GetProperty("id").GetString());
+        Assert.True(answer.TryGetProperty("results", out _));
+        Assert.Equal(0, await host.CountAsync(host.ResultsQueue));
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task RedeliveredId_IsAnsweredWithTheStoredResult_NotRecomputed()
+    {
+        await using var host = await StartWithSpamModelAsync();
+        const string Message = """{"id":"again-1","text":"free money"}""";
+        await Processor(host).ProcessAsync(Message, 1, AzuriteFixture.TestTimeout());
+        var first = (await host.ReceiveAsync(host.ResultsQueue)).Single();
+
+        // A new production version with other labels: a recomputed answer could not match the first one.
+        await host.PublishAsync("spam", dir => TinyModels.WriteClassifierPackage(dir, ["red", "green", "blue"]));
+        await host.Registry.SetAliasAsync("spam", "production", "2", AzuriteFixture.TestTimeout());
+        await Processor(host).ProcessAsync(Message, 2, AzuriteFixture.TestTimeout());
+        var second = (await host.ReceiveAsync(host.ResultsQueue)).Single();
+
+        Assert.Equal(first, second);
+        Assert.Equal("1", JsonDocument.Parse(second).RootElement.GetProperty("version").GetString());
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task ResultOverTheMessageLimit_IsWrittenToBlob_AndTheMessagePointsToIt()
+    {
+        await using var host = await StartWithSpamModelAsync(new Dictionary<string, string?> { ["Queues:MaxMessageBytes"] = "1024" });
+        var texts = JsonSerializer.Serialize(Enumerable.Range(0, 40).Select(i => i % 2 == 0 ? "free cash" : "team lunch"));
+
+        await Processor(host).ProcessAsync($$"""{"id":"big-1","texts":{{texts}}}""", 1, AzuriteFixture.TestTimeout());
+
+        var answer = await ReceiveJsonAsync(host, host.ResultsQueue);
+        Assert.Equal("big-1", answer.GetProperty("id").GetString());
+        Assert.False(answer.TryGetProperty("results", out _));
+        var container = host.Configuration["Queues:ResultsContainer"]!;
+        Assert.Equal($"{container}/big-1.json", answer.GetProperty("resultBlob").GetString());
+        var blob = await new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(container).GetBlobClient("big-1.json").DownloadContentAsync();
+        var stored = JsonDocument.Parse(blob.Value.Content.ToString()).RootElement;
+        Assert.Equal(40, stored.GetProperty("results").GetArrayLength());
+        Assert.Equal("big-1", stored.GetProperty("id").GetString());
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs * 2)]
+    public async Task TransientFailure_IsRethrown_AndOnTheLastAttemptAnErrorResultIsSentFirst()
+    {
+        // The models storage is unreachable (nothing listens on that port); the queue storage works.
+        await using var host = new FunctionTestHost(azurite, new Dictionary<string, string?>
+        {
+            ["Registry:ConnectionString"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:{UnusedPort()}/devstoreaccount1;",
+        });
+        const string Message = """{"id":"down-1","text":"hello"}""";
+
+        await Assert.ThrowsAnyAsync<Exception>(() => Processor(host).ProcessAsync(Message, 1, AzuriteFixture.TestTimeout()));
+        Assert.Equal(0, await host.CountAsync(host.ResultsQueue));
+
+        await Assert.ThrowsAnyAsync<Exception>(() => Processor(host).ProcessAsync(Message, 5, AzuriteFixture.TestTimeout()));
+        var answer = await ReceiveJsonAsync(host, host.ResultsQueue);
+        Assert.Equal("down-1", answer.GetProperty("id").GetString());
+        Assert.Equal(ServiceException.TypePrefix + ServiceUnavailableException.StorageSlug, answer.GetProperty("error").GetProperty("type").GetString());
+        Assert.Contains("poison", answer.GetProperty("error").GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("classify-results", true)]
+    [InlineData("classify-results-billing", true)]
+    [InlineData("classify-results-", false)]
+    [InlineData("classify-resultsx", false)]
+    [InlineData("orders", false)]
+    [InlineData("Classify-Results", false)]
+    [InlineData("classify-results--x", false)]
+    public void ReplyTo_OnlyAllowListedValidQueueNames_AreAccepted(string queue, bool allowed)
+    {
+        Assert.Equal(allowed, ClassifyQueueProcessor.IsAllowedReplyTo(queue, ["classify-results", "classify-results-*"]));
+    }
+
+    private async Task<FunctionTestHost> StartWithSpamModelAsync(IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var host = new FunctionTestHost(azurite, overrides);
+        await host.PublishAsync("spam", dir => TinyModels.WriteKeywordClassifierPackage(dir));
+        await host.Registry.SetAliasAsync("spam", "production", "1", AzuriteFixture.TestTimeout());
+        return host;
+    }
+
+    private static ClassifyQueueProcessor Processor(FunctionTestHost host) => host.Services.GetRequiredService<ClassifyQueueProcessor>();
+
+    private static async Task<JsonElement> ReceiveJsonAsync(FunctionTestHost host, string queue) =>
+        JsonDocument.Parse((await host.ReceiveAsync(queue)).Single()).RootElement;
+
+    private static int UnusedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using Serverless.Errors;
+using Serverless.Options;
+
+namespace Serverless.Functions.Tests;
+
+public sealed class ClassifyRequestParserTests
+{
+    private static readonly RequestLimitsOptions s_limits = new();
+
+    [Fact]
+    public void Parse_FullRequest_ReadsEveryField()
+    {
+        var request = Parse("""{"Texts":["one","two"],"model":"spam","version":3,"topK":2}""");
+
+        Assert.Equal(["one", "two"], request.Texts);
+        Assert.Equal("spam", request.Model);
+        Assert.Equal("3", request.Version);
+        Assert.Equal(2, request.TopK);
+    }
+
+    [Fact]
+    public void Parse_SingleTextWithNullOptionals_UsesDefaults()
+    {
+        var request = Parse("""{"text":"one","model":null,"version":null,"topK":null,"id":"ignored"}""");
+
+        Assert.Equal(["one"], request.Texts);
+        Assert.Null(request.Model);
+        Assert.Null(request.Version);
+        Assert.Null(request.TopK);
+    }
+
+    [Fact]
+    public void Parse_AliasVersion_IsKeptAsText()
+    {
+        Assert.Equal("production", Parse("""{"text":"one","version":"production"}""").Version);
+    }
+
+    [Fact]
+    public void Parse_NullItem_NamesItsIndex()
+    {
+        var error = Assert.Throws<InvalidRequestException>(() => Parse("""{"texts":["a","b",null]}"""));
+
+        Assert.Contains("texts[2]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_TooManyTexts_IsPayloadTooLarge()
+    {
+        var texts = JsonSerializer.Serialize(Enumerable.Repeat("a", s_limits.MaxTexts + 1));
+
+        Assert.Throws<PayloadTooLargeException>(() => Parse($$"""{"texts":{{texts}}}"""));
+    }
+
+    private static ClassifyRequest Parse(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return ClassifyRequestParser.Parse(document.RootElement, s_limits);
+    }
+}

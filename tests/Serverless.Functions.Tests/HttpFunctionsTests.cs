@@ -1,0 +1,241 @@
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Serverless.Errors;
+using Serverless.Functions.Http;
+using Serverless.Functions.Tests.Support;
+using Serverless.Testing;
+
+namespace Serverless.Functions.Tests;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class HttpFunctionsTests(AzuriteFixture azurite)
+{
+    private const string ProblemJson = "application/problem+json";
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task Classify_PublishedKeywordModel_ReturnsLabelsInTextOrderWithModelVersionAndDevice()
+    {
+        await using var host = new FunctionTestHost(azurite);
+        await host.PublishAsync("spam", dir => TinyModels.WriteKeywordClassifierPackage(dir));
+        await host.Registry.SetAliasAsync("spam", "production", "1", AzuriteFixture.TestTimeout());
+
+        var response = await ClassifyAsync(host, """{"texts":["click here for free money now","see you at the meeting tomorrow"]}""");
+
+        Assert.Equal(200, response.Status);
+        Assert.StartsWith("application/json", response.ContentType);
+        var json = response.Json;
+        Assert.Equal("spam", json.GetProperty("model").GetString());
+        Assert.Equal("1", json.GetProperty("version").GetString());
+        Assert.Equal("cpu", json.GetProperty("device").GetString());
+        var results = json.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(["spam", "ham"], results.Select(r => r.GetProperty("label").GetString()));
+        foreach (var result in results)
+        {
+            var scores = result.GetProperty("scores").EnumerateObject().Select(p => p.Value.GetSingle()).ToList();
+            Assert.Equal(2, scores.Count);
+            Assert.True(scores[0] >= scores[1], "scores are ordered by descending score");
+            Assert.Equal(1.0, scores.Sum(), 3);
+            Assert.Equal(scores[0], result.GetProperty("score").GetSingle(), 5);
+            Assert.False(result.GetProperty("truncated").GetBoolean());
+        }
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task Classify_SingleTextWithTopKAndExplicitVersion_ReturnsOneResultWithOneScore()
+    {
+        await using var host = new FunctionTestHost(azurite);
+        await host.PublishAsync("spam", dir => TinyModels.WriteKeywordClassifierPackage(dir));
+
+        var response = await ClassifyAsync(host, """{"text":"you are a winner, claim your prize","model":"spam","version":1,"topK":1}""");
+
+        Assert.Equal(200, response.Status);
+        var result = Assert.Single(response.Json.GetProperty("results").EnumerateArray());
+        Assert.Equal("spam", result.GetProperty("label").GetString());
+        Assert.Equal("spam", Assert.Single(result.GetProperty("scores").EnumerateObject()).Name);
+    }
+
+    [Theory(Timeout = AzuriteFixture.TestTimeoutMs)]
+    [InlineData("{\"texts\":[\"a\"", "malformed-json")]
+    [InlineData("", "malformed-json")]
+    [InlineData("not json", "malformed-json")]
+    [InlineData("[\"a\"]", "invalid-request")]
+    [InlineData("{}", "invalid-request")]
+    [InlineData("{\"text\":\"a\",\"texts\":[\"b\"]}", "invalid-request")]
+    [InlineData("{\"texts\":\"a\"}", "invalid-request")]
+    [InlineData("{\"texts\":[]}", "empty-texts")]
+    [InlineData("{\"text\":\"\"}", "empty-text")]
+    [InlineData("{\"texts\":[\"a\",\"   \"]}", "empty-text")]
+    [InlineData("{\"texts\":[\"a\",null]}", "invalid-request")]
+    [InlineData("{\"texts\":[\"a\",1]}", "invalid-request")]
+    [InlineData("{\"text\":42}", "invalid-request")]
+    [InlineData("{\"text\":\"a\",\"topK\":0}", "invalid-request")]
+    [InlineData("{\"text\":\"a\",\"topK\":\"2\"}", "invalid-request")]
+    [InlineData("{\"text\":\"a\",\"topK\":1.5}", "invalid-request")]
+    [InlineData("{\"text\":\"a\",\"model\":\"../etc\"}", "invalid-model-name")]
+    [InlineData("{\"text\":\"a\",\"model\":7}", "invalid-request")]
+    [InlineData("{\"text\":\"a\",\"version\":0}", "invalid-request")]
+    [InlineData("{\"text\":\"a\",\"version\":\"../1\"}", "invalid-request")]
+    [InlineData("{\"text\":\"a\",\"version\":true}", "invalid-request")]
+    public async Task Classify_BadRequest_Is400ProblemJsonWithSpecificType(string body, string slug)
+    {
+        await using var host = new FunctionTestHost(azurite);
+
+        var response = await ClassifyAsync(host, body);
+
+        AssertProblem(response, 400, slug);
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task Classify_MoreTextsThanTheLimit_Is413()
+    {
+        await using var host = new FunctionTestHost(azurite, new Dictionary<string, string?> { ["Serving:Limits:MaxTexts"] = "3" });
+
+        var response = await ClassifyAsync(host, """{"texts":["a","b","c","d"]}""");
+
+        AssertProblem(response, 413, "payload-too-large");
+        Assert.Contains("at most 3", response.Json.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task Classify_DeclaredContentLengthOverTheLimit_Is413WithoutReading()
+    {
+        await using var host = new FunctionTestHost(azurite, new Dictionary<string, string?> { ["Serving:Limits:MaxRequestBytes"] = "2048" });
+
+        var response = await ClassifyAsync(host, """{"text":"a"}""", declaredLength: 4096);
+
+        AssertProblem(response, 413, "payload-too-large");
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task Classify_UndeclaredBodyOverTheLimit_Is413()
+    {
+        await using var host = new FunctionTestHost(azurite, new Dictionary<string, string?> { ["Serving:Limits:MaxRequestBytes"] = "2048" });
+        var body = JsonSerializer.Serialize(new { text = new string('a', 3000) });
+
+        var response = await ClassifyAsync(host, body, declaredLength: null);
+
+        AssertProblem(response, 413, "payload-too-large");
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task Classify_UnknownModelOrVersion_Is404()
+    {
+        await using var host = new FunctionTestHost(azurite);
+        await host.PublishAsync("spam", dir => TinyModels.WriteKeywordClassifierPackage(dir));
+
+        AssertProblem(await ClassifyAsync(host, """{"text":"hello","model":"nobody"}"""), 404, "model-not-found");
+        AssertProblem(await ClassifyAsync(host, """{"text":"hello","version":"9"}"""), 404, "model-not-found");
+        AssertProblem(await ClassifyAsync(host, """{"text":"hello","version":"canary"}"""), 404, "model-not-found");
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task Classify_BaseEncoder_Is400()
+    {
+        await using var host = new FunctionTestHost(azurite);
+        await host.PublishAsync("encoder", dir => TinyModels.WriteBaseEncoderPackage(dir));
+
+        var response = await ClassifyAsync(host, """{"text":"hello world","model":"encoder","version":"1"}""");
+
+        Assert.Equal(400, response.Status);
+        Assert.Equal(ProblemJson, response.ContentType?.Split(';')[0]);
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task Health_BeforeAModelIsLoaded_Is503WithRetryAfter_AndAfterwardsListsTheLoadedModel()
+    {
+        await using var host = new FunctionTestHost(azurite);
+        var health = host.Function<HealthFunctions>();
+
+        var before = await host.InvokeAsync("Health", "GET", "/api/health", null, request => Task.FromResult(health.Ready(request)));
+        AssertProblem(before, 503, "model-unavailable");
+        Assert.True(int.Parse(before.Headers.RetryAfter.ToString(), System.Globalization.CultureInfo.InvariantCulture) > 0);
+
+        await host.PublishAsync("spam", dir => TinyModels.WriteKeywordClassifierPackage(dir));
+        Assert.Equal(200, (await ClassifyAsync(host, """{"text":"hello","version":"1"}""")).Status);
+
+        var after = await host.InvokeAsync("Health", "GET", "/api/health", null, request => Task.FromResult(health.Ready(request)));
+        Assert.Equal(200, after.Status);
+        var model = Assert.Single(after.Json.GetProperty("models").EnumerateArray());
+        Assert.Equal("spam", model.GetProperty("name").GetString());
+        Assert.Equal("1", model.GetProperty("version").GetString());
+        Assert.Equal("cpu", model.GetProperty("device").GetString());
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task HealthLive_WithNothingLoaded_Is200()
+    {
+        await using var host = new FunctionTestHost(azurite);
+        var health = host.Function<HealthFunctions>();
+
+        var response = await host.InvokeAsync("HealthLive", "GET", "/api/health/live", null, request => Task.FromResult(health.Live(request)));
+
+        Assert.Equal(200, response.Status);
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task PublishFromBlobFolder_ThenSetAlias_ThenClassifyByAlias_Works()
+    {
+        await using var host = new FunctionTestHost(azurite);
+        var uploads = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(azurite.UniqueName("uploads"));
+        await uploads.CreateAsync();
+        var package = Directory.CreateTempSubdirectory("upload-").FullName;
+        TinyModels.WriteKeywordClassifierPackage(package);
+        foreach (var file in Directory.EnumerateFiles(package, "*", SearchOption.AllDirectories))
+        {
+            await uploads.UploadBlobAsync("my-model/" + Path.GetRelativePath(package, file).Replace('\\', '/'), File.OpenRead(file));
+        }
+
+        var models = host.Function<ModelsFunctions>();
+        var published = await host.InvokeAsync("PublishModelVersion", "POST", "/api/models/reviews/versions", $$"""{"source":"{{uploads.Name}}/my-model/"}""",
+            request => models.Publish(request, "reviews", AzuriteFixture.TestTimeout()));
+        Assert.Equal(201, published.Status);
+        Assert.Equal("/api/models/reviews", published.Headers.Location.ToString());
+        Assert.Equal("1", published.Json.GetProperty("version").GetString());
+
+        var aliased = await host.InvokeAsync("SetModelAlias", "PUT", "/api/models/reviews/aliases/production", """{"version":"1"}""",
+            request => models.SetAlias(request, "reviews", "production", AzuriteFixture.TestTimeout()));
+        Assert.Equal(200, aliased.Status);
+
+        var listed = await host.InvokeAsync("ListModels", "GET", "/api/models", null, request => models.List(request, AzuriteFixture.TestTimeout()));
+        Assert.Contains(listed.Json.GetProperty("models").EnumerateArray(), m => m.GetProperty("name").GetString() == "reviews");
+        var details = await host.InvokeAsync("GetModel", "GET", "/api/models/reviews", null, request => models.Get(request, "reviews", AzuriteFixture.TestTimeout()));
+        Assert.Equal(200, details.Status);
+        Assert.Equal("1", details.Json.GetProperty("aliases").GetProperty("production").GetString());
+
+        var classified = await ClassifyAsync(host, """{"text":"free cash offer","model":"reviews"}""");
+        Assert.Equal(200, classified.Status);
+        Assert.Equal("1", classified.Json.GetProperty("version").GetString());
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task ModelRoutes_BadNamesAndBodies_Are4xxProblems()
+    {
+        await using var host = new FunctionTestHost(azurite);
+        var models = host.Function<ModelsFunctions>();
+        var ct = AzuriteFixture.TestTimeout();
+
+        AssertProblem(await host.InvokeAsync("GetModel", "GET", "/api/models/Bad_Name", null, r => models.Get(r, "Bad_Name", ct)), 400, "invalid-model-name");
+        AssertProblem(await host.InvokeAsync("GetModel", "GET", "/api/models/absent", null, r => models.Get(r, "absent", ct)), 404, "model-not-found");
+        AssertProblem(await host.InvokeAsync("PublishModelVersion", "POST", "/api/models/x/versions", """{"source":7}""", r => models.Publish(r, "x", ct)), 400, "invalid-request");
+        AssertProblem(await host.InvokeAsync("SetModelAlias", "PUT", "/api/models/x/aliases/production", """{"version":"latest"}""", r => models.SetAlias(r, "x", "production", ct)), 400, "invalid-request");
+        AssertProblem(await host.InvokeAsync("SetModelAlias", "PUT", "/api/models/x/aliases/Prod!", """{"version":"1"}""", r => models.SetAlias(r, "x", "Prod!", ct)), 400, "invalid-request");
+    }
+
+    private static Task<TestResponse> ClassifyAsync(FunctionTestHost host, string body, long? declaredLength = -1)
+    {
+        var function = host.Function<ClassifyFunction>();
+        return host.InvokeAsync("Classify", "POST", "/api/classify", body, request => function.Run(request, AzuriteFixture.TestTimeout()), declaredLength);
+    }
+
+    private static void AssertProblem(TestResponse response, int status, string slug)
+    {
+        Assert.True(status == response.Status, $"Expected {status}, got {response.Status}: {response.Body}");
+        Assert.Equal(ProblemJson, response.ContentType?.Split(';')[0]);
+        var problem = response.Json;
+        Assert.Equal(ServiceException.TypePrefix + slug, problem.GetProperty("type").GetString());
+        Assert.Equal(status, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("title").GetString()));
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("correlationId").GetString()));
+    }
+}

@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Sockets;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Configuration;
+using Serverless.LocalHost.Tests.Samples;
+using Serverless.Testing;
+
+namespace Serverless.LocalHost.Tests;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class HostConfigurationTests(AzuriteFixture azurite) : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("localhost-config-").FullName;
+
+    [Fact]
+    public void HostJson_Missing_GivesTheFunctionsDefaults()
+    {
+        var hostJson = HostJson.Load(_root, new ConfigurationBuilder().Build());
+
+        Assert.Equal("api", hostJson.RoutePrefix);
+        Assert.Equal(16, hostJson.Queues.BatchSize);
+        Assert.Equal(8, hostJson.Queues.EffectiveNewBatchThreshold);
+        Assert.Equal(5, hostJson.Queues.MaxDequeueCount);
+        Assert.Equal(TimeSpan.FromMinutes(1), hostJson.Queues.MaxPollingInterval);
+        Assert.Equal(TimeSpan.Zero, hostJson.Queues.VisibilityTimeout);
+        Assert.Equal(QueueMessageEncoding.Base64, hostJson.Queues.MessageEncoding);
+    }
+
+    [Fact]
+    public void HostJson_RepositoryFile_IsReadWithItsQueueSettings()
+    {
+        var hostJson = HostJson.Load(AzuriteFixture.FindRepositoryRoot(), new ConfigurationBuilder().Build());
+
+        Assert.Equal("api", hostJson.RoutePrefix);
+        Assert.Equal(QueueMessageEncoding.None, hostJson.Queues.MessageEncoding);
+        Assert.Equal(TimeSpan.FromSeconds(10), hostJson.Queues.VisibilityTimeout);
+    }
+
+    [Fact]
+    public void HostJson_BatchSizeAbove32_IsRefusedNamingTheSetting()
+    {
+        File.WriteAllText(Path.Combine(_root, "host.json"), """{"extensions":{"queues":{"batchSize":64}}}""");
+
+        var error = Assert.Throws<InvalidOperationException>(() => HostJson.Load(_root, new ConfigurationBuilder().Build()));
+
+        Assert.Contains("BatchSize", error.Message, StringComparison.Ordinal);
+        Assert.Contains("host.json", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LocalSettings_NotJson_IsRefusedNamingTheFile()
+    {
+        var path = Path.Combine(_root, "local.settings.json");
+        File.WriteAllText(path, "{ \"Values\": ");
+
+        var error = Assert.Throws<InvalidOperationException>(() => LocalSettings.Read(path));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_QueueNameSettingMissing_FailsNamingTheSettingAndWhereToSetIt()
+    {
+        File.WriteAllText(Path.Combine(_root, "host.json"), "{}");
+
+        var error = Assert.Throws<InvalidOperationException>(() => LocalFunctionsHost.Create(typeof(SampleApp).Assembly, SampleApp.Configure,
+            ["--port", "0", "--script-root", _root, $"--AzureWebJobsStorage={azurite.ConnectionString}"]));
+
+        Assert.Contains("FlakyQueue", error.Message, StringComparison.Ordinal);
+        Assert.Contains("local.settings.json", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task Start_StorageUnreachable_FailsSayingWhichQueueAndWhatToDo()
+    {
+        File.WriteAllText(Path.Combine(_root, "host.json"), "{}");
+        var closedPort = FreePort();
+        var unreachable = azurite.ConnectionString.Replace(new Uri(QueueEndpoint()).Authority, $"127.0.0.1:{closedPort}", StringComparison.Ordinal);
+        string[] queues = ["RecordQueue", "FlakyQueue", "SlowQueue", "ForwardFrom", "ForwardTo", "ReceiptsQueue"];
+        await using var host = LocalFunctionsHost.Create(typeof(SampleApp).Assembly, SampleApp.Configure,
+            ["--port", "0", "--script-root", _root, $"--AzureWebJobsStorage={unreachable}", .. queues.Select(q => $"--{q}=q-{q.ToLowerInvariant()}")]);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync(AzuriteFixture.TestTimeout()));
+
+        Assert.Contains("Start Azurite", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{closedPort}", error.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private string QueueEndpoint() =>
+        azurite.ConnectionString.Split(';').Single(p => p.StartsWith("QueueEndpoint=", StringComparison.Ordinal))["QueueEndpoint=".Length..];
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
