@@ -160,9 +160,9 @@ internal static class QualityCommand
     }
 
     /// <summary>Prints a line every 50 steps with the elapsed time, so a long CPU run shows its pace.</summary>
-    private sealed class StepPrinter(Stopwatch stopwatch) : IProgress<TrainingProgress>
+    private sealed class StepPrinter(Stopwatch stopwatch) : IProgress<FineTuningProgress>
     {
-        public void Report(TrainingProgress value)
+        public void Report(FineTuningProgress value)
         {
             if (value.Step % 50 == 0 && value.ValidationMacroF1 is null || value.Step == 1)
             {

@@ -98,14 +98,14 @@ internal static class RunCommand
     }
 
     /// <summary>A one-line progress bar in a terminal; a line per epoch when output is redirected (container logs).</summary>
-    private sealed class ConsoleProgressBar : IProgress<TrainingProgress>
+    private sealed class ConsoleProgressBar : IProgress<FineTuningProgress>
     {
         private const int Width = 30;
         private readonly bool _interactive = !Console.IsOutputRedirected;
         private int _lastEpochPrinted;
         private bool _drawn;
 
-        public void Report(TrainingProgress value)
+        public void Report(FineTuningProgress value)
         {
             var validation = value.ValidationMacroF1 is { } f1
                 ? string.Create(CultureInfo.InvariantCulture, $" | val acc {value.ValidationAccuracy:F3} F1 {f1:F3}")

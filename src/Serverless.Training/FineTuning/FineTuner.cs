@@ -44,7 +44,7 @@ public sealed class FineTuner(TrainingHyperparameters hyperparameters, Device de
         int padId,
         TrainingCheckpoints? checkpoints,
         Func<TrainingCheckpoints, CancellationToken, Task>? checkpointSaved,
-        IProgress<TrainingProgress>? progress,
+        IProgress<FineTuningProgress>? progress,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -98,7 +98,7 @@ public sealed class FineTuner(TrainingHyperparameters hyperparameters, Device de
                 stepLosses.Add(loss);
                 epochLossSum += loss;
                 state = state with { StepInEpoch = step + 1, GlobalStep = globalStep + 1, EpochLossSum = epochLossSum, StepLosses = stepLosses };
-                progress?.Report(new TrainingProgress(epoch + 1, h.Epochs, state.GlobalStep, totalSteps, epochLossSum / (step + 1),
+                progress?.Report(new FineTuningProgress(epoch + 1, h.Epochs, state.GlobalStep, totalSteps, epochLossSum / (step + 1),
                     epochs.LastOrDefault()?.ValidationAccuracy, epochs.LastOrDefault()?.ValidationMacroF1));
 
                 if (checkpoints is not null && h.CheckpointEverySteps > 0 && (step + 1) % h.CheckpointEverySteps == 0 && step + 1 < stepsPerEpoch)
@@ -113,7 +113,7 @@ public sealed class FineTuner(TrainingHyperparameters hyperparameters, Device de
             var summary = new EpochSummary(epoch + 1, epochLossSum / stepsPerEpoch, report.Accuracy, report.MacroF1);
             epochs.Add(summary);
             Log.EpochDone(logger, epoch + 1, h.Epochs, summary.TrainLoss, report.Accuracy, report.MacroF1);
-            progress?.Report(new TrainingProgress(epoch + 1, h.Epochs, state.GlobalStep, totalSteps, summary.TrainLoss, report.Accuracy, report.MacroF1));
+            progress?.Report(new FineTuningProgress(epoch + 1, h.Epochs, state.GlobalStep, totalSteps, summary.TrainLoss, report.Accuracy, report.MacroF1));
 
             var improved = report.MacroF1 > state.BestMacroF1;
             var bestWeights = state.BestWeights;

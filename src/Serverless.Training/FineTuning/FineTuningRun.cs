@@ -52,10 +52,10 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
     private string _runId = "";
     private string _device = "cpu";
     private JsonObject? _lastMetrics;
-    private TrainingProgress? _lastProgress;
+    private FineTuningProgress? _lastProgress;
 
     /// <summary>Runs the job; returns the final status (Succeeded or Failed).</summary>
-    public async Task<TrainingRunStatus> RunAsync(IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    public async Task<TrainingRunStatus> RunAsync(IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken)
     {
         TrainingJob? job = null;
         try
@@ -88,7 +88,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         }
     }
 
-    private async Task<TrainingRunStatus> RunJobAsync(TrainingJob job, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    private async Task<TrainingRunStatus> RunJobAsync(TrainingJob job, IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken)
     {
         var h = job.Hyperparameters;
         await WriteStatusAsync("preparing", null, cancellationToken);
@@ -150,7 +150,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
 
     private async Task<JsonObject> FineTuneAsync(
         TrainingJob job, LabelledDataset train, DatasetSplits splits, ModelPackage basePackage, string baseReference, string candidate,
-        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+        IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken)
     {
         var h = job.Hyperparameters;
         var device = SelectDevice();
@@ -314,12 +314,12 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
     };
 
     /// <summary>Forwards progress to the caller and, at most every StatusInterval, to status.json.</summary>
-    private sealed class StatusProgress(FineTuningRun run, IProgress<TrainingProgress>? inner, TimeSpan interval) : IProgress<TrainingProgress>
+    private sealed class StatusProgress(FineTuningRun run, IProgress<FineTuningProgress>? inner, TimeSpan interval) : IProgress<FineTuningProgress>
     {
         private readonly Stopwatch _sinceWrite = Stopwatch.StartNew();
         private Task _pending = Task.CompletedTask;
 
-        public void Report(TrainingProgress value)
+        public void Report(FineTuningProgress value)
         {
             run._lastProgress = value;
             inner?.Report(value);

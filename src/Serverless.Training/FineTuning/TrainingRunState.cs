@@ -28,7 +28,7 @@ public sealed record TrainingRunStatus
     public required string Stage { get; init; }
 
     /// <summary>Epoch, step and loss of the training stage.</summary>
-    public TrainingProgress? Progress { get; init; }
+    public FineTuningProgress? Progress { get; init; }
 
     /// <summary>Validation metrics while training; test metrics and parity figures once evaluated.</summary>
     public JsonObject? Metrics { get; init; }

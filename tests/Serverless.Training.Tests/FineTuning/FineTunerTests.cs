@@ -20,10 +20,10 @@ public sealed class FineTunerTests : IDisposable
     {
         using var model = ToyTask.Model();
         var tuner = new FineTuner(ToyTask.Hyperparameters(epochs: 4) with { LearningRate = 1e-2 }, CPU, NullLogger.Instance);
-        var progress = new List<TrainingProgress>();
+        var progress = new List<FineTuningProgress>();
 
         var result = await tuner.TrainAsync(model, ToyTask.Split(320, 1), ToyTask.Split(40, 2), ToyTask.Labels, 0,
-            null, null, new SynchronousProgress<TrainingProgress>(progress.Add), CancellationToken.None);
+            null, null, new SynchronousProgress<FineTuningProgress>(progress.Add), CancellationToken.None);
 
         var test = tuner.Evaluate(model, ToyTask.Split(100, 3), ToyTask.Labels, 0);
         Assert.True(test.Accuracy >= 0.97, $"test accuracy {test.Accuracy}");

@@ -45,6 +45,20 @@ public sealed class FineTuningRunTests : IDisposable
         Assert.Equal("run-1", trainingEvent["runId"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Run_HeadMode_WritesAHeadOnlyCandidateAndPostsSucceeded()
+    {
+        var store = Prepare(ToyTask.Examples(80, 1).Select(e => Line(e.Text, e.Label)), mode: "head");
+
+        var status = await Run(store);
+
+        Assert.True(status.Status == TrainingRunOutcome.Succeeded, status.Error);
+        var package = ModelPackage.Open(store.CandidateDirectory);
+        Assert.Equal("head", package.Manifest.Lineage!.TrainingMode);
+        Assert.Equal(ToyTask.Labels, package.Config.LabelsInOrder());
+        Assert.Equal("Succeeded", JsonNode.Parse(File.ReadAllLines(store.EventsPath).Single())!["status"]!.GetValue<string>());
+    }
+
     public static TheoryData<string, string[]> BadDatasets => new()
     {
         { "only one label", Enumerable.Range(0, 30).Select(i => Line($"text {i}", "ham")).ToArray() },
@@ -98,7 +112,7 @@ public sealed class FineTuningRunTests : IDisposable
 
     private static string Line(string text, string label) => JsonSerializer.Serialize(new { text, label });
 
-    private LocalTrainingRunStore Prepare(IEnumerable<string> train, string[]? test = null, string? baseFolder = null)
+    private LocalTrainingRunStore Prepare(IEnumerable<string> train, string[]? test = null, string? baseFolder = null, string mode = "full")
     {
         var root = Path.Combine(_directory, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
@@ -118,7 +132,7 @@ public sealed class FineTuningRunTests : IDisposable
             ["testDataset"] = test is null ? null : "test.jsonl",
             ["hyperparameters"] = new JsonObject
             {
-                ["epochs"] = 2, ["learningRate"] = 1e-3, ["batchSize"] = 16, ["maxLength"] = 32, ["seed"] = 3, ["pooling"] = "cls",
+                ["mode"] = mode, ["epochs"] = 2, ["learningRate"] = 1e-3, ["batchSize"] = 16, ["maxLength"] = 32, ["seed"] = 3, ["pooling"] = "cls",
             },
         };
         File.WriteAllText(Path.Combine(root, "job.json"), job.ToJsonString());

@@ -8,7 +8,7 @@ namespace Serverless.Training.FineTuning;
 /// <param name="Loss">Mean training loss of the current epoch so far.</param>
 /// <param name="ValidationAccuracy">Accuracy on the validation split after the latest finished epoch.</param>
 /// <param name="ValidationMacroF1">Macro-F1 on the validation split after the latest finished epoch.</param>
-public sealed record TrainingProgress(
+public sealed record FineTuningProgress(
     int Epoch,
     int Epochs,
     int Step,
