@@ -1,0 +1,136 @@
+using System.Globalization;
+
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+using Serverless.Training.FineTuning;
+
+namespace Serverless.Trainer;
+
+/// <summary>
+/// <c>run</c>: the GPU container's command. <c>--run-id &lt;id&gt;</c> reads training/{id}/job.json from blob storage
+/// (AzureWebJobsStorage or Registry__ConnectionString) and writes status, checkpoints, the candidate and the
+/// training-events message there; <c>--job &lt;job.json&gt; --work &lt;folder&gt;</c> runs against local files. Options:
+/// <c>--device auto|cpu|cuda</c>, <c>--threads N</c>, <c>--default-base name</c>. Exit code 0 when the run succeeded,
+/// 1 when it failed (status.json says why), 2 for a bad command line.
+/// </summary>
+internal static class RunCommand
+{
+    private const string Usage = "Usage: Serverless.Trainer run --run-id <id> [--work <folder>] | --job <job.json> --work <folder>  [--device auto|cpu|cuda] [--threads N] [--default-base <name>]";
+
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        var arguments = Parse(args);
+        if (arguments is null)
+        {
+            await Console.Error.WriteLineAsync(Usage);
+            return 2;
+        }
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Serverless.Inference", LogLevel.Warning);
+        using var host = builder.Build();
+        var configuration = builder.Configuration;
+        var loggerFactory = host.Services.GetService(typeof(ILoggerFactory)) as ILoggerFactory ?? throw new InvalidOperationException("No logging.");
+
+        arguments.TryGetValue("run-id", out var runId);
+        var work = arguments.GetValueOrDefault("work")
+            ?? Path.Combine(Path.GetTempPath(), "serverless-trainer", runId ?? "local");
+        ITrainingRunStore store;
+        if (runId is not null)
+        {
+            var connectionString = configuration["Registry:ConnectionString"] is { Length: > 0 } registry ? registry : configuration["AzureWebJobsStorage"];
+            if (string.IsNullOrEmpty(connectionString))
+            {
+                await Console.Error.WriteLineAsync("No storage connection: set AzureWebJobsStorage or Registry__ConnectionString.");
+                return 2;
+            }
+
+            store = new BlobTrainingRunStore(connectionString, runId, Path.Combine(work, "models"));
+        }
+        else if (arguments.TryGetValue("job", out var job))
+        {
+            store = new LocalTrainingRunStore(job, work);
+        }
+        else
+        {
+            await Console.Error.WriteLineAsync(Usage);
+            return 2;
+        }
+
+        var options = new FineTuningRunOptions
+        {
+            WorkDirectory = work,
+            Device = arguments.GetValueOrDefault("device") ?? "auto",
+            Threads = int.TryParse(arguments.GetValueOrDefault("threads"), CultureInfo.InvariantCulture, out var threads) ? threads : 0,
+            DefaultBase = arguments.GetValueOrDefault("default-base") ?? configuration["Training:DefaultBase"] ?? "minilm",
+        };
+        var progress = new ConsoleProgressBar();
+        var status = await new FineTuningRun(store, options, loggerFactory).RunAsync(progress, cancellationToken);
+        progress.Finish();
+        if (status.Status == TrainingRunOutcome.Succeeded)
+        {
+            Console.WriteLine($"Run {status.Id} succeeded: candidate at {status.Candidate}; test accuracy {status.Metrics?["accuracy"]}, macro-F1 {status.Metrics?["macro_f1"]}; parity {status.Metrics?["parity"]?.ToJsonString()}.");
+            return 0;
+        }
+
+        await Console.Error.WriteLineAsync($"Run {status.Id} failed: {status.Error}");
+        return 1;
+    }
+
+    private static Dictionary<string, string>? Parse(string[] args)
+    {
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < args.Length; i += 2)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                return null;
+            }
+
+            result[args[i][2..]] = args[i + 1];
+        }
+
+        return result;
+    }
+
+    /// <summary>A one-line progress bar in a terminal; a line per epoch when output is redirected (container logs).</summary>
+    private sealed class ConsoleProgressBar : IProgress<FineTuningProgress>
+    {
+        private const int Width = 30;
+        private readonly bool _interactive = !Console.IsOutputRedirected;
+        private int _lastEpochPrinted;
+        private bool _drawn;
+
+        public void Report(FineTuningProgress value)
+        {
+            var validation = value.ValidationMacroF1 is { } f1
+                ? string.Create(CultureInfo.InvariantCulture, $" | val acc {value.ValidationAccuracy:F3} F1 {f1:F3}")
+                : "";
+            var line = string.Create(CultureInfo.InvariantCulture,
+                $"epoch {value.Epoch}/{value.Epochs} step {value.Step}/{value.Steps} loss {value.Loss:F4}{validation}");
+            if (_interactive)
+            {
+                var filled = value.Steps == 0 ? 0 : (int)Math.Round(Width * (double)value.Step / value.Steps);
+                Console.Write($"\r[{new string('#', filled)}{new string('.', Width - filled)}] {line}   ");
+                _drawn = true;
+            }
+            else if (value.ValidationMacroF1 is not null && value.Epoch > _lastEpochPrinted && value.Step % Math.Max(1, value.Steps / value.Epochs) == 0)
+            {
+                _lastEpochPrinted = value.Epoch;
+                Console.WriteLine(line);
+            }
+        }
+
+        public void Finish()
+        {
+            if (_drawn)
+            {
+                Console.WriteLine();
+            }
+        }
+    }
+}

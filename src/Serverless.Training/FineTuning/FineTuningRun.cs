@@ -1,0 +1,354 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+using Microsoft.Extensions.Logging;
+
+using Serverless.Errors;
+using Serverless.Inference.Tokenization;
+using Serverless.Onnx;
+using Serverless.Packages;
+using Serverless.Training.Cards;
+using Serverless.Training.Data;
+using Serverless.Training.Evaluation;
+using Serverless.Training.HeadOnly;
+
+using TorchSharp;
+
+using static TorchSharp.torch;
+
+namespace Serverless.Training.FineTuning;
+
+/// <summary>Settings of the trainer process (not of a job).</summary>
+public sealed record FineTuningRunOptions
+{
+    /// <summary>Base model when the job names none.</summary>
+    public string DefaultBase { get; init; } = "minilm";
+
+    /// <summary>"auto" (CUDA when TorchSharp finds it, else CPU), "cpu" or "cuda".</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>CPU threads for TorchSharp; 0 picks one per core above two cores and a single thread on two or fewer.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Local folder for checkpoints and the candidate package while the run works.</summary>
+    public required string WorkDirectory { get; init; }
+
+    /// <summary>Minimum time between two status.json writes during training.</summary>
+    public TimeSpan StatusInterval { get; init; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>
+/// One full fine-tuning run, start to end: reads the job, validates and splits the data, imports the base encoder's
+/// weights, trains (resuming from the last checkpoint), evaluates on the test split, exports ONNX, proves parity with the
+/// serving engine, writes the candidate package with metrics and model card, and reports status and the end-of-run
+/// event. A failure is reported as status Failed with the reason and a Failed event; cancellation (the container being
+/// stopped) reports nothing, so a restarted run resumes.
+/// </summary>
+public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions options, ILoggerFactory loggerFactory)
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger<FineTuningRun>();
+    private string _runId = "";
+    private string _device = "cpu";
+    private JsonObject? _lastMetrics;
+    private FineTuningProgress? _lastProgress;
+
+    /// <summary>Runs the job; returns the final status (Succeeded or Failed).</summary>
+    public async Task<TrainingRunStatus> RunAsync(IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken)
+    {
+        TrainingJob? job = null;
+        try
+        {
+            job = await store.ReadJobAsync(cancellationToken);
+            _runId = job.RunId;
+            return await RunJobAsync(job, progress, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            var error = Describe(ex);
+            RunLog.Failed(_logger, ex, _runId, error);
+            var failed = new TrainingRunStatus
+            {
+                Id = _runId,
+                Status = TrainingRunOutcome.Failed,
+                Stage = "failed",
+                Error = error,
+                Device = _device,
+                Metrics = _lastMetrics,
+                UpdatedAt = DateTimeOffset.UtcNow,
+            };
+            await store.WriteStatusAsync(failed, CancellationToken.None);
+            await store.PostEventAsync(new TrainingEvent(_runId, TrainingRunOutcome.Failed, error), CancellationToken.None);
+            return failed;
+        }
+    }
+
+    private async Task<TrainingRunStatus> RunJobAsync(TrainingJob job, IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken)
+    {
+        var h = job.Hyperparameters;
+        await WriteStatusAsync("preparing", null, cancellationToken);
+
+        // Data: validate and split before anything heavy, so bad data fails in seconds.
+        var fields = new DatasetFields(job.TextField, job.LabelField);
+        var train = await store.ReadDatasetAsync(job.Dataset, fields, cancellationToken);
+        var validation = job.ValidationDataset is null ? null : await store.ReadDatasetAsync(job.ValidationDataset, fields, cancellationToken);
+        var test = job.TestDataset is null ? null : await store.ReadDatasetAsync(job.TestDataset, fields, cancellationToken);
+        var splits = DatasetSplitter.Prepare(train, validation, test, new SplitOptions(Seed: h.Seed));
+        var baseReference = job.Base ?? options.DefaultBase;
+        var basePackage = await store.GetBaseAsync(baseReference, cancellationToken);
+        var candidate = Path.Combine(options.WorkDirectory, "candidate");
+        if (Directory.Exists(candidate))
+        {
+            Directory.Delete(candidate, recursive: true);
+        }
+
+        var metrics = h.Mode == TrainingHyperparameters.HeadMode
+            ? await TrainHeadAsync(job, splits, basePackage, baseReference, candidate, cancellationToken)
+            : await FineTuneAsync(job, train, splits, basePackage, baseReference, candidate, progress, cancellationToken);
+
+        await WriteStatusAsync("packaging", metrics, cancellationToken);
+        var location = await store.SaveCandidateAsync(candidate, cancellationToken);
+        var done = new TrainingRunStatus
+        {
+            Id = job.RunId,
+            Status = TrainingRunOutcome.Succeeded,
+            Stage = "done",
+            Progress = _lastProgress,
+            Metrics = metrics,
+            Candidate = location,
+            Device = _device,
+            UpdatedAt = DateTimeOffset.UtcNow,
+        };
+        await store.WriteStatusAsync(done, cancellationToken);
+        await store.PostEventAsync(new TrainingEvent(job.RunId, TrainingRunOutcome.Succeeded, null), cancellationToken);
+        RunLog.Succeeded(_logger, job.RunId, metrics["accuracy"]!.GetValue<double>(), metrics["macro_f1"]!.GetValue<double>());
+        return done;
+    }
+
+    private async Task<JsonObject> TrainHeadAsync(
+        TrainingJob job, DatasetSplits splits, ModelPackage basePackage, string baseReference, string candidate, CancellationToken cancellationToken)
+    {
+        // Head-only training (frozen embeddings, ONNX Runtime on the CPU) has its own trainer and serving check.
+        await WriteStatusAsync("training", null, cancellationToken);
+        var result = await new HeadOnlyTrainer(loggerFactory).TrainAsync(new HeadTrainingJob
+        {
+            ModelName = job.Model,
+            BasePackage = basePackage,
+            BaseReference = baseReference,
+            Data = splits,
+            Options = new HeadTrainingOptions { MaxLength = job.Hyperparameters.MaxLength, BalanceClasses = job.Hyperparameters.ClassWeights },
+            SplitSeed = job.ValidationDataset is null || job.TestDataset is null ? job.Hyperparameters.Seed : null,
+            RunId = job.RunId,
+        }, candidate, null, cancellationToken);
+        return result.Manifest.Metrics?.DeepClone().AsObject() ?? result.Test.ToJson();
+    }
+
+    private async Task<JsonObject> FineTuneAsync(
+        TrainingJob job, LabelledDataset train, DatasetSplits splits, ModelPackage basePackage, string baseReference, string candidate,
+        IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken)
+    {
+        var h = job.Hyperparameters;
+        var device = SelectDevice();
+        var labels = splits.Labels;
+        var tokenizer = BertTextTokenizer.Create(basePackage);
+        var maxLength = Math.Min(h.MaxLength, basePackage.MaxLength);
+        var trainSplit = Encode(tokenizer, splits.Train, labels, maxLength);
+        var validationSplit = Encode(tokenizer, splits.Validation, labels, maxLength);
+        var testSplit = Encode(tokenizer, splits.Test, labels, maxLength);
+
+        // Build on the CPU, load the base weights, then move to the device.
+        var weights = OnnxBertWeightsReader.Read(basePackage.ModelPath);
+        var encoderConfig = basePackage.Config;
+        var trainingConfig = h.Dropout is { } dropout
+            ? encoderConfig with { HiddenDropoutProb = dropout, AttentionProbsDropoutProb = dropout }
+            : encoderConfig;
+        using var model = new BertClassifier(trainingConfig, labels.Count, h.Pooling, h.Seed);
+        // A classifier base keeps its head only when it has exactly these labels in this order.
+        model.LoadWeights(weights, includeHead: encoderConfig.LabelsInOrder().SequenceEqual(labels));
+        model.to(device);
+
+        var checkpointDirectory = Path.Combine(options.WorkDirectory, "checkpoints");
+        await store.RestoreCheckpointsAsync(checkpointDirectory, cancellationToken);
+        var checkpoints = new TrainingCheckpoints(checkpointDirectory);
+        var tuner = new FineTuner(h, device, loggerFactory.CreateLogger<FineTuner>());
+        var statusProgress = new StatusProgress(this, progress, options.StatusInterval);
+        var stopwatch = Stopwatch.StartNew();
+        await WriteStatusAsync("training", null, cancellationToken);
+        var result = await tuner.TrainAsync(model, trainSplit, validationSplit, labels, tokenizer.PadId, checkpoints,
+            store.SaveCheckpointsAsync, statusProgress, cancellationToken);
+        var trainingSeconds = stopwatch.Elapsed.TotalSeconds;
+        await statusProgress.FlushAsync(cancellationToken);
+
+        await WriteStatusAsync("evaluating", null, cancellationToken);
+        var testReport = tuner.Evaluate(model, testSplit, labels, tokenizer.PadId);
+        var validationReport = tuner.Evaluate(model, validationSplit, labels, tokenizer.PadId);
+        var validationLogits = tuner.Predict(model, validationSplit.Texts, tokenizer.PadId);
+        var metrics = testReport.ToJson();
+        metrics["validation"] = validationReport.ToJson();
+        metrics["best_epoch"] = result.BestEpoch;
+        metrics["training_seconds"] = Math.Round(trainingSeconds, 1);
+        _lastMetrics = metrics;
+
+        await WriteStatusAsync("exporting", metrics, cancellationToken);
+        var exportConfig = model.ExportConfig(labels) with
+        {
+            HiddenDropoutProb = encoderConfig.HiddenDropoutProb,
+            AttentionProbsDropoutProb = encoderConfig.AttentionProbsDropoutProb,
+        };
+        var onnx = BertOnnxWriter.Write(exportConfig, model.ToWeights());
+        var hyperparameters = JsonSerializer.SerializeToNode(h with { MaxLength = maxLength }, TrainingJob.JsonOptions)!.AsObject();
+        var lineage = new Lineage
+        {
+            Base = baseReference,
+            Dataset = job.Dataset,
+            DatasetSha256 = train.Sha256,
+            TrainingMode = TrainingHyperparameters.FullMode,
+            Hyperparameters = hyperparameters,
+            RunId = job.RunId,
+        };
+        var card = ModelCard.Create(new ModelCardContent
+        {
+            ModelName = job.Model,
+            TrainingMode = "full fine-tuning (TorchSharp)",
+            Base = baseReference,
+            Data = splits,
+            TestMetrics = testReport,
+            ValidationMetrics = validationReport,
+            Hyperparameters = hyperparameters.DeepClone().AsObject(),
+            Loss = LossCurve(result, trainSplit.Count, h.BatchSize),
+            ValidationCurve = result.Epochs.Select(e => new EpochMetrics(e.Epoch, e.ValidationAccuracy, e.ValidationMacroF1, e.TrainLoss)).ToArray(),
+            Notes = [string.Create(CultureInfo.InvariantCulture, $"Best epoch {result.BestEpoch} of {result.Epochs.Count}{(result.StoppedEarly ? " (stopped early)" : "")}; trained on {_device} in {trainingSeconds:F0} s.")],
+            RunId = job.RunId,
+        });
+        ModelPackageWriter.Write(candidate, new ModelPackageContent
+        {
+            Model = onnx,
+            Vocab = File.ReadAllLines(basePackage.VocabPath).Where(l => l.Length > 0).ToArray(),
+            TokenizerConfig = basePackage.TokenizerConfig with { ModelMaxLength = maxLength },
+            Config = exportConfig,
+            ExtraFiles = card,
+            Metrics = metrics,
+            Lineage = lineage,
+        });
+
+        await WriteStatusAsync("parity", metrics, cancellationToken);
+        var parity = await ParityGate.CheckAsync(ModelPackage.Open(candidate), splits.Validation.Select(e => e.Text).ToArray(),
+            validationLogits, loggerFactory, cancellationToken);
+        metrics["parity"] = parity.ToJson();
+        RunLog.Parity(_logger, parity.Texts, parity.MaxAbsoluteDifference, parity.ArgMaxMismatches);
+        if (!parity.Passed)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"The exported ONNX model does not compute what the trained model computes: over {parity.Texts} validation texts the largest logit difference is {parity.MaxAbsoluteDifference:G3} (allowed {parity.Tolerance:G1}) and {parity.ArgMaxMismatches} predictions differ. The candidate was not stored."));
+        }
+
+        // The manifest records the parity figures too; rewriting it keeps it the last file written.
+        ModelPackageWriter.WriteManifest(candidate, metrics, lineage);
+        RunLog.FineTuned(_logger, result.BestEpoch, result.Epochs.Count, trainingSeconds);
+        return metrics;
+    }
+
+    private Task WriteStatusAsync(string stage, JsonObject? metrics, CancellationToken cancellationToken) =>
+        store.WriteStatusAsync(new TrainingRunStatus
+        {
+            Id = _runId,
+            Status = TrainingRunOutcome.Running,
+            Stage = stage,
+            Progress = _lastProgress,
+            Metrics = metrics?.DeepClone().AsObject(),
+            Device = _device,
+            UpdatedAt = DateTimeOffset.UtcNow,
+        }, cancellationToken);
+
+    private Device SelectDevice()
+    {
+        var useCuda = options.Device switch
+        {
+            "cuda" => cuda.is_available() ? true : throw new InvalidOperationException("Device \"cuda\" was asked for but TorchSharp finds no CUDA device; use \"auto\" to fall back to the CPU."),
+            "cpu" => false,
+            _ => cuda.is_available(),
+        };
+        if (useCuda)
+        {
+            _device = "cuda";
+            return CUDA;
+        }
+
+        // Two intra-op threads on two cores make step times swing 20× (OpenMP spinning); one thread is steady there.
+        var threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount <= 2 ? 1 : Environment.ProcessorCount;
+        set_num_threads(threads);
+        _device = "cpu";
+        return CPU;
+    }
+
+    private static EncodedSplit Encode(BertTextTokenizer tokenizer, IReadOnlyList<LabelledExample> examples, IReadOnlyList<string> labels, int maxLength) =>
+        EncodedSplit.Create(tokenizer, examples.Select(e => (e.Text, e.Label)), labels, maxLength);
+
+    private static IReadOnlyList<LossPoint> LossCurve(FineTuningResult result, int trainCount, int batchSize)
+    {
+        // One point per step would crowd the plot; average into at most ~200 points, x in (fractional) epochs.
+        var stepsPerEpoch = Math.Max(1, (trainCount + batchSize - 1) / batchSize);
+        var losses = result.StepLosses;
+        var window = Math.Max(1, losses.Count / 200);
+        var points = new List<LossPoint>();
+        for (var start = 0; start < losses.Count; start += window)
+        {
+            var count = Math.Min(window, losses.Count - start);
+            var mean = losses.Skip(start).Take(count).Average();
+            points.Add(new LossPoint((start + count) / (double)stepsPerEpoch, mean));
+        }
+
+        return points;
+    }
+
+    private static string Describe(Exception ex) => ex switch
+    {
+        ServiceException service => service.Message,
+        DatasetException dataset => dataset.Message,
+        _ => $"{ex.GetType().Name}: {ex.Message}",
+    };
+
+    /// <summary>Forwards progress to the caller and, at most every StatusInterval, to status.json.</summary>
+    private sealed class StatusProgress(FineTuningRun run, IProgress<FineTuningProgress>? inner, TimeSpan interval) : IProgress<FineTuningProgress>
+    {
+        private readonly Stopwatch _sinceWrite = Stopwatch.StartNew();
+        private Task _pending = Task.CompletedTask;
+
+        public void Report(FineTuningProgress value)
+        {
+            run._lastProgress = value;
+            inner?.Report(value);
+            var epochEnd = value.ValidationMacroF1 is not null && value.Step % Math.Max(1, value.Steps / Math.Max(1, value.Epochs)) == 0;
+            if ((_sinceWrite.Elapsed >= interval || epochEnd) && _pending.IsCompleted)
+            {
+                _sinceWrite.Restart();
+                var metrics = value.ValidationMacroF1 is { } f1
+                    ? new JsonObject { ["validation_accuracy"] = value.ValidationAccuracy, ["validation_macro_f1"] = f1 }
+                    : null;
+                _pending = run.WriteStatusAsync("training", metrics, CancellationToken.None);
+            }
+        }
+
+        public Task FlushAsync(CancellationToken cancellationToken) => _pending.WaitAsync(cancellationToken);
+    }
+}
+
+internal static partial class RunLog
+{
+    [LoggerMessage(EventId = 4100, Level = LogLevel.Error, Message = "Training run {RunId} failed: {Error}")]
+    public static partial void Failed(ILogger logger, Exception exception, string runId, string error);
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Parity over {Texts} validation texts: max |diff| {MaxDifference:G3}, {Mismatches} argmax mismatches")]
+    public static partial void Parity(ILogger logger, int texts, double maxDifference, int mismatches);
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "Training run {RunId} succeeded: test accuracy {Accuracy:F4}, macro-F1 {MacroF1:F4}")]
+    public static partial void Succeeded(ILogger logger, string runId, double accuracy, double macroF1);
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "Fine-tuned: best epoch {BestEpoch} of {Epochs}, {Seconds:F0} s of training")]
+    public static partial void FineTuned(ILogger logger, int bestEpoch, int epochs, double seconds);
+}

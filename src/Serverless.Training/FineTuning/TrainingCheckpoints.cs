@@ -1,0 +1,144 @@
+using System.Text.Json;
+
+using TorchSharp.Modules;
+
+namespace Serverless.Training.FineTuning;
+
+/// <summary>
+/// Checkpoints of one run in a local folder: each checkpoint is a folder (weights, optimizer state) named by its step,
+/// the best epoch's weights are a file of their own, and latest.json — written last, atomically — says which ones are
+/// current together with the data order, epoch, step, history and early-stopping state. A crash mid-write leaves the
+/// previous checkpoint intact. Random state needs no file: every step seeds torch from (seed, step).
+/// </summary>
+public sealed class TrainingCheckpoints
+{
+    /// <summary>The file naming the current checkpoint; written last.</summary>
+    public const string LatestFile = "latest.json";
+
+    private const string ModelFile = "model.bin";
+    private const string OptimizerFile = "optimizer.bin";
+
+    /// <summary>Uses (and creates) <paramref name="directory"/>.</summary>
+    public TrainingCheckpoints(string directory)
+    {
+        Directory = directory;
+        System.IO.Directory.CreateDirectory(directory);
+    }
+
+    /// <summary>The local folder holding the checkpoints.</summary>
+    public string Directory { get; }
+
+    /// <summary>Every file path (relative, forward slashes) the current checkpoint consists of, latest.json last.</summary>
+    public IReadOnlyList<string> CurrentFiles()
+    {
+        var state = ReadState();
+        if (state is null)
+        {
+            return [];
+        }
+
+        return [$"{state.Folder}/{ModelFile}", $"{state.Folder}/{OptimizerFile}", .. state.BestWeights is null ? Array.Empty<string>() : [state.BestWeights], LatestFile];
+    }
+
+    internal CheckpointState? ReadState()
+    {
+        var path = Path.Combine(Directory, LatestFile);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(path), TrainingJob.JsonOptions);
+        return state is not null && File.Exists(Path.Combine(Directory, state.Folder, ModelFile)) ? state : null;
+    }
+
+    internal void Save(CheckpointState state, BertClassifier model, OptimizerHelper optimizer)
+    {
+        var folder = Path.Combine(Directory, state.Folder);
+        System.IO.Directory.CreateDirectory(folder);
+        model.save(Path.Combine(folder, ModelFile));
+        using (var stream = File.Create(Path.Combine(folder, OptimizerFile)))
+        using (var writer = new BinaryWriter(stream))
+        {
+            optimizer.save_state_dict(writer);
+        }
+
+        var temporary = Path.Combine(Directory, LatestFile + ".tmp");
+        File.WriteAllText(temporary, JsonSerializer.Serialize(state, TrainingJob.JsonOptions));
+        File.Move(temporary, Path.Combine(Directory, LatestFile), overwrite: true);
+        RemoveAllBut(state);
+    }
+
+    internal void SaveBestWeights(string name, BertClassifier model) => model.save(Path.Combine(Directory, name));
+
+    internal void LoadBestWeights(string name, BertClassifier model) => model.load(Path.Combine(Directory, name));
+
+    internal void Load(CheckpointState state, BertClassifier model, OptimizerHelper optimizer)
+    {
+        model.load(Path.Combine(Directory, state.Folder, ModelFile));
+        using var stream = File.OpenRead(Path.Combine(Directory, state.Folder, OptimizerFile));
+        using var reader = new BinaryReader(stream);
+        optimizer.load_state_dict(reader);
+    }
+
+    private void RemoveAllBut(CheckpointState state)
+    {
+        foreach (var folder in System.IO.Directory.EnumerateDirectories(Directory))
+        {
+            if (Path.GetFileName(folder) != state.Folder)
+            {
+                System.IO.Directory.Delete(folder, recursive: true);
+            }
+        }
+
+        foreach (var file in System.IO.Directory.EnumerateFiles(Directory, "best-*.bin"))
+        {
+            if (Path.GetFileName(file) != state.BestWeights)
+            {
+                File.Delete(file);
+            }
+        }
+    }
+}
+
+/// <summary>What latest.json records: everything besides tensors that a resumed run needs to continue exactly.</summary>
+internal sealed record CheckpointState
+{
+    /// <summary>Identifies the job, data and model a checkpoint belongs to; a different one is not resumed.</summary>
+    public required string Fingerprint { get; init; }
+
+    /// <summary>The folder holding this checkpoint's weights and optimizer state.</summary>
+    public required string Folder { get; init; }
+
+    /// <summary>The epoch to continue (0-based).</summary>
+    public int Epoch { get; init; }
+
+    /// <summary>Steps of <see cref="Epoch"/> already done.</summary>
+    public int StepInEpoch { get; init; }
+
+    /// <summary>Steps done over all epochs; the learning-rate schedule and the random state follow from it.</summary>
+    public int GlobalStep { get; init; }
+
+    /// <summary>The data order of <see cref="Epoch"/>.</summary>
+    public required IReadOnlyList<int> Order { get; init; }
+
+    public double EpochLossSum { get; init; }
+
+    public IReadOnlyList<double> StepLosses { get; init; } = [];
+
+    public IReadOnlyList<EpochSummary> Epochs { get; init; } = [];
+
+    public int BestEpoch { get; init; }
+
+    public double BestMacroF1 { get; init; } = -1;
+
+    public int EpochsWithoutImprovement { get; init; }
+
+    /// <summary>File name of the best epoch's weights, or null before the first validation.</summary>
+    public string? BestWeights { get; init; }
+
+    /// <summary>True once training has finished (the best weights are final).</summary>
+    public bool Finished { get; init; }
+
+    public bool StoppedEarly { get; init; }
+}

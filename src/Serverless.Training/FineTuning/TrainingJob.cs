@@ -1,0 +1,177 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+using Serverless.Errors;
+
+namespace Serverless.Training.FineTuning;
+
+/// <summary>
+/// training/{runId}/job.json: the request body of POST /api/training plus the run id. Only <see cref="Model"/> and
+/// <see cref="Dataset"/> are required; every other field has a default that gives a good model.
+/// </summary>
+public sealed record TrainingJob
+{
+    /// <summary>The run id (the key of the run's folder in the training container).</summary>
+    public string RunId { get; init; } = "";
+
+    /// <summary>Name of the model the candidate is published under.</summary>
+    public string Model { get; init; } = "";
+
+    /// <summary>Base encoder or model version, "name@version" or "name@alias"; default the configured base encoder.</summary>
+    public string? Base { get; init; }
+
+    /// <summary>Training data, "container/path" (JSONL or CSV).</summary>
+    public string Dataset { get; init; } = "";
+
+    /// <summary>Optional separate validation data; otherwise a stratified split of <see cref="Dataset"/>.</summary>
+    public string? ValidationDataset { get; init; }
+
+    /// <summary>Optional separate test data; otherwise a stratified split of <see cref="Dataset"/>.</summary>
+    public string? TestDataset { get; init; }
+
+    /// <summary>Field (JSONL) or column (CSV) holding the text.</summary>
+    public string TextField { get; init; } = "text";
+
+    /// <summary>Field (JSONL) or column (CSV) holding the label.</summary>
+    public string LabelField { get; init; } = "label";
+
+    /// <summary>Training settings.</summary>
+    public TrainingHyperparameters Hyperparameters { get; init; } = new();
+
+    /// <summary>The publishing gate; the orchestration applies it, the trainer passes it through.</summary>
+    public JsonObject? Gate { get; init; }
+
+    /// <summary>JSON settings of job.json, status.json and training events (camelCase, as the HTTP API).</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Parses job.json, or throws <see cref="InvalidRequestException"/> saying what is wrong.</summary>
+    public static TrainingJob Parse(string json, string? runId = null)
+    {
+        TrainingJob? job;
+        try
+        {
+            job = JsonSerializer.Deserialize<TrainingJob>(json, JsonOptions);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidRequestException($"The training job is not valid JSON: {ex.Message}");
+        }
+
+        if (job is null)
+        {
+            throw new InvalidRequestException("The training job is empty.");
+        }
+
+        job = job with
+        {
+            RunId = string.IsNullOrEmpty(job.RunId) ? runId ?? "" : job.RunId,
+            Hyperparameters = job.Hyperparameters ?? new(),
+        };
+        job.Validate();
+        return job;
+    }
+
+    /// <summary>Checks the required fields and the hyperparameters' ranges.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(RunId))
+        {
+            throw new InvalidRequestException("The training job has no runId.");
+        }
+
+        if (!Serverless.Options.ModelNames.IsValid(Model))
+        {
+            throw new InvalidRequestException($"The training job's model '{Model}' is not a valid model name: use 1-63 of a-z, 0-9 and '-', starting with a letter or digit.");
+        }
+
+        if (string.IsNullOrWhiteSpace(Dataset))
+        {
+            throw new InvalidRequestException("The training job has no dataset: give \"dataset\": \"container/path.jsonl\" (JSONL or CSV).");
+        }
+
+        Hyperparameters.Validate();
+    }
+}
+
+/// <summary>Hyperparameters of a training run (the "hyperparameters" object of the job).</summary>
+public sealed record TrainingHyperparameters
+{
+    /// <summary>Full fine-tuning of encoder and head.</summary>
+    public const string FullMode = "full";
+
+    /// <summary>Head-only training on frozen embeddings.</summary>
+    public const string HeadMode = "head";
+
+    /// <summary>"full" (fine-tune encoder and head) or "head" (head only, on frozen embeddings).</summary>
+    public string Mode { get; init; } = FullMode;
+
+    /// <summary>Maximum number of passes over the training data (early stopping may end sooner).</summary>
+    public int Epochs { get; init; } = 3;
+
+    /// <summary>Peak learning rate of AdamW, reached after warmup.</summary>
+    public double LearningRate { get; init; } = 5e-5;
+
+    /// <summary>Examples per optimisation step.</summary>
+    public int BatchSize { get; init; } = 16;
+
+    /// <summary>Tokens per text, [CLS] and [SEP] included; never above the base model's maximum.</summary>
+    public int MaxLength { get; init; } = 128;
+
+    /// <summary>Share of the steps over which the learning rate rises linearly from zero; it then decays linearly to zero.</summary>
+    public double WarmupRatio { get; init; } = 0.1;
+
+    /// <summary>Seed of every random source: weight initialisation, dropout, data order, splits.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>AdamW weight decay, applied to weights but not to biases or LayerNorm parameters.</summary>
+    public double WeightDecay { get; init; } = 0.01;
+
+    /// <summary>Gradients are clipped to this global L2 norm.</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+
+    /// <summary>Dropout of the encoder and head; null keeps the base model's (hidden_dropout_prob).</summary>
+    public double? Dropout { get; init; }
+
+    /// <summary>Pooling of the classification head: "mean" (default; suits sentence encoders such as MiniLM) or "cls".</summary>
+    public string Pooling { get; init; } = "mean";
+
+    /// <summary>Weight the loss by inverse class frequency (for imbalanced data).</summary>
+    public bool ClassWeights { get; init; }
+
+    /// <summary>Stop after this many epochs without a better validation macro-F1 (0 disables early stopping).</summary>
+    public int EarlyStoppingPatience { get; init; } = 2;
+
+    /// <summary>Also checkpoint every this many steps within an epoch (0: only at the end of each epoch).</summary>
+    public int CheckpointEverySteps { get; init; }
+
+    /// <summary>Checks ranges, throwing <see cref="InvalidRequestException"/> naming the field.</summary>
+    public void Validate()
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok)
+            {
+                throw new InvalidRequestException(message);
+            }
+        }
+
+        Require(Mode is FullMode or HeadMode, $"hyperparameters.mode must be \"{FullMode}\" or \"{HeadMode}\", not \"{Mode}\".");
+        Require(Epochs is >= 1 and <= 100, $"hyperparameters.epochs must be 1-100, not {Epochs}.");
+        Require(LearningRate is > 0 and < 1, $"hyperparameters.learningRate must be in (0, 1), not {LearningRate}.");
+        Require(BatchSize is >= 1 and <= 1024, $"hyperparameters.batchSize must be 1-1024, not {BatchSize}.");
+        Require(MaxLength is >= 8 and <= 8192, $"hyperparameters.maxLength must be 8-8192, not {MaxLength}.");
+        Require(WarmupRatio is >= 0 and < 1, $"hyperparameters.warmupRatio must be in [0, 1), not {WarmupRatio}.");
+        Require(WeightDecay is >= 0 and < 1, $"hyperparameters.weightDecay must be in [0, 1), not {WeightDecay}.");
+        Require(MaxGradNorm > 0, $"hyperparameters.maxGradNorm must be positive, not {MaxGradNorm}.");
+        Require(Dropout is null or (>= 0 and < 1), $"hyperparameters.dropout must be in [0, 1), not {Dropout}.");
+        Require(Pooling is BertClassifier.MeanPooling or BertClassifier.ClsPooling, $"hyperparameters.pooling must be \"mean\" or \"cls\", not \"{Pooling}\".");
+        Require(EarlyStoppingPatience >= 0, $"hyperparameters.earlyStoppingPatience must be 0 or more, not {EarlyStoppingPatience}.");
+        Require(CheckpointEverySteps >= 0, $"hyperparameters.checkpointEverySteps must be 0 or more, not {CheckpointEverySteps}.");
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text.Json.Nodes;
+
+namespace Serverless.Training.FineTuning;
+
+/// <summary>Outcome values the trainer writes to status.json and training events.</summary>
+public static class TrainingRunOutcome
+{
+    /// <summary>The trainer is working on the run.</summary>
+    public const string Running = "Running";
+
+    /// <summary>The candidate package is ready under candidate/.</summary>
+    public const string Succeeded = "Succeeded";
+
+    /// <summary>The run failed; <see cref="TrainingRunStatus.Error"/> says why.</summary>
+    public const string Failed = "Failed";
+}
+
+/// <summary>training/{runId}/status.json, rewritten as the run progresses.</summary>
+public sealed record TrainingRunStatus
+{
+    /// <summary>The run id.</summary>
+    public required string Id { get; init; }
+
+    /// <summary><see cref="TrainingRunOutcome.Running"/>, <see cref="TrainingRunOutcome.Succeeded"/> or <see cref="TrainingRunOutcome.Failed"/>.</summary>
+    public required string Status { get; init; }
+
+    /// <summary>preparing, training, evaluating, exporting, parity, packaging, done.</summary>
+    public required string Stage { get; init; }
+
+    /// <summary>Epoch, step and loss of the training stage.</summary>
+    public FineTuningProgress? Progress { get; init; }
+
+    /// <summary>Validation metrics while training; test metrics and parity figures once evaluated.</summary>
+    public JsonObject? Metrics { get; init; }
+
+    /// <summary>Where the candidate package is (relative to the run folder) once it is written.</summary>
+    public string? Candidate { get; init; }
+
+    /// <summary>Why the run failed; null otherwise.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>The device the run trains on ("cpu" or "cuda").</summary>
+    public string? Device { get; init; }
+
+    /// <summary>When this status was written.</summary>
+    public DateTimeOffset UpdatedAt { get; init; }
+}
+
+/// <summary>The training-events queue message the trainer posts when a run ends, success or failure.</summary>
+/// <param name="RunId">The run id.</param>
+/// <param name="Status"><see cref="TrainingRunOutcome.Succeeded"/> or <see cref="TrainingRunOutcome.Failed"/>.</param>
+/// <param name="Error">Why the run failed; null on success.</param>
+public sealed record TrainingEvent(string RunId, string Status, string? Error);
+
+/// <summary>Parity of the exported ONNX model (run by the serving engine) with the TorchSharp model.</summary>
+/// <param name="Texts">Texts compared (the validation split).</param>
+/// <param name="MaxAbsoluteDifference">Largest absolute logit difference over every text and label.</param>
+/// <param name="ArgMaxMismatches">Texts whose predicted label differs.</param>
+/// <param name="Tolerance">The largest difference allowed.</param>
+public sealed record ParityReport(int Texts, double MaxAbsoluteDifference, int ArgMaxMismatches, double Tolerance)
+{
+    /// <summary>True when every difference is within <see cref="Tolerance"/> and every argmax agrees.</summary>
+    public bool Passed => MaxAbsoluteDifference <= Tolerance && ArgMaxMismatches == 0;
+
+    /// <summary>The figures as recorded in status.json and the manifest.</summary>
+    public JsonObject ToJson() => new()
+    {
+        ["texts"] = Texts,
+        ["max_abs_diff"] = MaxAbsoluteDifference,
+        ["argmax_mismatches"] = ArgMaxMismatches,
+        ["tolerance"] = Tolerance,
+        ["passed"] = Passed,
+    };
+}

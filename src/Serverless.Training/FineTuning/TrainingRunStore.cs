@@ -1,0 +1,288 @@
+using System.Text.Json;
+
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Queues;
+
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+using Serverless.Errors;
+using Serverless.Options;
+using Serverless.Packages;
+using Serverless.Registry;
+using Serverless.Training.Data;
+
+namespace Serverless.Training.FineTuning;
+
+/// <summary>
+/// Where a training run's state lives: the job it reads, the data and base model it trains from, and the status,
+/// checkpoints, candidate package and end-of-run event it writes (SPEC "Training runs").
+/// </summary>
+public interface ITrainingRunStore
+{
+    /// <summary>Reads job.json.</summary>
+    Task<TrainingJob> ReadJobAsync(CancellationToken cancellationToken);
+
+    /// <summary>Reads a dataset named by the job ("container/path" in blob storage, a path locally).</summary>
+    Task<LabelledDataset> ReadDatasetAsync(string location, DatasetFields fields, CancellationToken cancellationToken);
+
+    /// <summary>Gets the base model ("name@version" or "name@alias" in the registry; locally also a package folder).</summary>
+    Task<ModelPackage> GetBaseAsync(string reference, CancellationToken cancellationToken);
+
+    /// <summary>Rewrites status.json.</summary>
+    Task WriteStatusAsync(TrainingRunStatus status, CancellationToken cancellationToken);
+
+    /// <summary>Brings the run's latest checkpoint (if any) into <paramref name="localDirectory"/>.</summary>
+    Task RestoreCheckpointsAsync(string localDirectory, CancellationToken cancellationToken);
+
+    /// <summary>Stores the current checkpoint of <paramref name="checkpoints"/> (latest.json last).</summary>
+    Task SaveCheckpointsAsync(TrainingCheckpoints checkpoints, CancellationToken cancellationToken);
+
+    /// <summary>Stores the candidate package (manifest last); returns its location.</summary>
+    Task<string> SaveCandidateAsync(string packageDirectory, CancellationToken cancellationToken);
+
+    /// <summary>Posts the training-events message.</summary>
+    Task PostEventAsync(TrainingEvent trainingEvent, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Run state in a local folder (development and tests): job.json anywhere, status.json, checkpoints/, candidate/ and
+/// training-events.jsonl (one event per line) in the work folder. Relative dataset and base paths resolve against the
+/// job file's folder.
+/// </summary>
+public sealed class LocalTrainingRunStore(string jobPath, string workDirectory) : ITrainingRunStore
+{
+    /// <summary>The work folder.</summary>
+    public string WorkDirectory { get; } = Directory.CreateDirectory(workDirectory).FullName;
+
+    /// <summary>Path of status.json.</summary>
+    public string StatusPath => Path.Combine(WorkDirectory, "status.json");
+
+    /// <summary>Path of the events file (one JSON event per line).</summary>
+    public string EventsPath => Path.Combine(WorkDirectory, "training-events.jsonl");
+
+    /// <summary>Folder of the candidate package.</summary>
+    public string CandidateDirectory => Path.Combine(WorkDirectory, "candidate");
+
+    /// <inheritdoc />
+    public Task<TrainingJob> ReadJobAsync(CancellationToken cancellationToken)
+    {
+        if (!File.Exists(jobPath))
+        {
+            throw new InvalidRequestException($"The job file {jobPath} does not exist.");
+        }
+
+        return Task.FromResult(TrainingJob.Parse(File.ReadAllText(jobPath), Path.GetFileNameWithoutExtension(WorkDirectory)));
+    }
+
+    /// <inheritdoc />
+    public Task<LabelledDataset> ReadDatasetAsync(string location, DatasetFields fields, CancellationToken cancellationToken) =>
+        Task.FromResult(DatasetLoader.LoadFile(Resolve(location), fields));
+
+    /// <inheritdoc />
+    public Task<ModelPackage> GetBaseAsync(string reference, CancellationToken cancellationToken)
+    {
+        var directory = Resolve(reference);
+        if (!Directory.Exists(directory))
+        {
+            throw new ModelNotFoundException($"The base model folder {directory} does not exist: locally, \"base\" is a package folder.");
+        }
+
+        return Task.FromResult(ModelPackage.Open(directory));
+    }
+
+    /// <inheritdoc />
+    public Task WriteStatusAsync(TrainingRunStatus status, CancellationToken cancellationToken)
+    {
+        var temporary = StatusPath + ".tmp";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(status, TrainingJob.JsonOptions));
+        File.Move(temporary, StatusPath, overwrite: true);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task RestoreCheckpointsAsync(string localDirectory, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task SaveCheckpointsAsync(TrainingCheckpoints checkpoints, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task<string> SaveCandidateAsync(string packageDirectory, CancellationToken cancellationToken) => Task.FromResult(packageDirectory);
+
+    /// <inheritdoc />
+    public Task PostEventAsync(TrainingEvent trainingEvent, CancellationToken cancellationToken)
+    {
+        File.AppendAllText(EventsPath, JsonSerializer.Serialize(trainingEvent, TrainingJob.JsonOptions) + "\n");
+        return Task.CompletedTask;
+    }
+
+    private string Resolve(string location) =>
+        Path.IsPathRooted(location) ? location : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(jobPath))!, location));
+}
+
+/// <summary>
+/// Run state in Azure Blob Storage: container <c>training</c>, folder <c>{runId}/</c>; datasets are "container/path"
+/// blobs, the base comes from the model registry, events go to the <c>training-events</c> queue.
+/// </summary>
+public sealed class BlobTrainingRunStore : ITrainingRunStore
+{
+    /// <summary>The blob container holding run state.</summary>
+    public const string Container = "training";
+
+    /// <summary>The queue receiving end-of-run events.</summary>
+    public const string EventsQueue = "training-events";
+
+    private readonly BlobServiceClient _blobs;
+    private readonly BlobContainerClient _training;
+    private readonly QueueClient _events;
+    private readonly BlobModelRegistry _registry;
+    private readonly string _prefix;
+
+    /// <summary>
+    /// Uses the storage account of <paramref name="connectionString"/> for run state, data, registry and queue; the
+    /// container and queue names default to the documented ones.
+    /// </summary>
+    public BlobTrainingRunStore(
+        string connectionString, string runId, string cacheDirectory,
+        string? trainingContainer = null, string? eventsQueue = null, string? modelsContainer = null)
+    {
+        RunId = runId;
+        _blobs = new BlobServiceClient(connectionString);
+        _training = _blobs.GetBlobContainerClient(trainingContainer ?? Container);
+        _events = new QueueClient(connectionString, eventsQueue ?? EventsQueue, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
+        var registryOptions = new RegistryOptions { CacheDirectory = cacheDirectory, Container = modelsContainer ?? new RegistryOptions().Container };
+        _registry = new BlobModelRegistry(_blobs, Microsoft.Extensions.Options.Options.Create(registryOptions), NullLogger<BlobModelRegistry>.Instance);
+        _prefix = runId + "/";
+    }
+
+    /// <summary>The run id.</summary>
+    public string RunId { get; }
+
+    /// <inheritdoc />
+    public async Task<TrainingJob> ReadJobAsync(CancellationToken cancellationToken)
+    {
+        var blob = _training.GetBlobClient(_prefix + "job.json");
+        try
+        {
+            var content = await blob.DownloadContentAsync(cancellationToken);
+            return TrainingJob.Parse(content.Value.Content.ToString(), RunId);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            throw new InvalidRequestException($"There is no job for run '{RunId}': {_training.Name}/{_prefix}job.json does not exist.");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<LabelledDataset> ReadDatasetAsync(string location, DatasetFields fields, CancellationToken cancellationToken)
+    {
+        var slash = location.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || slash == location.Length - 1)
+        {
+            throw new DatasetException($"{location}: a dataset is named \"container/path\", e.g. \"datasets/spam/train.jsonl\".");
+        }
+
+        var blob = _blobs.GetBlobContainerClient(location[..slash]).GetBlobClient(location[(slash + 1)..]);
+        try
+        {
+            var content = await blob.DownloadContentAsync(cancellationToken);
+            return DatasetLoader.Parse(content.Value.Content.ToMemory().Span, location, DatasetLoader.FormatOf(location), fields);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            throw new DatasetException($"{location}: the dataset blob does not exist. Upload it first or check the name.");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<ModelPackage> GetBaseAsync(string reference, CancellationToken cancellationToken)
+    {
+        var at = reference.IndexOf('@', StringComparison.Ordinal);
+        var name = at < 0 ? reference : reference[..at];
+        var versionOrAlias = at < 0 ? "production" : reference[(at + 1)..];
+        ModelNames.Validate(name);
+        var version = await _registry.ResolveVersionAsync(name, versionOrAlias, cancellationToken);
+        return await _registry.DownloadAsync(name, version, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task WriteStatusAsync(TrainingRunStatus status, CancellationToken cancellationToken)
+    {
+        await _training.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await _training.GetBlobClient(_prefix + "status.json").UploadAsync(
+            BinaryData.FromObjectAsJson(status, TrainingJob.JsonOptions),
+            new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task RestoreCheckpointsAsync(string localDirectory, CancellationToken cancellationToken)
+    {
+        var prefix = _prefix + "checkpoints/";
+        var latest = _training.GetBlobClient(prefix + TrainingCheckpoints.LatestFile);
+        if (!await latest.ExistsAsync(cancellationToken))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(localDirectory);
+        await foreach (var item in _training.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
+        {
+            var relative = item.Name[prefix.Length..];
+            var path = Path.Combine(localDirectory, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await _training.GetBlobClient(item.Name).DownloadToAsync(path, cancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task SaveCheckpointsAsync(TrainingCheckpoints checkpoints, CancellationToken cancellationToken)
+    {
+        var prefix = _prefix + "checkpoints/";
+        var current = checkpoints.CurrentFiles();
+        var existing = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var item in _training.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
+        {
+            existing.Add(item.Name[prefix.Length..]);
+        }
+
+        // Upload what is new (latest.json always, and last), then drop blobs no checkpoint refers to any more.
+        foreach (var file in current)
+        {
+            if (file == TrainingCheckpoints.LatestFile || !existing.Contains(file))
+            {
+                await _training.GetBlobClient(prefix + file).UploadAsync(Path.Combine(checkpoints.Directory, file), overwrite: true, cancellationToken);
+            }
+        }
+
+        foreach (var stale in existing.Except(current))
+        {
+            await _training.GetBlobClient(prefix + stale).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<string> SaveCandidateAsync(string packageDirectory, CancellationToken cancellationToken)
+    {
+        var prefix = _prefix + "candidate/";
+        var files = Directory.EnumerateFiles(packageDirectory, "*", SearchOption.AllDirectories)
+            .Select(p => Path.GetRelativePath(packageDirectory, p).Replace('\\', '/'))
+            .OrderBy(p => p == PackageFiles.Manifest ? 1 : 0)
+            .ToArray();
+        foreach (var file in files)
+        {
+            await _training.GetBlobClient(prefix + file).UploadAsync(Path.Combine(packageDirectory, file), overwrite: true, cancellationToken);
+        }
+
+        return $"{_training.Name}/{prefix}";
+    }
+
+    /// <inheritdoc />
+    public async Task PostEventAsync(TrainingEvent trainingEvent, CancellationToken cancellationToken)
+    {
+        await _events.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await _events.SendMessageAsync(JsonSerializer.Serialize(trainingEvent, TrainingJob.JsonOptions), cancellationToken);
+    }
+}

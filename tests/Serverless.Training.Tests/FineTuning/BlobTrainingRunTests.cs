@@ -1,0 +1,108 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+using Serverless.Options;
+using Serverless.Packages;
+using Serverless.Registry;
+using Serverless.Testing;
+using Serverless.Training.FineTuning;
+
+namespace Serverless.Training.Tests.FineTuning;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class BlobTrainingRunTests(AzuriteFixture azurite) : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("blob-run-").FullName;
+    private readonly string _training = azurite.UniqueName("training");
+    private readonly string _models = azurite.UniqueName("models");
+    private readonly string _datasets = azurite.UniqueName("datasets");
+    private readonly string _events = azurite.UniqueName("training-events");
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task Run_JobInBlobStorage_WritesStatusCheckpointsCandidateAndPostsSucceeded()
+    {
+        var cancellationToken = AzuriteFixture.TestTimeout();
+        await PrepareAsync("run-ok", ToyTask.Examples(60, 1).Select(e => JsonSerializer.Serialize(new { text = e.Text, label = e.Label })), cancellationToken);
+
+        var status = await RunAsync("run-ok", cancellationToken);
+
+        Assert.True(status.Status == TrainingRunOutcome.Succeeded, status.Error);
+        var training = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(_training);
+        var written = JsonNode.Parse((await training.GetBlobClient("run-ok/status.json").DownloadContentAsync(cancellationToken)).Value.Content.ToString())!;
+        Assert.Equal("Succeeded", written["status"]!.GetValue<string>());
+        Assert.Equal($"{_training}/run-ok/candidate/", written["candidate"]!.GetValue<string>());
+        Assert.True(await training.GetBlobClient("run-ok/candidate/manifest.json").ExistsAsync(cancellationToken));
+        Assert.True(await training.GetBlobClient("run-ok/candidate/model.onnx").ExistsAsync(cancellationToken));
+        Assert.True(await training.GetBlobClient("run-ok/checkpoints/latest.json").ExistsAsync(cancellationToken));
+        var message = await NextEventAsync(cancellationToken);
+        Assert.Equal("run-ok", message["runId"]!.GetValue<string>());
+        Assert.Equal("Succeeded", message["status"]!.GetValue<string>());
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task Run_SingleClassDatasetInBlobStorage_WritesFailedStatusAndPostsFailedWithTheReason()
+    {
+        var cancellationToken = AzuriteFixture.TestTimeout();
+        await PrepareAsync("run-bad", Enumerable.Range(0, 30).Select(i => JsonSerializer.Serialize(new { text = $"text {i}", label = "ham" })), cancellationToken);
+
+        var status = await RunAsync("run-bad", cancellationToken);
+
+        Assert.Equal(TrainingRunOutcome.Failed, status.Status);
+        Assert.Contains("'ham'", status.Error, StringComparison.Ordinal);
+        var training = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(_training);
+        var written = JsonNode.Parse((await training.GetBlobClient("run-bad/status.json").DownloadContentAsync(cancellationToken)).Value.Content.ToString())!;
+        Assert.Equal("Failed", written["status"]!.GetValue<string>());
+        Assert.Equal(status.Error, written["error"]!.GetValue<string>());
+        var message = await NextEventAsync(cancellationToken);
+        Assert.Equal("run-bad", message["runId"]!.GetValue<string>());
+        Assert.Equal("Failed", message["status"]!.GetValue<string>());
+        Assert.Equal(status.Error, message["error"]!.GetValue<string>());
+    }
+
+    private async Task PrepareAsync(string runId, IEnumerable<string> lines, CancellationToken cancellationToken)
+    {
+        var blobs = new BlobServiceClient(azurite.ConnectionString);
+        var registry = new BlobModelRegistry(blobs, Microsoft.Extensions.Options.Options.Create(new RegistryOptions { Container = _models, CacheDirectory = Path.Combine(_directory, "cache") }),
+            NullLogger<BlobModelRegistry>.Instance);
+        var published = await registry.PublishDirectoryAsync("tiny", TinyModels.WriteBaseEncoderPackage(Path.Combine(_directory, "base")), cancellationToken);
+
+        var datasets = blobs.GetBlobContainerClient(_datasets);
+        await datasets.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await datasets.GetBlobClient("toy/train.jsonl").UploadAsync(BinaryData.FromString(string.Join('\n', lines)), cancellationToken);
+
+        var training = blobs.GetBlobContainerClient(_training);
+        await training.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        var job = new JsonObject
+        {
+            ["runId"] = runId,
+            ["model"] = "toy",
+            ["base"] = $"tiny@{published.Version}",
+            ["dataset"] = $"{_datasets}/toy/train.jsonl",
+            ["hyperparameters"] = new JsonObject { ["epochs"] = 1, ["batchSize"] = 16, ["maxLength"] = 32, ["learningRate"] = 1e-3 },
+        };
+        await training.GetBlobClient($"{runId}/job.json").UploadAsync(BinaryData.FromString(job.ToJsonString()), cancellationToken);
+    }
+
+    private Task<TrainingRunStatus> RunAsync(string runId, CancellationToken cancellationToken)
+    {
+        var work = Path.Combine(_directory, "work-" + runId);
+        var store = new BlobTrainingRunStore(azurite.ConnectionString, runId, Path.Combine(work, "models"), _training, _events, _models);
+        return new FineTuningRun(store, new FineTuningRunOptions { WorkDirectory = work, Device = "cpu", Threads = 1 }, NullLoggerFactory.Instance)
+            .RunAsync(null, cancellationToken);
+    }
+
+    private async Task<JsonNode> NextEventAsync(CancellationToken cancellationToken)
+    {
+        var queue = new QueueClient(azurite.ConnectionString, _events);
+        var messages = (await queue.ReceiveMessagesAsync(1, cancellationToken: cancellationToken)).Value;
+        return JsonNode.Parse(Assert.Single(messages).Body.ToString())!;
+    }
+}
