@@ -130,7 +130,6 @@ module functions 'app/functions.bicep' = {
     storageAccountName: storage.outputs.name
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     defaultModel: defaultModel
-    trainerJobName: trainer.outputs.name
   }
 }
 

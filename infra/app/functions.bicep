@@ -11,7 +11,6 @@ param registryServer string
 param storageAccountName string
 param applicationInsightsConnectionString string
 param defaultModel string
-param trainerJobName string
 
 resource app 'Microsoft.Web/sites@2024-04-01' = {
   name: name
@@ -44,13 +43,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AZURE_CLIENT_ID', value: identityClientId }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
         { name: 'Registry__ServiceUri', value: 'https://${storageAccountName}.blob.${environment().suffixes.storage}' }
-        { name: 'Queues__ServiceUri', value: 'https://${storageAccountName}.queue.${environment().suffixes.storage}' }
         { name: 'ClassifyRequestsQueue', value: 'classify-requests' }
         { name: 'ClassifyResultsQueue', value: 'classify-results' }
         { name: 'Serving__DefaultModel', value: defaultModel }
         { name: 'Serving__Device', value: workloadProfileName == 'Consumption' ? 'cpu' : 'cuda' }
-        { name: 'Training__Runner', value: 'containerapps' }
-        { name: 'Training__ContainerAppsJobName', value: trainerJobName }
       ]
     }
   }

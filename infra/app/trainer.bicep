@@ -38,7 +38,8 @@ resource job 'Microsoft.App/jobs@2024-03-01' = {
           env: [
             { name: 'AZURE_CLIENT_ID', value: identityClientId }
             { name: 'Registry__ServiceUri', value: 'https://${storageAccountName}.blob.${environment().suffixes.storage}' }
-            { name: 'Queues__ServiceUri', value: 'https://${storageAccountName}.queue.${environment().suffixes.storage}' }
+            { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
+            { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
           ]
         }
       ]
