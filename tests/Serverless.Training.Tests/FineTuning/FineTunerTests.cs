@@ -34,13 +34,15 @@ public sealed class FineTunerTests : IDisposable
         Assert.NotNull(progress[^1].ValidationMacroF1);
     }
 
-    [Fact]
-    public async Task Train_InterruptedAfterAnEpochAndResumed_EndsWithTheLogitsOfAnUninterruptedRun()
+    [Theory]
+    [InlineData(0)] // the first checkpoint is the end of epoch 1
+    [InlineData(2)] // the first checkpoint is step 2 of epoch 1
+    public async Task Train_InterruptedAtTheFirstCheckpointAndResumed_EndsWithTheLogitsOfAnUninterruptedRun(int checkpointEverySteps)
     {
         var train = ToyTask.Split(64, 1);
         var validation = ToyTask.Split(24, 2);
         var test = ToyTask.Split(24, 3);
-        var hyperparameters = ToyTask.Hyperparameters(epochs: 3);
+        var hyperparameters = ToyTask.Hyperparameters(epochs: 3) with { CheckpointEverySteps = checkpointEverySteps };
 
         using var uninterrupted = ToyTask.Model();
         var tuner = new FineTuner(hyperparameters, CPU, NullLogger.Instance);
@@ -51,7 +53,7 @@ public sealed class FineTunerTests : IDisposable
         using var cancellation = new CancellationTokenSource();
         using (var first = ToyTask.Model())
         {
-            // Cancel as soon as the first epoch's checkpoint has been written: the process "dies" there.
+            // Cancel as soon as the first checkpoint has been written: the process "dies" there.
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new FineTuner(hyperparameters, CPU, NullLogger.Instance).TrainAsync(
                 first, train, validation, ToyTask.Labels, 0, new TrainingCheckpoints(checkpoints),
                 (_, _) => { cancellation.Cancel(); return Task.CompletedTask; }, null, cancellation.Token));
