@@ -32,8 +32,8 @@ for p in "$PORT" "$BLOB_PORT" "$QUEUE_PORT" "$TABLE_PORT"; do
 done
 
 step "Building the function app, the local host and the trainer (first build restores packages: a few minutes)"
-dotnet build src/Serverless.LocalHost -c "$CONFIG" -nologo -v:q -clp:ErrorsOnly || fail "the build failed (errors above)"
-dotnet build src/Serverless.Trainer -c "$CONFIG" -nologo -v:q -clp:ErrorsOnly || fail "the build failed (errors above)"
+# One build of what run.sh starts (Serverless.Run.slnf: the local host, with the function app, and the trainer).
+dotnet build Serverless.Run.slnf -c "$CONFIG" -nologo -v:q -clp:ErrorsOnly || fail "the build failed (errors above)"
 
 step "Starting Azurite on 127.0.0.1:$BLOB_PORT/$QUEUE_PORT/$TABLE_PORT (data in .azurite/)"
 start_azurite "$REPO_ROOT/.azurite" "$BLOB_PORT" "$QUEUE_PORT" "$TABLE_PORT" "$REPO_ROOT/.azurite/azurite.log"
