@@ -1,3 +1,4 @@
+using Serverless.Testing;
 using System.Text.Json;
 
 namespace Serverless.Functions.Tests;
@@ -11,7 +12,7 @@ public sealed class FunctionMetadataTests
     private const string Configuration = "Release";
 #endif
 
-    private static readonly string s_output = Path.Combine(FindRepositoryRoot(), "src", "Serverless.Functions", "bin", Configuration, "net10.0", "linux-x64");
+    private static readonly string s_output = Path.Combine(RepositoryRoot.Path, "src", "Serverless.Functions", "bin", Configuration, "net10.0", "linux-x64");
 
     [Theory]
     [InlineData("Classify", "classify", "post", "Function")]
@@ -61,18 +62,5 @@ public sealed class FunctionMetadataTests
         using var metadata = JsonDocument.Parse(File.ReadAllText(path));
         var entry = metadata.RootElement.EnumerateArray().Single(f => f.GetProperty("name").GetString() == function);
         return entry.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal)).Clone();
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Serverless.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Serverless.sln not found above " + AppContext.BaseDirectory);
     }
 }

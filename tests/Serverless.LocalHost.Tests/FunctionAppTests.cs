@@ -24,7 +24,7 @@ public sealed class FunctionAppTests(AzuriteFixture azurite) : IDisposable
         var results = azurite.UniqueName("classify-results");
         string[] args =
         [
-            "--port", "0", "--script-root", AzuriteFixture.FindRepositoryRoot(),
+            "--port", "0", "--script-root", RepositoryRoot.Path,
             $"--AzureWebJobsStorage={storage}",
             $"--Registry:ConnectionString={storage}",
             $"--Registry:Container={azurite.UniqueName("models")}",

@@ -29,7 +29,7 @@ public sealed class HostConfigurationTests(AzuriteFixture azurite) : IDisposable
     [Fact]
     public void HostJson_RepositoryFile_IsReadWithItsQueueSettings()
     {
-        var hostJson = HostJson.Load(AzuriteFixture.FindRepositoryRoot(), new ConfigurationBuilder().Build());
+        var hostJson = HostJson.Load(RepositoryRoot.Path, new ConfigurationBuilder().Build());
 
         Assert.Equal("api", hostJson.RoutePrefix);
         Assert.Equal(QueueMessageEncoding.None, hostJson.Queues.MessageEncoding);

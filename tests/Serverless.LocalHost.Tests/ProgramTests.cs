@@ -14,7 +14,7 @@ public sealed class ProgramTests(AzuriteFixture azurite)
     public async Task Program_StartedWithRepositorySettings_PrintsItsUrlAndFunctions_AndExitsZeroOnCtrlC()
     {
         var timeout = AzuriteFixture.TestTimeout();
-        var root = AzuriteFixture.FindRepositoryRoot();
+        var root = RepositoryRoot.Path;
         var program = Path.Combine(root, "src", "Serverless.LocalHost", "bin", "Release", "net10.0", "linux-x64", "Serverless.LocalHost.dll");
         Assert.True(File.Exists(program), $"build src/Serverless.LocalHost in Release first: {program} is missing");
         var port = FreePort();

@@ -74,7 +74,7 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
             return;
         }
 
-        var azurite = Path.Combine(FindRepositoryRoot(), "tools", "node", "node_modules", ".bin", "azurite");
+        var azurite = Path.Combine(RepositoryRoot.Path, "tools", "node", "node_modules", ".bin", "azurite");
         if (!File.Exists(azurite))
         {
             throw new InvalidOperationException(
@@ -146,20 +146,6 @@ public sealed partial class AzuriteFixture : IAsyncLifetime
         {
             Directory.Delete(_dataDirectory, recursive: true);
         }
-    }
-
-    /// <summary>The folder holding Serverless.sln, found by walking up from the test's output folder.</summary>
-    public static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Serverless.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Serverless.sln above {AppContext.BaseDirectory}: run the tests from the repository.");
     }
 
     private static int FreePort()

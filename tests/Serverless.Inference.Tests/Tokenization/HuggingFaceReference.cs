@@ -1,3 +1,4 @@
+using Serverless.Testing;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Reflection;
@@ -56,7 +57,7 @@ public sealed class HuggingFaceReference : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var nodeTools = Path.Combine(RepositoryRoot(), "tools", "node");
+        var nodeTools = Path.Combine(RepositoryRoot.Path, "tools", "node");
         Corpus = LoadCorpus(Path.Combine(nodeTools, "node_modules", "@stdlib", "datasets-spam-assassin", "data"));
         Package = ModelPackage.Open(WriteMiniLmPackage(Path.Combine(_work.FullName, "minilm")));
         var ids = await RunReferenceAsync(nodeTools, [.. Corpus.Select(t => t.Text), .. EdgeCases]);
@@ -145,18 +146,5 @@ public sealed class HuggingFaceReference : IAsyncLifetime
     {
         Serverless.Onnx.MiniLmBaseEncoder.WritePackage(directory);
         return directory;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Serverless.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Serverless.sln above {AppContext.BaseDirectory}: run the tests from the repository.");
     }
 }

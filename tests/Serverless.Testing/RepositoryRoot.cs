@@ -1,0 +1,23 @@
+namespace Serverless.Testing;
+
+/// <summary>The repository the tests run from: the folder holding Serverless.sln above the test's output folder.</summary>
+public static class RepositoryRoot
+{
+    private static readonly Lazy<string> s_path = new(Find);
+
+    /// <summary>Absolute path of the repository root.</summary>
+    public static string Path => s_path.Value;
+
+    private static string Find()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(directory.FullName, "Serverless.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No Serverless.sln above {AppContext.BaseDirectory}: run the tests from the repository.");
+    }
+}
