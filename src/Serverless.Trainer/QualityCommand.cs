@@ -9,6 +9,7 @@ using Serverless.Onnx;
 using Serverless.Packages;
 using Serverless.Training.Data;
 using Serverless.Training.Email;
+using Serverless.Training;
 using Serverless.Training.FineTuning;
 using Serverless.Training.HeadOnly;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
+using Serverless.Training;
 using Serverless.Training.FineTuning;
 
 namespace Serverless.Trainer;

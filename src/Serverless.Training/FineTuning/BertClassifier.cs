@@ -20,10 +20,10 @@ namespace Serverless.Training.FineTuning;
 public sealed class BertClassifier : Module<Tensor, Tensor, Tensor, Tensor>
 {
     /// <summary>CLS pooling: the first token's hidden state.</summary>
-    public const string ClsPooling = "cls";
+    public const string ClsPooling = TrainingHyperparameters.ClsPooling;
 
     /// <summary>Mean pooling over the tokens the attention mask keeps.</summary>
-    public const string MeanPooling = "mean";
+    public const string MeanPooling = TrainingHyperparameters.MeanPooling;
 
     private readonly BertEmbeddings _embeddings;
     private readonly BertEncoder _encoder;

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Serverless.Training.FineTuning;
+namespace Serverless.Training;
 
 /// <summary>Outcome values the trainer writes to status.json and training events.</summary>
 public static class TrainingRunOutcome

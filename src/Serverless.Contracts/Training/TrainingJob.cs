@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 
 using Serverless.Errors;
 
-namespace Serverless.Training.FineTuning;
+namespace Serverless.Training;
 
 /// <summary>
 /// training/{runId}/job.json: the request body of POST /api/training plus the run id. Only <see cref="Model"/> and
@@ -108,6 +108,12 @@ public sealed record TrainingHyperparameters
     /// <summary>Head-only training on frozen embeddings.</summary>
     public const string HeadMode = "head";
 
+    /// <summary>Mean of the token embeddings (attention-masked) feeds the head.</summary>
+    public const string MeanPooling = "mean";
+
+    /// <summary>The [CLS] token's embedding feeds the head.</summary>
+    public const string ClsPooling = "cls";
+
     /// <summary>"full" (fine-tune encoder and head) or "head" (head only, on frozen embeddings).</summary>
     public string Mode { get; init; } = FullMode;
 
@@ -139,7 +145,7 @@ public sealed record TrainingHyperparameters
     public double? Dropout { get; init; }
 
     /// <summary>Pooling of the classification head: "mean" (default; suits sentence encoders such as MiniLM) or "cls".</summary>
-    public string Pooling { get; init; } = "mean";
+    public string Pooling { get; init; } = MeanPooling;
 
     /// <summary>Weight the loss by inverse class frequency (for imbalanced data).</summary>
     public bool ClassWeights { get; init; }
@@ -170,7 +176,7 @@ public sealed record TrainingHyperparameters
         Require(WeightDecay is >= 0 and < 1, $"hyperparameters.weightDecay must be in [0, 1), not {WeightDecay}.");
         Require(MaxGradNorm > 0, $"hyperparameters.maxGradNorm must be positive, not {MaxGradNorm}.");
         Require(Dropout is null or (>= 0 and < 1), $"hyperparameters.dropout must be in [0, 1), not {Dropout}.");
-        Require(Pooling is BertClassifier.MeanPooling or BertClassifier.ClsPooling, $"hyperparameters.pooling must be \"mean\" or \"cls\", not \"{Pooling}\".");
+        Require(Pooling is MeanPooling or ClsPooling, $"hyperparameters.pooling must be \"mean\" or \"cls\", not \"{Pooling}\".");
         Require(EarlyStoppingPatience >= 0, $"hyperparameters.earlyStoppingPatience must be 0 or more, not {EarlyStoppingPatience}.");
         Require(CheckpointEverySteps >= 0, $"hyperparameters.checkpointEverySteps must be 0 or more, not {CheckpointEverySteps}.");
     }
