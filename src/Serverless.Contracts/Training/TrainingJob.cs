@@ -40,7 +40,7 @@ public sealed record TrainingJob
     public TrainingHyperparameters Hyperparameters { get; init; } = new();
 
     /// <summary>The publishing gate; the orchestration applies it, the trainer passes it through.</summary>
-    public JsonObject? Gate { get; init; }
+    public TrainingGate Gate { get; init; } = new();
 
     /// <summary>JSON settings of job.json, status.json and training events (camelCase, as the HTTP API).</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
@@ -72,6 +72,7 @@ public sealed record TrainingJob
         {
             RunId = string.IsNullOrEmpty(job.RunId) ? runId ?? "" : job.RunId,
             Hyperparameters = job.Hyperparameters ?? new(),
+            Gate = job.Gate ?? new(),
         };
         job.Validate();
         return job;
@@ -96,6 +97,7 @@ public sealed record TrainingJob
         }
 
         Hyperparameters.Validate();
+        Gate.Validate();
     }
 }
 

@@ -129,10 +129,10 @@ public sealed class LocalTrainingRunStore(string jobPath, string workDirectory) 
 public sealed class BlobTrainingRunStore : ITrainingRunStore
 {
     /// <summary>The blob container holding run state.</summary>
-    public const string Container = "training";
+    public const string Container = TrainingStorage.Container;
 
     /// <summary>The queue receiving end-of-run events.</summary>
-    public const string EventsQueue = "training-events";
+    public const string EventsQueue = TrainingStorage.EventsQueue;
 
     private readonly BlobServiceClient _blobs;
     private readonly BlobContainerClient _training;

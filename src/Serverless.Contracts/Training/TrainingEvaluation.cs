@@ -1,0 +1,41 @@
+using System.Text.Json.Serialization;
+
+namespace Serverless.Training;
+
+/// <summary>
+/// training/{runId}/evaluation.json: the candidate and the version in production scored on the same test split by the
+/// serving engine, written by the trainer (which holds the split) and read by the gate.
+/// </summary>
+/// <param name="Split">The split scored ("test").</param>
+/// <param name="Device">Where the serving engine ran ("cpu" or "cuda").</param>
+/// <param name="Texts">How many texts were scored.</param>
+/// <param name="Candidate">The candidate's scores.</param>
+/// <param name="Production">The production version's scores; null when it was not compared.</param>
+/// <param name="ProductionSkipped">Why production was not compared (none exists, or its labels differ); null when it was.</param>
+public sealed record TrainingEvaluation(
+    string Split,
+    string Device,
+    int Texts,
+    EvaluationScores Candidate,
+    ProductionScores? Production,
+    string? ProductionSkipped);
+
+/// <summary>Scores of one model on the evaluation split.</summary>
+public sealed record EvaluationScores(
+    [property: JsonPropertyName("accuracy")] double Accuracy,
+    [property: JsonPropertyName("macro_f1")] double MacroF1)
+{
+    /// <summary>The value of a gate metric (<see cref="TrainingGate.AccuracyMetric"/> or <see cref="TrainingGate.MacroF1Metric"/>).</summary>
+    public double Get(string metric) => metric == TrainingGate.AccuracyMetric ? Accuracy : MacroF1;
+}
+
+/// <summary>Scores of the production version, and which version that was.</summary>
+public sealed record ProductionScores(
+    [property: JsonPropertyName("version")] string Version,
+    [property: JsonPropertyName("accuracy")] double Accuracy,
+    [property: JsonPropertyName("macro_f1")] double MacroF1)
+{
+    /// <summary>The scores alone.</summary>
+    [JsonIgnore]
+    public EvaluationScores Scores => new(Accuracy, MacroF1);
+}
