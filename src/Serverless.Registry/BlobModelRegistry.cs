@@ -107,7 +107,17 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
     /// fresh content a few times before <see cref="ConflictException"/>.
     /// </summary>
     /// <exception cref="ModelNotFoundException">The version does not exist or has no manifest.</exception>
-    public Task SetAliasAsync(string name, string alias, string version, CancellationToken cancellationToken) => GuardAsync(async () =>
+    public Task SetAliasAsync(string name, string alias, string version, CancellationToken cancellationToken) =>
+        SetAliasAsync(name, alias, version, precondition: null, cancellationToken);
+
+    /// <summary>
+    /// Points an alias at a published version only while the alias still points where <paramref name="precondition"/>
+    /// says (checked on the same aliases.json content the ETag-conditioned write replaces, so nobody can move it in
+    /// between); null sets it unconditionally.
+    /// </summary>
+    /// <returns>True when the alias points at <paramref name="version"/>; false when it had moved (nothing written).</returns>
+    /// <exception cref="ModelNotFoundException">The version does not exist or has no manifest.</exception>
+    public Task<bool> SetAliasAsync(string name, string alias, string version, AliasPrecondition? precondition, CancellationToken cancellationToken) => GuardAsync(async () =>
     {
         ModelNames.Validate(name);
         RegistryNames.ValidateAlias(alias);
@@ -120,6 +130,12 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
             if (current.Aliases.TryGetValue(alias, out var existing) && existing == Text(number))
             {
                 return true;
+            }
+
+            if (precondition is not null && existing != precondition.Version)
+            {
+                Log.AliasMoved(logger, name, alias, precondition.Version, existing);
+                return false;
             }
 
             var updated = new SortedDictionary<string, string>(current.Aliases.ToDictionary(), StringComparer.Ordinal) { [alias] = Text(number) };
@@ -214,9 +230,25 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
     /// </summary>
     /// <exception cref="InvalidRequestException">The source is invalid, empty or too large.</exception>
     /// <exception cref="InvalidModelPackageException">The package is incomplete, corrupt or inconsistent.</exception>
-    public Task<PublishedVersion> PublishFromBlobFolderAsync(string name, string source, CancellationToken cancellationToken) => GuardAsync(async () =>
+    public Task<PublishedVersion> PublishFromBlobFolderAsync(string name, string source, CancellationToken cancellationToken) =>
+        PublishFromBlobFolderAsync(name, source, runId: null, cancellationToken);
+
+    /// <summary>
+    /// Publishes a blob folder as the next version on behalf of a training run. The run id is part of the version claim, so
+    /// a retried publish of the same run finds its version (finishing it when an earlier attempt stopped half-way) and
+    /// never makes a second one.
+    /// </summary>
+    /// <exception cref="InvalidRequestException">The source is invalid, empty or too large.</exception>
+    /// <exception cref="InvalidModelPackageException">The package is incomplete, corrupt or inconsistent.</exception>
+    public Task<PublishedVersion> PublishFromBlobFolderAsync(string name, string source, string? runId, CancellationToken cancellationToken) => GuardAsync(async () =>
     {
         ModelNames.Validate(name);
+        if (runId is not null && await FindVersionOfRunAsync(name, runId, cancellationToken) is { Manifest: { } published } found)
+        {
+            Log.PublishFoundRun(logger, name, found.Version, runId);
+            return new PublishedVersion(name, Text(found.Version), published);
+        }
+
         var (containerName, prefix) = RegistryNames.ParseSource(source);
         var sourceContainer = blobs.GetBlobContainerClient(containerName);
         var files = new List<(string BlobName, string RelativePath, long Size)>();
@@ -270,7 +302,7 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
                 throw new InvalidModelPackageException($"The package in '{containerName}/{prefix}' is not valid: {ex.Message}");
             }
 
-            return await PublishPackageAsync(name, staging, manifest, cancellationToken);
+            return await PublishPackageAsync(name, staging, manifest, cancellationToken, runId);
         }
         finally
         {
@@ -389,10 +421,13 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
         }
     }
 
-    private async Task<PublishedVersion> PublishPackageAsync(string name, string directory, Manifest manifest, CancellationToken cancellationToken)
+    private async Task<PublishedVersion> PublishPackageAsync(string name, string directory, Manifest manifest, CancellationToken cancellationToken, string? runId = null)
     {
         await EnsureContainerAsync(cancellationToken);
-        var version = await ClaimVersionAsync(name, cancellationToken);
+        // A run whose earlier attempt claimed a number but stopped before the manifest finishes that same version.
+        var version = runId is not null && await FindVersionOfRunAsync(name, runId, cancellationToken) is { } unfinished
+            ? unfinished.Version
+            : await ClaimVersionAsync(name, runId, cancellationToken);
         try
         {
             await Parallel.ForEachAsync(manifest.Files.Keys, Transfers(cancellationToken), async (file, token) =>
@@ -412,7 +447,31 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
         return new PublishedVersion(name, Text(version), manifest);
     }
 
-    private async Task<int> ClaimVersionAsync(string name, CancellationToken cancellationToken)
+    /// <summary>The version a run claimed (newest first), with its manifest once published; null when it claimed none.</summary>
+    private async Task<(int Version, Manifest? Manifest)?> FindVersionOfRunAsync(string name, string runId, CancellationToken cancellationToken)
+    {
+        foreach (var version in (await ScanAsync(name, cancellationToken)).Claimed.Reverse())
+        {
+            VersionClaim? claim;
+            try
+            {
+                claim = (await VersionBlob(name, version, ClaimFile).DownloadContentAsync(cancellationToken)).Value.Content.ToObjectFromJson<VersionClaim>();
+            }
+            catch (Exception ex) when (ex is JsonException or RequestFailedException { Status: 404 })
+            {
+                continue;
+            }
+
+            if (claim?.RunId == runId)
+            {
+                return (version, (await ReadManifestAsync(name, version, cancellationToken))?.Manifest);
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<int> ClaimVersionAsync(string name, string? runId, CancellationToken cancellationToken)
     {
         var scan = await ScanAsync(name, cancellationToken);
         var candidate = scan.Claimed.Count == 0 ? 1 : scan.Claimed.Max + 1;
@@ -421,7 +480,7 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
             try
             {
                 await VersionBlob(name, candidate, ClaimFile).UploadAsync(
-                    BinaryData.FromObjectAsJson(new { claimedAt = DateTimeOffset.UtcNow, host = Environment.MachineName }),
+                    BinaryData.FromObjectAsJson(new VersionClaim(DateTimeOffset.UtcNow, Environment.MachineName, runId)),
                     new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } },
                     cancellationToken);
                 return candidate;
@@ -665,6 +724,12 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
         new($"Model '{name}' has no published version {version}: GET /api/models/{name} lists its versions.");
 
     /// <summary>What a listing of one model's blobs says: claimed and published versions, and whether aliases exist.</summary>
+    /// <summary>The claim marker of a version number: when, by which host, and for which training run (if any).</summary>
+    private sealed record VersionClaim(
+        [property: System.Text.Json.Serialization.JsonPropertyName("claimedAt")] DateTimeOffset ClaimedAt,
+        [property: System.Text.Json.Serialization.JsonPropertyName("host")] string Host,
+        [property: System.Text.Json.Serialization.JsonPropertyName("runId")] string? RunId);
+
     private sealed class ModelScan
     {
         public SortedSet<int> Claimed { get; } = [];

@@ -71,4 +71,10 @@ internal static partial class Log
 
     [LoggerMessage(209, LogLevel.Warning, "Disposing the engine of model {Model} version {Version} failed")]
     public static partial void UnloadFailed(ILogger logger, string model, string version, Exception exception);
+
+    [LoggerMessage(130, LogLevel.Warning, "Alias {Alias} of model {Model} was not moved: it points at {Current} now, not at {Expected} as required")]
+    public static partial void AliasMoved(ILogger logger, string model, string alias, string? expected, string? current);
+
+    [LoggerMessage(131, LogLevel.Information, "Training run {RunId} already published version {Version} of model {Model}")]
+    public static partial void PublishFoundRun(ILogger logger, string model, int version, string runId);
 }

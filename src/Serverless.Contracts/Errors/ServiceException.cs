@@ -68,3 +68,11 @@ public sealed class ServiceUnavailableException(string detail, string slug = "mo
     public static ServiceUnavailableException Storage(string detail, Exception? inner = null) =>
         new(detail, StorageSlug, "Storage unavailable", 5, inner);
 }
+
+/// <summary>404: no training run has this id.</summary>
+public sealed class TrainingRunNotFoundException(string detail)
+    : ServiceException("run-not-found", "Training run not found", 404, detail);
+
+/// <summary>409: the request conflicts with the state of a training run (one already active, or in a state that forbids it).</summary>
+public sealed class TrainingRunConflictException(string detail)
+    : ServiceException("run-conflict", "Training run conflict", 409, detail);

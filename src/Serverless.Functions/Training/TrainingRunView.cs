@@ -1,0 +1,57 @@
+using System.Text.Json.Nodes;
+using Serverless.Training;
+
+namespace Serverless.Functions.Training;
+
+/// <summary>The status document of <c>GET /api/training/{id}</c> (SPEC "Training runs").</summary>
+public sealed record TrainingRunView
+{
+    /// <summary>The run id.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The model the run publishes to.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>One of <see cref="TrainingRunStatuses"/>.</summary>
+    public required string Status { get; init; }
+
+    /// <summary>What the run is doing: queued, validating, training (the trainer's own stage while it works), evaluating, publishing, awaiting-approval, done.</summary>
+    public required string Stage { get; init; }
+
+    /// <summary>What the data check found: split sizes and labels.</summary>
+    public string? Data { get; init; }
+
+    /// <summary>Live training progress from the trainer's status.json.</summary>
+    public FineTuningProgress? Progress { get; init; }
+
+    /// <summary>Metrics the trainer reported (validation while training, test once evaluated).</summary>
+    public JsonObject? Metrics { get; init; }
+
+    /// <summary>Candidate and production on the test split, and the gate's decision.</summary>
+    public TrainingEvaluationView? Evaluation { get; init; }
+
+    /// <summary>The published version and its alias.</summary>
+    public TrainingRunResult? Result { get; init; }
+
+    /// <summary>Why the run failed or was rejected.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>Where the trainer runs ("cpu" or "cuda"), once it has said.</summary>
+    public string? Device { get; init; }
+
+    /// <summary>When the run was accepted.</summary>
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>When the run last changed.</summary>
+    public DateTimeOffset UpdatedAt { get; init; }
+}
+
+/// <summary>The evaluation part of the status document.</summary>
+public sealed record TrainingEvaluationView(
+    string Split, string Device, int Texts, EvaluationScores Candidate, ProductionScores? Production, string? ProductionSkipped, string? Gate);
+
+/// <summary>The answer to <c>POST /api/training</c>: the run id and where to follow it.</summary>
+/// <param name="Id">The run id.</param>
+/// <param name="StatusUrl">The status document's URL, relative so it is right behind any ingress.</param>
+/// <param name="Status">The run's status now.</param>
+public sealed record TrainingRunAccepted(string Id, string StatusUrl, string Status);
