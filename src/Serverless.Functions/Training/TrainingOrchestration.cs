@@ -152,7 +152,7 @@ public static class TrainingOrchestration
                 if (winner != timer)
                 {
                     // A timer left running would keep the instance alive until it fires.
-                    await timerCancellation.CancelAsync();
+                    timerCancellation.Cancel(); // Synchronously: an orchestrator may await only durable tasks.
                 }
 
                 if (winner == canceled)
@@ -233,7 +233,7 @@ public static class TrainingOrchestration
             var winner = await Task.WhenAny(approval, timeout);
             if (winner == approval)
             {
-                await timerCancellation.CancelAsync();
+                timerCancellation.Cancel(); // Synchronously: an orchestrator may await only durable tasks.
                 if (approval.Result.Approved)
                 {
                     Update(Snapshot with { Status = TrainingRunStatuses.Running, Stage = "publishing" });
