@@ -54,7 +54,7 @@ public static class FunctionsServiceCollectionExtensions
         services.AddMetrics();
         services.AddSingleton<FunctionsMetrics>();
         services.AddSingleton<ClassificationService>();
-        services.AddSingleton(sp => ClassifyQueueStorage.Create(configuration, sp.GetRequiredService<IOptions<QueueOptions>>()));
+        services.AddSingleton<ClassifyQueueStorage>();
         services.AddSingleton<ClassifyQueueProcessor>();
         services.AddHostedService<DefaultModelPreloader>();
 

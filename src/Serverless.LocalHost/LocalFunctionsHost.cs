@@ -13,6 +13,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Serverless.Registry;
 
 namespace Serverless.LocalHost;
 
@@ -122,8 +123,9 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         services.Configure<JsonSerializerOptions>(options => options.PropertyNameCaseInsensitive = true);
         services.AddMvc();
         services.AddSingleton(hostJson);
-        var queues = new QueueClients(builder.Configuration, hostJson);
-        services.AddSingleton(queues);
+        // The app's own composition adds the same storage again; the second call does nothing.
+        services.AddServerlessStorage(builder.Configuration);
+        services.AddSingleton(sp => new QueueClients(builder.Configuration, hostJson, sp.GetRequiredService<ServerlessStorage>()));
         var worker = new LocalWorkerApplicationBuilder(services);
         configure(worker, builder.Configuration);
         services.AddSingleton(worker);
@@ -132,11 +134,14 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         {
             if (function.Trigger is QueueFunctionTrigger trigger)
             {
-                var queueName = queues.ResolveName(trigger.QueueName, function.Name);
-                var queue = queues.Get(trigger.Connection, queueName);
-                var poison = queues.Get(trigger.Connection, $"{queueName}-poison");
-                services.AddSingleton<IHostedService>(sp => new QueueTriggerListener(function, queue, poison, hostJson.Queues,
-                    sp.GetRequiredService<FunctionInvoker>(), sp.GetRequiredService<ILogger<QueueTriggerListener>>()));
+                var queueName = QueueClients.ResolveName(builder.Configuration, trigger.QueueName, function.Name);
+                services.AddSingleton<IHostedService>(sp =>
+                {
+                    var queues = sp.GetRequiredService<QueueClients>();
+                    return new QueueTriggerListener(function, queues.Get(trigger.Connection, queueName),
+                        queues.Get(trigger.Connection, $"{queueName}-poison"), hostJson.Queues,
+                        sp.GetRequiredService<FunctionInvoker>(), sp.GetRequiredService<ILogger<QueueTriggerListener>>());
+                });
             }
         }
 

@@ -2,14 +2,16 @@ using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
+using Serverless.Registry;
 
 namespace Serverless.LocalHost;
 
 /// <summary>
-/// Queue clients for triggers and output bindings: <c>%Setting%</c> names and connection settings resolved from app settings
-/// the way the Functions host resolves them, with host.json's message encoding. Thread-safe.
+/// Queue clients for triggers and output bindings: <c>%Setting%</c> names resolved from app settings the way the Functions
+/// host resolves them, and connections from the app's storage composition (<see cref="ServerlessStorage.Queues"/>) with
+/// host.json's message encoding. Thread-safe.
 /// </summary>
-internal sealed partial class QueueClients(IConfiguration configuration, HostJson hostJson)
+internal sealed partial class QueueClients(IConfiguration configuration, HostJson hostJson, ServerlessStorage storage)
 {
     public const string DefaultConnection = "AzureWebJobsStorage";
 
@@ -17,7 +19,11 @@ internal sealed partial class QueueClients(IConfiguration configuration, HostJso
 
     /// <summary>Resolves <c>%Setting%</c> references in a queue name.</summary>
     /// <exception cref="InvalidOperationException">A referenced setting is missing.</exception>
-    public string ResolveName(string queueName, string functionName) =>
+    public string ResolveName(string queueName, string functionName) => ResolveName(configuration, queueName, functionName);
+
+    /// <summary>Resolves <c>%Setting%</c> references in a queue name from <paramref name="configuration"/>.</summary>
+    /// <exception cref="InvalidOperationException">A referenced setting is missing.</exception>
+    public static string ResolveName(IConfiguration configuration, string queueName, string functionName) =>
         SettingReference().Replace(queueName, match => configuration[match.Groups[1].Value] is { Length: > 0 } value
             ? value
             : throw new InvalidOperationException(
@@ -25,23 +31,9 @@ internal sealed partial class QueueClients(IConfiguration configuration, HostJso
                 $"add it to {LocalSettings.FileName} \"Values\" or the environment."));
 
     /// <summary>A client for one queue (no network call).</summary>
-    /// <exception cref="InvalidOperationException">The connection setting is missing.</exception>
-    public QueueClient Get(string connection, string queueName)
-    {
-        var connectionString = configuration[connection] is { Length: > 0 } direct ? direct
-            : configuration[$"ConnectionStrings:{connection}"] is { Length: > 0 } named ? named
-            : configuration[$"AzureWebJobs{connection}"] is { Length: > 0 } prefixed ? prefixed
-            : throw new InvalidOperationException(
-                $"The storage connection setting '{connection}' is not set: add it to {LocalSettings.FileName} \"Values\" or the " +
-                "environment (\"UseDevelopmentStorage=true\" for Azurite on its default ports).");
-        var options = new QueueClientOptions { MessageEncoding = hostJson.Queues.MessageEncoding };
-        // The listener polls again anyway: a storage outage should surface in seconds, not after the SDK's long retries.
-        options.Retry.MaxRetries = 3;
-        options.Retry.Delay = TimeSpan.FromMilliseconds(200);
-        options.Retry.MaxDelay = TimeSpan.FromSeconds(2);
-        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
-        return new QueueClient(connectionString, queueName, options);
-    }
+    /// <exception cref="InvalidOperationException">The connection is not configured.</exception>
+    public QueueClient Get(string connection, string queueName) =>
+        storage.Queues(connection, hostJson.Queues.MessageEncoding).GetQueueClient(queueName);
 
     /// <summary>A client for one queue, which is created on first use when missing.</summary>
     public async Task<QueueClient> GetCreatedAsync(string connection, string queueName, CancellationToken cancellationToken)

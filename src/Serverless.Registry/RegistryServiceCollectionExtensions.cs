@@ -10,22 +10,20 @@ namespace Serverless.Registry;
 public static class RegistryServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the model registry on the models storage (<see cref="StorageClients.CreateBlobServiceClient"/>), the served
-    /// models with their hosted alias watcher, and the options "Registry", "Serving" and "Serving:Batching", validated at start.
+    /// Adds the storage clients (<see cref="StorageServiceCollectionExtensions.AddServerlessStorage"/>), the model registry
+    /// on the models storage (<see cref="ServerlessStorage.Models"/>), the served models with their hosted alias watcher,
+    /// and the options "Registry", "Serving" and "Serving:Batching", validated at start.
     /// </summary>
     public static IServiceCollection AddServerlessRegistry(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddServerlessStorage(configuration);
         services.AddOptions<RegistryOptions>().BindConfiguration(RegistryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ServingOptions>().BindConfiguration(ServingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BatchingOptions>().BindConfiguration(BatchingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<RegistryOptions>>();
-            return new BlobModelRegistry(
-                StorageClients.CreateBlobServiceClient(options.Value, configuration),
-                options,
-                sp.GetRequiredService<ILogger<BlobModelRegistry>>());
-        });
+        services.AddSingleton(sp => new BlobModelRegistry(
+            sp.GetRequiredService<ServerlessStorage>().Models,
+            sp.GetRequiredService<IOptions<RegistryOptions>>(),
+            sp.GetRequiredService<ILogger<BlobModelRegistry>>()));
         services.AddSingleton<ServedModels>();
         services.AddHostedService<AliasWatcher>();
         return services;

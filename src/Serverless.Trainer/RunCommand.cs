@@ -1,20 +1,22 @@
 using System.Globalization;
 
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
+using Serverless.Registry;
 using Serverless.Training;
 using Serverless.Training.FineTuning;
 
 namespace Serverless.Trainer;
 
 /// <summary>
-/// <c>run</c>: the GPU container's command. <c>--run-id &lt;id&gt;</c> reads training/{id}/job.json from blob storage
-/// (AzureWebJobsStorage or Registry__ConnectionString) and writes status, checkpoints, the candidate and the
-/// training-events message there; <c>--job &lt;job.json&gt; --work &lt;folder&gt;</c> runs against local files. Options:
-/// <c>--device auto|cpu|cuda</c>, <c>--threads N</c>, <c>--default-base name</c>. Exit code 0 when the run succeeded,
-/// 1 when it failed (status.json says why), 2 for a bad command line.
+/// <c>run</c>: the GPU container's command. <c>--run-id &lt;id&gt;</c> reads training/{id}/job.json from the models storage
+/// and writes status, checkpoints and the candidate there, and the training-events message to the AzureWebJobsStorage
+/// queues (settings: <see cref="StorageServiceCollectionExtensions.AddServerlessStorage"/>); <c>--job &lt;job.json&gt;
+/// --work &lt;folder&gt;</c> runs against local files. Options: <c>--device auto|cpu|cuda</c>, <c>--threads N</c>,
+/// <c>--default-base name</c>. Exit code 0 when the run succeeded, 1 when it failed (status.json says why), 2 for a bad
+/// command line or missing storage settings.
 /// </summary>
 internal static class RunCommand
 {
@@ -33,6 +35,7 @@ internal static class RunCommand
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Serverless.Inference", LogLevel.Warning);
+        builder.Services.AddServerlessStorage(builder.Configuration);
         using var host = builder.Build();
         var configuration = builder.Configuration;
         var loggerFactory = host.Services.GetService(typeof(ILoggerFactory)) as ILoggerFactory ?? throw new InvalidOperationException("No logging.");
@@ -43,14 +46,17 @@ internal static class RunCommand
         ITrainingRunStore store;
         if (runId is not null)
         {
-            var connectionString = configuration["Registry:ConnectionString"] is { Length: > 0 } registry ? registry : configuration["AzureWebJobsStorage"];
-            if (string.IsNullOrEmpty(connectionString))
+            var storage = host.Services.GetRequiredService<ServerlessStorage>();
+            try
             {
-                await Console.Error.WriteLineAsync("No storage connection: set AzureWebJobsStorage or Registry__ConnectionString.");
+                store = new BlobTrainingRunStore(storage.Models, storage.HostQueues, runId, Path.Combine(work, "models"));
+            }
+            catch (InvalidOperationException ex)
+            {
+                // Missing storage settings: the message says what to set.
+                await Console.Error.WriteLineAsync(ex.Message);
                 return 2;
             }
-
-            store = new BlobTrainingRunStore(connectionString, runId, Path.Combine(work, "models"));
         }
         else if (arguments.TryGetValue("job", out var job))
         {

@@ -86,6 +86,21 @@ public sealed class HostConfigurationTests(AzuriteFixture azurite) : IDisposable
         Assert.Contains($"127.0.0.1:{closedPort}", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task Start_StorageConnectionNotSet_FailsSayingWhatToSetAndWhere()
+    {
+        File.WriteAllText(Path.Combine(_root, "host.json"), "{}");
+        string[] queues = ["RecordQueue", "FlakyQueue", "SlowQueue", "ForwardFrom", "ForwardTo", "ReceiptsQueue"];
+        await using var host = LocalFunctionsHost.Create(typeof(SampleApp).Assembly, SampleApp.Configure,
+            ["--port", "0", "--script-root", _root, "--AzureWebJobsStorage=", .. queues.Select(q => $"--{q}=q-{q.ToLowerInvariant()}")]);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync(AzuriteFixture.TestTimeout()));
+
+        Assert.Contains("'AzureWebJobsStorage'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("UseDevelopmentStorage=true", error.Message, StringComparison.Ordinal);
+        Assert.Contains("local.settings.json", error.Message, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     private string QueueEndpoint() =>

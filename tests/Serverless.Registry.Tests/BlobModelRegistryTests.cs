@@ -381,7 +381,7 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite) : IDisposable
         var port = FreePort();
         var connection = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Convert.ToBase64String(new byte[64])};BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
         var registry = new BlobModelRegistry(
-            new BlobServiceClient(connection, StorageClients.BlobOptions()),
+            TestStorage.Create(connection).Models,
             Microsoft.Extensions.Options.Options.Create(_test.Options),
             NullLogger<BlobModelRegistry>.Instance);
         var watch = Stopwatch.StartNew();
@@ -402,7 +402,7 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite) : IDisposable
         await Registry.DownloadAsync("spam", "1", _ct);
         var connection = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Convert.ToBase64String(new byte[64])};BlobEndpoint=http://127.0.0.1:{FreePort()}/devstoreaccount1;";
         var offline = new BlobModelRegistry(
-            new BlobServiceClient(connection, StorageClients.BlobOptions()),
+            TestStorage.Create(connection).Models,
             Microsoft.Extensions.Options.Options.Create(_test.Options),
             NullLogger<BlobModelRegistry>.Instance);
 

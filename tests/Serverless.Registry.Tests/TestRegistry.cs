@@ -15,7 +15,7 @@ internal sealed class TestRegistry : IDisposable
         CacheDirectory = Directory.CreateTempSubdirectory("registry-cache-").FullName;
         WorkDirectory = Directory.CreateTempSubdirectory("registry-work-").FullName;
         Options = new RegistryOptions { Container = container, CacheDirectory = CacheDirectory };
-        Blobs = new BlobServiceClient(azurite.ConnectionString, StorageClients.BlobOptions());
+        Blobs = TestStorage.Create(azurite.ConnectionString).Models;
         Registry = new BlobModelRegistry(Blobs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<BlobModelRegistry>.Instance);
     }
 

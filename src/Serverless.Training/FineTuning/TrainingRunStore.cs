@@ -141,17 +141,20 @@ public sealed class BlobTrainingRunStore : ITrainingRunStore
     private readonly string _prefix;
 
     /// <summary>
-    /// Uses the storage account of <paramref name="connectionString"/> for run state, data, registry and queue; the
-    /// container and queue names default to the documented ones.
+    /// Keeps run state, data and the registry on <paramref name="models"/> (<see cref="ServerlessStorage.Models"/>) and
+    /// posts events on <paramref name="queues"/> (<see cref="ServerlessStorage.HostQueues"/>, whose messages are plain
+    /// text); the container and queue names default to the documented ones.
     /// </summary>
     public BlobTrainingRunStore(
-        string connectionString, string runId, string cacheDirectory,
+        BlobServiceClient models, QueueServiceClient queues, string runId, string cacheDirectory,
         string? trainingContainer = null, string? eventsQueue = null, string? modelsContainer = null)
     {
+        ArgumentNullException.ThrowIfNull(models);
+        ArgumentNullException.ThrowIfNull(queues);
         RunId = runId;
-        _blobs = new BlobServiceClient(connectionString);
+        _blobs = models;
         _training = _blobs.GetBlobContainerClient(trainingContainer ?? Container);
-        _events = new QueueClient(connectionString, eventsQueue ?? EventsQueue, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
+        _events = queues.GetQueueClient(eventsQueue ?? EventsQueue);
         var registryOptions = new RegistryOptions { CacheDirectory = cacheDirectory, Container = modelsContainer ?? new RegistryOptions().Container };
         _registry = new BlobModelRegistry(_blobs, Microsoft.Extensions.Options.Options.Create(registryOptions), NullLogger<BlobModelRegistry>.Instance);
         _prefix = runId + "/";

@@ -94,7 +94,8 @@ public sealed class BlobTrainingRunTests(AzuriteFixture azurite) : IDisposable
     private Task<TrainingRunStatus> RunAsync(string runId, CancellationToken cancellationToken)
     {
         var work = Path.Combine(_directory, "work-" + runId);
-        var store = new BlobTrainingRunStore(azurite.ConnectionString, runId, Path.Combine(work, "models"), _training, _events, _models);
+        var storage = TestStorage.Create(azurite.ConnectionString);
+        var store = new BlobTrainingRunStore(storage.Models, storage.HostQueues, runId, Path.Combine(work, "models"), _training, _events, _models);
         return new FineTuningRun(store, new FineTuningRunOptions { WorkDirectory = work, Device = "cpu", Threads = 1 }, NullLoggerFactory.Instance)
             .RunAsync(null, cancellationToken);
     }

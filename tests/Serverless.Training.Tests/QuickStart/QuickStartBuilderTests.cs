@@ -1,5 +1,3 @@
-using Azure.Storage.Blobs;
-
 using Microsoft.Extensions.Logging.Abstractions;
 
 using Serverless.Options;
@@ -22,7 +20,7 @@ public sealed class QuickStartBuilderTests(AzuriteFixture azurite) : IDisposable
     public void Dispose() => _cache.Delete(recursive: true);
 
     private BlobModelRegistry NewRegistry() => new(
-        new BlobServiceClient(azurite.ConnectionString, StorageClients.BlobOptions()),
+        TestStorage.Create(azurite.ConnectionString).Models,
         Microsoft.Extensions.Options.Options.Create(new RegistryOptions { Container = azurite.UniqueName("quickstart"), CacheDirectory = _cache.FullName }),
         NullLogger<BlobModelRegistry>.Instance);
 
