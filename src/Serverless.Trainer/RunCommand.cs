@@ -15,8 +15,10 @@ namespace Serverless.Trainer;
 /// and writes status, checkpoints and the candidate there, and the training-events message to the AzureWebJobsStorage
 /// queues (settings: <see cref="StorageServiceCollectionExtensions.AddServerlessStorage"/>); <c>--job &lt;job.json&gt;
 /// --work &lt;folder&gt;</c> runs against local files. Options: <c>--device auto|cpu|cuda</c>, <c>--threads N</c>,
-/// <c>--default-base name</c>. Exit code 0 when the run succeeded, 1 when it failed (status.json says why), 2 for a bad
-/// command line or missing storage settings.
+/// <c>--default-base name</c>. Exit code 0 when the run ended, succeeded or failed for good (status.json and the Failed
+/// event say why; a retry would fail the same way), 2 for a bad command line or missing storage settings; a crash (storage
+/// unreachable even for the failure report, the container stopped) exits non-zero so the job retries it
+/// (<see cref="RunExitCode"/>).
 /// </summary>
 internal static class RunCommand
 {
@@ -81,11 +83,11 @@ internal static class RunCommand
         if (status.Status == TrainingRunOutcome.Succeeded)
         {
             Console.WriteLine($"Run {status.Id} succeeded: candidate at {status.Candidate}; test accuracy {status.Metrics?["accuracy"]}, macro-F1 {status.Metrics?["macro_f1"]}; parity {status.Metrics?["parity"]?.ToJsonString()}.");
-            return 0;
+            return RunExitCode.Of(status);
         }
 
         await Console.Error.WriteLineAsync($"Run {status.Id} failed: {status.Error}");
-        return 1;
+        return RunExitCode.Of(status);
     }
 
     private static Dictionary<string, string>? Parse(string[] args)

@@ -1,11 +1,19 @@
+using System.Text.Json.Serialization;
+
 namespace Serverless.Training;
 
-/// <summary>Where a fine-tuning run stands; reported after every step and after each epoch's validation.</summary>
-/// <param name="Epoch">The current epoch, 1-based.</param>
-/// <param name="Epochs">The number of epochs planned.</param>
-/// <param name="Step">Optimisation steps done so far, over all epochs.</param>
-/// <param name="Steps">Optimisation steps planned over all epochs.</param>
-/// <param name="Loss">Mean training loss of the current epoch so far.</param>
+/// <summary>
+/// Where a training run stands. Full fine-tuning reports it after every step and after each epoch's validation; head-only
+/// training reports it while it embeds the texts and while it fits the head.
+/// </summary>
+/// <param name="Epoch">The current epoch, 1-based; 0 in the head phase.</param>
+/// <param name="Epochs">The number of epochs planned; 0 in the head phase.</param>
+/// <param name="Step">
+/// Optimisation steps done so far, over all epochs; in the head phase the work done in <see cref="Stage"/> (texts embedded,
+/// or fitting epochs over every L2 candidate).
+/// </param>
+/// <param name="Steps">Optimisation steps planned over all epochs; in the head phase the work planned in <see cref="Stage"/>.</param>
+/// <param name="Loss">Mean training loss of the current epoch so far; 0 in the head phase.</param>
 /// <param name="ValidationAccuracy">Accuracy on the validation split after the latest finished epoch.</param>
 /// <param name="ValidationMacroF1">Macro-F1 on the validation split after the latest finished epoch.</param>
 public sealed record FineTuningProgress(
@@ -15,4 +23,22 @@ public sealed record FineTuningProgress(
     int Steps,
     double Loss,
     double? ValidationAccuracy = null,
-    double? ValidationMacroF1 = null);
+    double? ValidationMacroF1 = null)
+{
+    /// <summary>The phase of full fine-tuning (TorchSharp).</summary>
+    public const string FullPhase = "full";
+
+    /// <summary>The phase of head-only training (frozen embeddings).</summary>
+    public const string HeadPhase = "head";
+
+    /// <summary><see cref="FullPhase"/> (the default, as before this field existed) or <see cref="HeadPhase"/>.</summary>
+    public string Phase { get; init; } = FullPhase;
+
+    /// <summary>What the head phase is doing ("embedding", "fitting", "packaging", "verifying"); absent in the full phase.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Stage { get; init; }
+
+    /// <summary>Overall share of the head phase done, 0–100; absent in the full phase.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? Percent { get; init; }
+}

@@ -27,10 +27,13 @@ public sealed record TrainingRunStatus
     /// <summary>preparing, training, evaluating, exporting, parity, packaging, done.</summary>
     public required string Stage { get; init; }
 
-    /// <summary>Epoch, step and loss of the training stage.</summary>
+    /// <summary>Where the training stage stands: epoch, step and loss (phase "full"), or the head-only stage and its counts (phase "head").</summary>
     public FineTuningProgress? Progress { get; init; }
 
-    /// <summary>Validation metrics while training; test metrics and parity figures once evaluated.</summary>
+    /// <summary>
+    /// Validation metrics while training; test metrics and parity figures once evaluated; then under "evaluation" the
+    /// figures of evaluation.json (candidate and production on the test split).
+    /// </summary>
     public JsonObject? Metrics { get; init; }
 
     /// <summary>Where the candidate package is (relative to the run folder) once it is written.</summary>

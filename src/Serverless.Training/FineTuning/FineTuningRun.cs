@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Serverless.Errors;
 using Serverless.Inference.Tokenization;
 using Serverless.Onnx;
+using Serverless.Options;
 using Serverless.Packages;
 using Serverless.Training.Cards;
 using Serverless.Training.Data;
@@ -40,11 +41,13 @@ public sealed record FineTuningRunOptions
 }
 
 /// <summary>
-/// One full fine-tuning run, start to end: reads the job, validates and splits the data, imports the base encoder's
-/// weights, trains (resuming from the last checkpoint), evaluates on the test split, exports ONNX, proves parity with the
-/// serving engine, writes the candidate package with metrics and model card, and reports status and the end-of-run
-/// event. A failure is reported as status Failed with the reason and a Failed event; cancellation (the container being
-/// stopped) reports nothing, so a restarted run resumes.
+/// One training run, start to end: reads the job, validates and splits the data, then either fine-tunes (imports the base
+/// encoder's weights, trains resuming from the last checkpoint, evaluates on the test split, exports ONNX, proves parity
+/// with the serving engine) or trains a head on frozen embeddings; writes the candidate package with metrics and model
+/// card; scores the candidate and the production version on the same test split with the serving engine
+/// (evaluation.json); and reports status (with progress in either mode) and the end-of-run event. A failure is reported
+/// as status Failed with the reason and a Failed event; cancellation (the container being stopped) reports nothing, so a
+/// restarted run resumes.
 /// </summary>
 public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions options, ILoggerFactory loggerFactory)
 {
@@ -54,7 +57,10 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
     private JsonObject? _lastMetrics;
     private FineTuningProgress? _lastProgress;
 
-    /// <summary>Runs the job; returns the final status (Succeeded or Failed).</summary>
+    /// <summary>
+    /// Runs the job; returns the final status (Succeeded or Failed), already written with its event. Throws only on
+    /// cancellation or when even the failure cannot be reported.
+    /// </summary>
     public async Task<TrainingRunStatus> RunAsync(IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken)
     {
         TrainingJob? job = null;
@@ -108,8 +114,16 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         }
 
         var metrics = h.Mode == TrainingHyperparameters.HeadMode
-            ? await TrainHeadAsync(job, splits, basePackage, baseReference, candidate, cancellationToken)
+            ? await TrainHeadAsync(job, splits, basePackage, baseReference, candidate, progress, cancellationToken)
             : await FineTuneAsync(job, train, splits, basePackage, baseReference, candidate, progress, cancellationToken);
+
+        _lastMetrics = metrics;
+        await WriteStatusAsync("evaluating", metrics, cancellationToken);
+        var evaluation = await EvaluateAsync(job, splits.Test, candidate, cancellationToken);
+        await store.WriteEvaluationAsync(evaluation, cancellationToken);
+        metrics["evaluation"] = JsonSerializer.SerializeToNode(evaluation, TrainingJob.JsonOptions);
+        RunLog.Evaluated(_logger, evaluation.Texts, evaluation.Device, evaluation.Candidate.MacroF1,
+            evaluation.Production?.Version, evaluation.Production?.MacroF1, evaluation.ProductionSkipped);
 
         await WriteStatusAsync("packaging", metrics, cancellationToken);
         var location = await store.SaveCandidateAsync(candidate, cancellationToken);
@@ -131,10 +145,13 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
     }
 
     private async Task<JsonObject> TrainHeadAsync(
-        TrainingJob job, DatasetSplits splits, ModelPackage basePackage, string baseReference, string candidate, CancellationToken cancellationToken)
+        TrainingJob job, DatasetSplits splits, ModelPackage basePackage, string baseReference, string candidate,
+        IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken)
     {
         // Head-only training (frozen embeddings, ONNX Runtime on the CPU) has its own trainer and serving check.
         await WriteStatusAsync("training", null, cancellationToken);
+        var statusProgress = new StatusProgress(this, progress, options.StatusInterval);
+        var headProgress = new HeadProgress(statusProgress);
         var result = await new HeadOnlyTrainer(loggerFactory).TrainAsync(new HeadTrainingJob
         {
             ModelName = job.Model,
@@ -144,7 +161,8 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
             Options = new HeadTrainingOptions { MaxLength = job.Hyperparameters.MaxLength, BalanceClasses = job.Hyperparameters.ClassWeights },
             SplitSeed = job.ValidationDataset is null || job.TestDataset is null ? job.Hyperparameters.Seed : null,
             RunId = job.RunId,
-        }, candidate, null, cancellationToken);
+        }, candidate, headProgress, cancellationToken);
+        await statusProgress.FlushAsync(cancellationToken);
         return result.Manifest.Metrics?.DeepClone().AsObject() ?? result.Test.ToJson();
     }
 
@@ -253,6 +271,15 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         return metrics;
     }
 
+    private async Task<TrainingEvaluation> EvaluateAsync(
+        TrainingJob job, IReadOnlyList<LabelledExample> test, string candidate, CancellationToken cancellationToken)
+    {
+        var production = await store.GetProductionAsync(job.Model, cancellationToken);
+        // The engine runs where serving would: CUDA when it loads (the device is recorded), the CPU when asked for.
+        var device = options.Device == "cpu" ? InferenceDevice.Cpu : InferenceDevice.Auto;
+        return await ServingEvaluation.EvaluateAsync(job.Model, ModelPackage.Open(candidate), production, test, device, loggerFactory, cancellationToken);
+    }
+
     private Task WriteStatusAsync(string stage, JsonObject? metrics, CancellationToken cancellationToken) =>
         store.WriteStatusAsync(new TrainingRunStatus
         {
@@ -313,18 +340,24 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         _ => $"{ex.GetType().Name}: {ex.Message}",
     };
 
-    /// <summary>Forwards progress to the caller and, at most every StatusInterval, to status.json.</summary>
+    /// <summary>
+    /// Forwards progress to the caller and, at most every StatusInterval, to status.json; the end of an epoch and a new
+    /// head-only stage are written at once.
+    /// </summary>
     private sealed class StatusProgress(FineTuningRun run, IProgress<FineTuningProgress>? inner, TimeSpan interval) : IProgress<FineTuningProgress>
     {
         private readonly Stopwatch _sinceWrite = Stopwatch.StartNew();
         private Task _pending = Task.CompletedTask;
+        private string? _lastStage;
 
         public void Report(FineTuningProgress value)
         {
             run._lastProgress = value;
             inner?.Report(value);
             var epochEnd = value.ValidationMacroF1 is not null && value.Step % Math.Max(1, value.Steps / Math.Max(1, value.Epochs)) == 0;
-            if ((_sinceWrite.Elapsed >= interval || epochEnd) && _pending.IsCompleted)
+            var newStage = value.Stage != _lastStage;
+            _lastStage = value.Stage;
+            if ((_sinceWrite.Elapsed >= interval || epochEnd || newStage) && _pending.IsCompleted)
             {
                 _sinceWrite.Restart();
                 var metrics = value.ValidationMacroF1 is { } f1
@@ -335,6 +368,18 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         }
 
         public Task FlushAsync(CancellationToken cancellationToken) => _pending.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Turns head-only training's progress into the run's progress (phase "head").</summary>
+    private sealed class HeadProgress(StatusProgress status) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => status.Report(
+            new FineTuningProgress(Epoch: 0, Epochs: 0, Step: value.Done ?? 0, Steps: value.Total ?? 0, Loss: 0)
+            {
+                Phase = FineTuningProgress.HeadPhase,
+                Stage = value.Stage,
+                Percent = Math.Round(value.Percent, 1),
+            });
     }
 }
 
@@ -351,4 +396,7 @@ internal static partial class RunLog
 
     [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "Fine-tuned: best epoch {BestEpoch} of {Epochs}, {Seconds:F0} s of training")]
     public static partial void FineTuned(ILogger logger, int bestEpoch, int epochs, double seconds);
+
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Information, Message = "Evaluated {Texts} test texts on {Device}: candidate macro-F1 {CandidateMacroF1:F4}; production version {ProductionVersion} macro-F1 {ProductionMacroF1}; skipped: {Skipped}")]
+    public static partial void Evaluated(ILogger logger, int texts, string device, double candidateMacroF1, string? productionVersion, double? productionMacroF1, string? skipped);
 }

@@ -15,9 +15,6 @@ public static class ParityGate
     /// <summary>The largest absolute logit difference allowed.</summary>
     public const double Tolerance = 1e-4;
 
-    // The engine queues at most BatchingOptions.MaxQueuedTexts texts; ask in slices well below that.
-    private const int Slice = 256;
-
     /// <summary>Runs <paramref name="package"/> through <see cref="ClassificationEngine"/> and compares its logits with <paramref name="expected"/>.</summary>
     public static async Task<ParityReport> CheckAsync(
         ModelPackage package, IReadOnlyList<string> texts, IReadOnlyList<float[]> expected, ILoggerFactory loggerFactory,
@@ -32,30 +29,26 @@ public static class ParityGate
 
         var serving = new ServingOptions { Device = InferenceDevice.Cpu };
         await using var engine = await ClassificationEngine.CreateAsync(package, serving, new BatchingOptions(), loggerFactory, cancellationToken);
+        var actual = await ServingEvaluation.GetLogitsAsync(engine, texts, cancellationToken);
         var maxDifference = 0.0;
         var mismatches = 0;
-        for (var start = 0; start < texts.Count; start += Slice)
+        for (var i = 0; i < texts.Count; i++)
         {
-            var count = Math.Min(Slice, texts.Count - start);
-            var actual = await engine.GetLogitsAsync(texts.Skip(start).Take(count).ToArray(), cancellationToken);
-            for (var i = 0; i < count; i++)
+            var torchLogits = expected[i];
+            var onnxLogits = actual[i];
+            if (onnxLogits.Length != torchLogits.Length)
             {
-                var torchLogits = expected[start + i];
-                var onnxLogits = actual[i];
-                if (onnxLogits.Length != torchLogits.Length)
-                {
-                    throw new InvalidOperationException($"The exported model gives {onnxLogits.Length} logits per text but the trained model {torchLogits.Length}.");
-                }
+                throw new InvalidOperationException($"The exported model gives {onnxLogits.Length} logits per text but the trained model {torchLogits.Length}.");
+            }
 
-                for (var j = 0; j < torchLogits.Length; j++)
-                {
-                    maxDifference = Math.Max(maxDifference, Math.Abs(torchLogits[j] - onnxLogits[j]));
-                }
+            for (var j = 0; j < torchLogits.Length; j++)
+            {
+                maxDifference = Math.Max(maxDifference, Math.Abs(torchLogits[j] - onnxLogits[j]));
+            }
 
-                if (FineTuner.ArgMax(torchLogits) != FineTuner.ArgMax(onnxLogits))
-                {
-                    mismatches++;
-                }
+            if (FineTuner.ArgMax(torchLogits) != FineTuner.ArgMax(onnxLogits))
+            {
+                mismatches++;
             }
         }
 

@@ -17,8 +17,9 @@ using Serverless.Training.Data;
 namespace Serverless.Training.FineTuning;
 
 /// <summary>
-/// Where a training run's state lives: the job it reads, the data and base model it trains from, and the status,
-/// checkpoints, candidate package and end-of-run event it writes (SPEC "Training runs").
+/// Where a training run's state lives: the job it reads, the data and base model it trains from, the production version
+/// it is compared with, and the status, checkpoints, candidate package, evaluation and end-of-run event it writes (SPEC
+/// "Training runs").
 /// </summary>
 public interface ITrainingRunStore
 {
@@ -31,8 +32,17 @@ public interface ITrainingRunStore
     /// <summary>Gets the base model ("name@version" or "name@alias" in the registry; locally also a package folder).</summary>
     Task<ModelPackage> GetBaseAsync(string reference, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Gets the version the <c>production</c> alias of <paramref name="model"/> points at, to score it beside the candidate;
+    /// null when the model or its production alias does not exist.
+    /// </summary>
+    Task<(string Version, ModelPackage Package)?> GetProductionAsync(string model, CancellationToken cancellationToken);
+
     /// <summary>Rewrites status.json.</summary>
     Task WriteStatusAsync(TrainingRunStatus status, CancellationToken cancellationToken);
+
+    /// <summary>Writes evaluation.json: the candidate and production scored on the test split.</summary>
+    Task WriteEvaluationAsync(TrainingEvaluation evaluation, CancellationToken cancellationToken);
 
     /// <summary>Brings the run's latest checkpoint (if any) into <paramref name="localDirectory"/>.</summary>
     Task RestoreCheckpointsAsync(string localDirectory, CancellationToken cancellationToken);
@@ -48,9 +58,10 @@ public interface ITrainingRunStore
 }
 
 /// <summary>
-/// Run state in a local folder (development and tests): job.json anywhere, status.json, checkpoints/, candidate/ and
-/// training-events.jsonl (one event per line) in the work folder. Relative dataset and base paths resolve against the
-/// job file's folder.
+/// Run state in a local folder (development and tests): job.json anywhere, status.json, evaluation.json, checkpoints/,
+/// candidate/ and training-events.jsonl (one event per line) in the work folder. Relative dataset and base paths resolve
+/// against the job file's folder; the production version of model <c>m</c>, if any, is the package folder
+/// <c>models/m/production</c> next to the job file, reported as version <see cref="LocalProductionVersion"/>.
 /// </summary>
 public sealed class LocalTrainingRunStore(string jobPath, string workDirectory) : ITrainingRunStore
 {
@@ -65,6 +76,15 @@ public sealed class LocalTrainingRunStore(string jobPath, string workDirectory) 
 
     /// <summary>Folder of the candidate package.</summary>
     public string CandidateDirectory => Path.Combine(WorkDirectory, "candidate");
+
+    /// <summary>Path of evaluation.json.</summary>
+    public string EvaluationPath => Path.Combine(WorkDirectory, "evaluation.json");
+
+    /// <summary>The version a local production package is reported as (a folder has no version number).</summary>
+    public const string LocalProductionVersion = "local";
+
+    /// <summary>The production package folder of <paramref name="model"/>: <c>models/{model}/production</c> next to the job file.</summary>
+    public string ProductionDirectory(string model) => Resolve(Path.Combine("models", model, "production"));
 
     /// <inheritdoc />
     public Task<TrainingJob> ReadJobAsync(CancellationToken cancellationToken)
@@ -94,11 +114,27 @@ public sealed class LocalTrainingRunStore(string jobPath, string workDirectory) 
     }
 
     /// <inheritdoc />
+    public Task<(string Version, ModelPackage Package)?> GetProductionAsync(string model, CancellationToken cancellationToken)
+    {
+        ModelNames.Validate(model);
+        var directory = ProductionDirectory(model);
+        (string Version, ModelPackage Package)? production = Directory.Exists(directory)
+            ? (LocalProductionVersion, ModelPackage.Open(directory))
+            : null;
+        return Task.FromResult(production);
+    }
+
+    /// <inheritdoc />
     public Task WriteStatusAsync(TrainingRunStatus status, CancellationToken cancellationToken)
     {
-        var temporary = StatusPath + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(status, TrainingJob.JsonOptions));
-        File.Move(temporary, StatusPath, overwrite: true);
+        WriteJson(StatusPath, JsonSerializer.Serialize(status, TrainingJob.JsonOptions));
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task WriteEvaluationAsync(TrainingEvaluation evaluation, CancellationToken cancellationToken)
+    {
+        WriteJson(EvaluationPath, JsonSerializer.Serialize(evaluation, TrainingJob.JsonOptions));
         return Task.CompletedTask;
     }
 
@@ -118,13 +154,21 @@ public sealed class LocalTrainingRunStore(string jobPath, string workDirectory) 
         return Task.CompletedTask;
     }
 
+    // Readers never see a half-written file.
+    private static void WriteJson(string path, string json)
+    {
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, json);
+        File.Move(temporary, path, overwrite: true);
+    }
+
     private string Resolve(string location) =>
         Path.IsPathRooted(location) ? location : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(jobPath))!, location));
 }
 
 /// <summary>
 /// Run state in Azure Blob Storage: container <c>training</c>, folder <c>{runId}/</c>; datasets are "container/path"
-/// blobs, the base comes from the model registry, events go to the <c>training-events</c> queue.
+/// blobs, the base and the production version come from the model registry, events go to the <c>training-events</c> queue.
 /// </summary>
 public sealed class BlobTrainingRunStore : ITrainingRunStore
 {
@@ -133,6 +177,8 @@ public sealed class BlobTrainingRunStore : ITrainingRunStore
 
     /// <summary>The queue receiving end-of-run events.</summary>
     public const string EventsQueue = TrainingStorage.EventsQueue;
+
+    private const string ProductionAlias = "production";
 
     private readonly BlobServiceClient _blobs;
     private readonly BlobContainerClient _training;
@@ -204,21 +250,37 @@ public sealed class BlobTrainingRunStore : ITrainingRunStore
     {
         var at = reference.IndexOf('@', StringComparison.Ordinal);
         var name = at < 0 ? reference : reference[..at];
-        var versionOrAlias = at < 0 ? "production" : reference[(at + 1)..];
+        var versionOrAlias = at < 0 ? ProductionAlias : reference[(at + 1)..];
         ModelNames.Validate(name);
         var version = await _registry.ResolveVersionAsync(name, versionOrAlias, cancellationToken);
         return await _registry.DownloadAsync(name, version, cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task WriteStatusAsync(TrainingRunStatus status, CancellationToken cancellationToken)
+    public async Task<(string Version, ModelPackage Package)?> GetProductionAsync(string model, CancellationToken cancellationToken)
     {
-        await _training.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        await _training.GetBlobClient(_prefix + "status.json").UploadAsync(
-            BinaryData.FromObjectAsJson(status, TrainingJob.JsonOptions),
-            new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
-            cancellationToken);
+        ModelNames.Validate(model);
+        string version;
+        try
+        {
+            version = await _registry.ResolveVersionAsync(model, ProductionAlias, cancellationToken);
+        }
+        catch (ModelNotFoundException)
+        {
+            // A first model, or one never promoted: there is nothing to compare with.
+            return null;
+        }
+
+        return (version, await _registry.DownloadAsync(model, version, cancellationToken));
     }
+
+    /// <inheritdoc />
+    public Task WriteStatusAsync(TrainingRunStatus status, CancellationToken cancellationToken) =>
+        UploadJsonAsync(TrainingStorage.Status(RunId), BinaryData.FromObjectAsJson(status, TrainingJob.JsonOptions), cancellationToken);
+
+    /// <inheritdoc />
+    public Task WriteEvaluationAsync(TrainingEvaluation evaluation, CancellationToken cancellationToken) =>
+        UploadJsonAsync(TrainingStorage.Evaluation(RunId), BinaryData.FromObjectAsJson(evaluation, TrainingJob.JsonOptions), cancellationToken);
 
     /// <inheritdoc />
     public async Task RestoreCheckpointsAsync(string localDirectory, CancellationToken cancellationToken)
@@ -287,5 +349,14 @@ public sealed class BlobTrainingRunStore : ITrainingRunStore
     {
         await _events.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await _events.SendMessageAsync(JsonSerializer.Serialize(trainingEvent, TrainingJob.JsonOptions), cancellationToken);
+    }
+
+    private async Task UploadJsonAsync(string name, BinaryData content, CancellationToken cancellationToken)
+    {
+        await _training.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await _training.GetBlobClient(name).UploadAsync(
+            content,
+            new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
+            cancellationToken);
     }
 }

@@ -63,7 +63,7 @@ public sealed class HeadOnlyTrainer(ILoggerFactory loggerFactory)
         {
             var tokenizer = BertTextTokenizer.Create(job.BasePackage);
             var embedProgress = new SynchronousProgress<int>(done => progress?.Report(new TrainingProgress(
-                "embedding", 80.0 * done / texts.Length, string.Create(CultureInfo.InvariantCulture, $"{done}/{texts.Length} texts"))));
+                "embedding", 80.0 * done / texts.Length, string.Create(CultureInfo.InvariantCulture, $"{done}/{texts.Length} texts"), done, texts.Length)));
             embeddings = await Task.Run(
                 () => MeanPooledEmbeddings.Compute(session, tokenizer, texts, maxLength, options.BatchSize, embedProgress, cancellationToken),
                 cancellationToken);
@@ -84,8 +84,10 @@ public sealed class HeadOnlyTrainer(ILoggerFactory loggerFactory)
             Epochs: options.Epochs,
             LearningRate: options.LearningRate,
             ClassWeights: options.BalanceClasses ? LogisticRegression.BalancedClassWeights(trainY, labels.Count) : null);
+        var fitEpochs = options.Epochs * options.L2Candidates.Count;
         var fitProgress = new SynchronousProgress<double>(share => progress?.Report(new TrainingProgress(
-            "fitting", 80 + (10 * share), string.Create(CultureInfo.InvariantCulture, $"logistic regression, {options.L2Candidates.Count} L2 candidates"))));
+            "fitting", 80 + (10 * share), string.Create(CultureInfo.InvariantCulture, $"logistic regression, {options.L2Candidates.Count} L2 candidates"),
+            (int)Math.Round(share * fitEpochs), fitEpochs)));
         var fit = await Task.Run(
             () => HeadFitter.Fit(labels, (trainX, trainY), (validationX, validationY), options.L2Candidates, lrOptions, fitProgress, cancellationToken),
             cancellationToken);
@@ -174,25 +176,20 @@ public sealed class HeadOnlyTrainer(ILoggerFactory loggerFactory)
         var package = ModelPackage.Open(directory);
         var serving = new ServingOptions { Device = InferenceDevice.Cpu, IntraOpThreads = options.IntraOpThreads };
         await using var engine = await ClassificationEngine.CreateAsync(package, serving, new BatchingOptions(), loggerFactory, cancellationToken);
+        var logits = await FineTuning.ServingEvaluation.GetLogitsAsync(engine, texts, cancellationToken);
         var same = 0;
         var maxDifference = 0.0;
-        // Chunks stay within the engine's queue limit.
-        for (var start = 0; start < texts.Count; start += 256)
+        for (var i = 0; i < texts.Count; i++)
         {
-            var chunk = texts.Skip(start).Take(256).ToArray();
-            var logits = await engine.GetLogitsAsync(chunk, cancellationToken);
-            for (var i = 0; i < chunk.Length; i++)
+            var expected = head.Logits(features[i]);
+            if (LogisticRegressionModel.ArgMax(logits[i]) == LogisticRegressionModel.ArgMax(expected))
             {
-                var expected = head.Logits(features[start + i]);
-                if (LogisticRegressionModel.ArgMax(logits[i]) == LogisticRegressionModel.ArgMax(expected))
-                {
-                    same++;
-                }
+                same++;
+            }
 
-                for (var k = 0; k < expected.Length; k++)
-                {
-                    maxDifference = Math.Max(maxDifference, Math.Abs(expected[k] - logits[i][k]));
-                }
+            for (var k = 0; k < expected.Length; k++)
+            {
+                maxDifference = Math.Max(maxDifference, Math.Abs(expected[k] - logits[i][k]));
             }
         }
 

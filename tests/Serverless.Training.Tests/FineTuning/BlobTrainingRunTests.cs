@@ -45,6 +45,54 @@ public sealed class BlobTrainingRunTests(AzuriteFixture azurite) : IDisposable
         var message = await NextEventAsync(cancellationToken);
         Assert.Equal("run-ok", message["runId"]!.GetValue<string>());
         Assert.Equal("Succeeded", message["status"]!.GetValue<string>());
+        var evaluation = await ReadEvaluationAsync("run-ok", cancellationToken);
+        Assert.Equal(written["metrics"]!["accuracy"]!.GetValue<double>(), evaluation.Candidate.Accuracy, 6);
+        Assert.Equal(written["metrics"]!["macro_f1"]!.GetValue<double>(), evaluation.Candidate.MacroF1, 6);
+        Assert.Null(evaluation.Production);
+        Assert.Equal("no production version of model 'toy'", evaluation.ProductionSkipped);
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task Run_ProductionAliasInTheRegistry_ScoresThatVersionBesideTheCandidateOnTheTestSplit()
+    {
+        var cancellationToken = AzuriteFixture.TestTimeout();
+        // The keyword classifier answers short toy texts right by construction, so its scores on them are known.
+        string[] test = [.. TinyModels.SpamKeywords.Select(k => Line($"hello {k} world", "spam")), .. TinyModels.SpamKeywords.Select(_ => Line("hello good world", "ham"))];
+        await PrepareAsync("run-prod", ToyTask.Examples(60, 1).Select(e => Line(e.Text, e.Label)), cancellationToken,
+            mode: "head", test: test, production: directory => TinyModels.WriteKeywordClassifierPackage(directory));
+
+        var status = await RunAsync("run-prod", cancellationToken);
+
+        Assert.True(status.Status == TrainingRunOutcome.Succeeded, status.Error);
+        var evaluation = await ReadEvaluationAsync("run-prod", cancellationToken);
+        Assert.Equal("test", evaluation.Split);
+        Assert.Equal(test.Length, evaluation.Texts);
+        Assert.Equal(status.Metrics!["accuracy"]!.GetValue<double>(), evaluation.Candidate.Accuracy, 6);
+        Assert.Equal(status.Metrics["macro_f1"]!.GetValue<double>(), evaluation.Candidate.MacroF1, 6);
+        Assert.Null(evaluation.ProductionSkipped);
+        var production = Assert.IsType<ProductionScores>(evaluation.Production);
+        Assert.Equal("1", production.Version);
+        Assert.Equal(1.0, production.Accuracy);
+        Assert.Equal(1.0, production.MacroF1);
+        var training = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(_training);
+        var written = JsonNode.Parse((await training.GetBlobClient("run-prod/status.json").DownloadContentAsync(cancellationToken)).Value.Content.ToString())!;
+        Assert.Equal("1", written["metrics"]!["evaluation"]!["production"]!["version"]!.GetValue<string>());
+        Assert.Equal("head", written["progress"]!["phase"]!.GetValue<string>());
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task Run_ProductionWithOtherLabels_SkipsTheComparisonSayingWhy()
+    {
+        var cancellationToken = AzuriteFixture.TestTimeout();
+        await PrepareAsync("run-labels", ToyTask.Examples(60, 1).Select(e => Line(e.Text, e.Label)), cancellationToken,
+            mode: "head", production: directory => TinyModels.WriteClassifierPackage(directory, ["negative", "positive"]));
+
+        var status = await RunAsync("run-labels", cancellationToken);
+
+        Assert.True(status.Status == TrainingRunOutcome.Succeeded, status.Error);
+        var evaluation = await ReadEvaluationAsync("run-labels", cancellationToken);
+        Assert.Null(evaluation.Production);
+        Assert.Equal("production version 1 has labels [negative,positive] and the candidate [ham,spam]: not comparable", evaluation.ProductionSkipped);
     }
 
     [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
@@ -67,16 +115,36 @@ public sealed class BlobTrainingRunTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal(status.Error, message["error"]!.GetValue<string>());
     }
 
-    private async Task PrepareAsync(string runId, IEnumerable<string> lines, CancellationToken cancellationToken)
+    private static string Line(string text, string label) => JsonSerializer.Serialize(new { text, label });
+
+    private async Task<TrainingEvaluation> ReadEvaluationAsync(string runId, CancellationToken cancellationToken)
+    {
+        var training = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(_training);
+        var content = (await training.GetBlobClient(TrainingStorage.Evaluation(runId)).DownloadContentAsync(cancellationToken)).Value.Content;
+        return JsonSerializer.Deserialize<TrainingEvaluation>(content.ToString(), TrainingJob.JsonOptions)!;
+    }
+
+    private async Task PrepareAsync(
+        string runId, IEnumerable<string> lines, CancellationToken cancellationToken,
+        string? mode = null, string[]? test = null, Func<string, string>? production = null)
     {
         var blobs = new BlobServiceClient(azurite.ConnectionString);
         var registry = new BlobModelRegistry(blobs, Microsoft.Extensions.Options.Options.Create(new RegistryOptions { Container = _models, CacheDirectory = Path.Combine(_directory, "cache") }),
             NullLogger<BlobModelRegistry>.Instance);
         var published = await registry.PublishDirectoryAsync("tiny", TinyModels.WriteBaseEncoderPackage(Path.Combine(_directory, "base")), cancellationToken);
+        if (production is not null)
+        {
+            var current = await registry.PublishDirectoryAsync("toy", production(Path.Combine(_directory, "production")), cancellationToken);
+            await registry.SetAliasAsync("toy", "production", current.Version, cancellationToken);
+        }
 
         var datasets = blobs.GetBlobContainerClient(_datasets);
         await datasets.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await datasets.GetBlobClient("toy/train.jsonl").UploadAsync(BinaryData.FromString(string.Join('\n', lines)), cancellationToken);
+        if (test is not null)
+        {
+            await datasets.GetBlobClient("toy/test.jsonl").UploadAsync(BinaryData.FromString(string.Join('\n', test)), cancellationToken);
+        }
 
         var training = blobs.GetBlobContainerClient(_training);
         await training.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
@@ -86,7 +154,8 @@ public sealed class BlobTrainingRunTests(AzuriteFixture azurite) : IDisposable
             ["model"] = "toy",
             ["base"] = $"tiny@{published.Version}",
             ["dataset"] = $"{_datasets}/toy/train.jsonl",
-            ["hyperparameters"] = new JsonObject { ["epochs"] = 1, ["batchSize"] = 16, ["maxLength"] = 32, ["learningRate"] = 1e-3 },
+            ["testDataset"] = test is null ? null : $"{_datasets}/toy/test.jsonl",
+            ["hyperparameters"] = new JsonObject { ["mode"] = mode ?? "full", ["epochs"] = 1, ["batchSize"] = 16, ["maxLength"] = 32, ["learningRate"] = 1e-3 },
         };
         await training.GetBlobClient($"{runId}/job.json").UploadAsync(BinaryData.FromString(job.ToJsonString()), cancellationToken);
     }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 using Serverless.Packages;
 using Serverless.Testing;
+using Serverless.Training.Data;
 using Serverless.Training.FineTuning;
 
 namespace Serverless.Training.Tests.FineTuning;
@@ -40,9 +41,105 @@ public sealed class FineTuningRunTests : IDisposable
         var written = JsonNode.Parse(File.ReadAllText(store.StatusPath))!;
         Assert.Equal("Succeeded", written["status"]!.GetValue<string>());
         Assert.Equal(2, written["progress"]!["epochs"]!.GetValue<int>());
+        Assert.Equal("full", written["progress"]!["phase"]!.GetValue<string>());
         var trainingEvent = JsonNode.Parse(File.ReadAllLines(store.EventsPath).Single())!;
         Assert.Equal("Succeeded", trainingEvent["status"]!.GetValue<string>());
         Assert.Equal("run-1", trainingEvent["runId"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Run_FullModeWithoutProduction_WritesEvaluationWithTheTestMetricsAndSaysProductionWasSkipped()
+    {
+        var store = Prepare(ToyTask.Examples(80, 1).Select(e => Line(e.Text, e.Label)));
+
+        var status = await Run(store);
+
+        Assert.True(status.Status == TrainingRunOutcome.Succeeded, status.Error);
+        var evaluation = ReadEvaluation(store);
+        Assert.Equal("test", evaluation.Split);
+        Assert.Equal("cpu", evaluation.Device);
+        Assert.Equal(status.Metrics!["count"]!.GetValue<int>(), evaluation.Texts);
+        Assert.Equal(status.Metrics["accuracy"]!.GetValue<double>(), evaluation.Candidate.Accuracy, 6);
+        Assert.Equal(status.Metrics["macro_f1"]!.GetValue<double>(), evaluation.Candidate.MacroF1, 6);
+        Assert.Null(evaluation.Production);
+        Assert.Equal("no production version of model 'toy'", evaluation.ProductionSkipped);
+        var written = JsonNode.Parse(File.ReadAllText(store.StatusPath))!;
+        Assert.Equal(evaluation.Candidate.MacroF1, written["metrics"]!["evaluation"]!["candidate"]!["macro_f1"]!.GetValue<double>());
+        Assert.Equal(evaluation.ProductionSkipped, written["metrics"]!["evaluation"]!["productionSkipped"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Run_HeadModeWithAProductionOfTheSameLabels_ScoresBothOnTheTestSplit()
+    {
+        // The keyword classifier answers short toy texts right by construction, so its scores on them are known.
+        string[] test = [.. TinyModels.SpamKeywords.Select(k => Line($"hello {k} world", "spam")), .. TinyModels.SpamKeywords.Select(_ => Line("hello good world", "ham"))];
+        var store = Prepare(ToyTask.Examples(80, 1).Select(e => Line(e.Text, e.Label)), test, mode: "head",
+            production: directory => TinyModels.WriteKeywordClassifierPackage(directory));
+
+        var status = await Run(store);
+
+        Assert.True(status.Status == TrainingRunOutcome.Succeeded, status.Error);
+        var evaluation = ReadEvaluation(store);
+        Assert.Equal(status.Metrics!["accuracy"]!.GetValue<double>(), evaluation.Candidate.Accuracy, 6);
+        Assert.Equal(status.Metrics["macro_f1"]!.GetValue<double>(), evaluation.Candidate.MacroF1, 6);
+        Assert.Equal(test.Length, evaluation.Texts);
+        Assert.Null(evaluation.ProductionSkipped);
+        var production = Assert.IsType<ProductionScores>(evaluation.Production);
+        Assert.Equal(LocalTrainingRunStore.LocalProductionVersion, production.Version);
+        Assert.Equal(1.0, production.Accuracy);
+        Assert.Equal(1.0, production.MacroF1);
+        Assert.Equal("local", JsonNode.Parse(File.ReadAllText(store.StatusPath))!["metrics"]!["evaluation"]!["production"]!["version"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Run_ProductionWithOtherLabels_SkipsTheComparisonNamingBothLabelSets()
+    {
+        var store = Prepare(ToyTask.Examples(80, 1).Select(e => Line(e.Text, e.Label)), mode: "head",
+            production: directory => TinyModels.WriteClassifierPackage(directory, ["negative", "positive"]));
+
+        var status = await Run(store);
+
+        Assert.True(status.Status == TrainingRunOutcome.Succeeded, status.Error);
+        var evaluation = ReadEvaluation(store);
+        Assert.Null(evaluation.Production);
+        Assert.Equal("production version local has labels [negative,positive] and the candidate [ham,spam]: not comparable", evaluation.ProductionSkipped);
+    }
+
+    [Fact]
+    public async Task Run_HeadMode_ReportsEmbeddingThenFittingProgressInStatusWithPhaseHead()
+    {
+        var store = new RecordingStore(Prepare(ToyTask.Examples(80, 1).Select(e => Line(e.Text, e.Label)), mode: "head"));
+        var reported = new List<FineTuningProgress>();
+
+        var status = await new FineTuningRun(store, new FineTuningRunOptions { WorkDirectory = store.Inner.WorkDirectory, Device = "cpu", StatusInterval = TimeSpan.Zero },
+            NullLoggerFactory.Instance).RunAsync(new InlineProgress(reported.Add), CancellationToken.None);
+
+        Assert.True(status.Status == TrainingRunOutcome.Succeeded, status.Error);
+        var progress = store.Statuses.Where(s => s.Stage == "training" && s.Progress is not null).Select(s => s.Progress!).ToList();
+        Assert.All(progress, p => Assert.Equal(FineTuningProgress.HeadPhase, p.Phase));
+        var embedding = progress.Where(p => p.Stage == "embedding").ToList();
+        Assert.NotEmpty(embedding);
+        Assert.All(embedding, p => Assert.Equal(80, p.Steps));
+        Assert.Equal(80, embedding[^1].Step);
+        var fitting = progress.Where(p => p.Stage == "fitting").ToList();
+        Assert.NotEmpty(fitting);
+        Assert.True(progress.IndexOf(embedding[^1]) < progress.IndexOf(fitting[0]), "embedding is reported before fitting");
+        Assert.Equal(fitting[^1].Steps, fitting[^1].Step);
+        Assert.True(fitting[^1].Percent is > 80 and <= 90, $"fitting ends at {fitting[^1].Percent} %");
+        Assert.Contains(reported, p => p.Stage == "fitting");
+        Assert.Equal("head", JsonNode.Parse(File.ReadAllText(store.Inner.StatusPath))!["progress"]!["phase"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Run_BadDataset_EndsWithAFailedStatusThatTheRunCommandExitsZeroFor()
+    {
+        var store = Prepare(Enumerable.Range(0, 30).Select(i => Line($"text {i}", "ham")));
+
+        var status = await Run(store);
+
+        Assert.Equal(TrainingRunOutcome.Failed, status.Status);
+        Assert.Equal(RunExitCode.Ended, RunExitCode.Of(status));
+        Assert.False(File.Exists(store.EvaluationPath));
     }
 
     [Fact]
@@ -112,11 +209,16 @@ public sealed class FineTuningRunTests : IDisposable
 
     private static string Line(string text, string label) => JsonSerializer.Serialize(new { text, label });
 
-    private LocalTrainingRunStore Prepare(IEnumerable<string> train, string[]? test = null, string? baseFolder = null, string mode = "full")
+    private static TrainingEvaluation ReadEvaluation(LocalTrainingRunStore store) =>
+        JsonSerializer.Deserialize<TrainingEvaluation>(File.ReadAllText(store.EvaluationPath), TrainingJob.JsonOptions)!;
+
+    private LocalTrainingRunStore Prepare(
+        IEnumerable<string> train, string[]? test = null, string? baseFolder = null, string mode = "full", Func<string, string>? production = null)
     {
         var root = Path.Combine(_directory, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
         TinyModels.WriteBaseEncoderPackage(Path.Combine(root, "base"));
+        production?.Invoke(Path.Combine(root, "models", "toy", "production"));
         File.WriteAllLines(Path.Combine(root, "train.jsonl"), train);
         if (test is not null)
         {
@@ -142,4 +244,63 @@ public sealed class FineTuningRunTests : IDisposable
     private static Task<TrainingRunStatus> Run(LocalTrainingRunStore store) =>
         new FineTuningRun(store, new FineTuningRunOptions { WorkDirectory = store.WorkDirectory, Device = "cpu", Threads = 1 }, NullLoggerFactory.Instance)
             .RunAsync(null, CancellationToken.None);
+
+    private sealed class InlineProgress(Action<FineTuningProgress> report) : IProgress<FineTuningProgress>
+    {
+        public void Report(FineTuningProgress value) => report(value);
+    }
+
+    /// <summary>A local store that keeps every status written, in order.</summary>
+    private sealed class RecordingStore(LocalTrainingRunStore inner) : ITrainingRunStore
+    {
+        private readonly List<TrainingRunStatus> _statuses = [];
+
+        public LocalTrainingRunStore Inner => inner;
+
+        public IReadOnlyList<TrainingRunStatus> Statuses
+        {
+            get
+            {
+                lock (_statuses)
+                {
+                    return _statuses.ToArray();
+                }
+            }
+        }
+
+        public Task WriteStatusAsync(TrainingRunStatus status, CancellationToken cancellationToken)
+        {
+            lock (_statuses)
+            {
+                _statuses.Add(status);
+            }
+
+            return inner.WriteStatusAsync(status, cancellationToken);
+        }
+
+        public Task<TrainingJob> ReadJobAsync(CancellationToken cancellationToken) => inner.ReadJobAsync(cancellationToken);
+
+        public Task<LabelledDataset> ReadDatasetAsync(string location, DatasetFields fields, CancellationToken cancellationToken) =>
+            inner.ReadDatasetAsync(location, fields, cancellationToken);
+
+        public Task<ModelPackage> GetBaseAsync(string reference, CancellationToken cancellationToken) => inner.GetBaseAsync(reference, cancellationToken);
+
+        public Task<(string Version, ModelPackage Package)?> GetProductionAsync(string model, CancellationToken cancellationToken) =>
+            inner.GetProductionAsync(model, cancellationToken);
+
+        public Task WriteEvaluationAsync(TrainingEvaluation evaluation, CancellationToken cancellationToken) =>
+            inner.WriteEvaluationAsync(evaluation, cancellationToken);
+
+        public Task RestoreCheckpointsAsync(string localDirectory, CancellationToken cancellationToken) =>
+            inner.RestoreCheckpointsAsync(localDirectory, cancellationToken);
+
+        public Task SaveCheckpointsAsync(TrainingCheckpoints checkpoints, CancellationToken cancellationToken) =>
+            inner.SaveCheckpointsAsync(checkpoints, cancellationToken);
+
+        public Task<string> SaveCandidateAsync(string packageDirectory, CancellationToken cancellationToken) =>
+            inner.SaveCandidateAsync(packageDirectory, cancellationToken);
+
+        public Task PostEventAsync(TrainingEvent trainingEvent, CancellationToken cancellationToken) =>
+            inner.PostEventAsync(trainingEvent, cancellationToken);
+    }
 }
