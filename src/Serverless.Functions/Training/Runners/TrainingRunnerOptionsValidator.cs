@@ -6,11 +6,12 @@ namespace Serverless.Functions.Training.Runners;
 /// Checks the settings of the chosen runner at start, each failure naming the app setting to set. The other kind's
 /// settings are not checked, so a local host needs nothing about Azure and the cloud app nothing about a trainer path.
 /// </summary>
-internal sealed class TrainingRunnerOptionsValidator : IValidateOptions<TrainingRunnerOptions>
+public sealed class TrainingRunnerOptionsValidator : IValidateOptions<TrainingRunnerOptions>
 {
     private const string Local = "Training__Runner__Local__";
     private const string ContainerApps = "Training__Runner__ContainerApps__";
 
+    /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, TrainingRunnerOptions options)
     {
         var failures = options.Kind switch
@@ -52,7 +53,7 @@ internal sealed class TrainingRunnerOptionsValidator : IValidateOptions<Training
                 $"{ContainerApps}BlobServiceUri and {ContainerApps}QueueServiceUri.");
         }
 
-        if (!job.ArmEndpoint.IsAbsoluteUri)
+        if (job.ArmEndpoint is not { IsAbsoluteUri: true })
         {
             failures.Add($"{ContainerApps}ArmEndpoint must be an absolute URI such as https://management.azure.com.");
         }
