@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Serverless.Functions.Training.Runners;
+using Serverless.Testing;
 
 namespace Serverless.Functions.Tests.Training.Runners;
 
@@ -109,6 +110,25 @@ public sealed class TrainingRunnerOptionsTests
             ["Registry__Container"] = "models",
             ["Training__DefaultBase"] = "minilm@2",
         }, environment);
+    }
+
+    [Fact]
+    public void LocalSettingsSample_BindsValidatesAndPointsAtTheBuiltTrainer()
+    {
+        var values = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "local.settings.sample.json")))!["Values"]!
+            .AsObject().ToDictionary(v => v.Key.Replace("__", ":", StringComparison.Ordinal), v => (string?)v.Value!.GetValue<string>());
+        using var services = Services(values);
+
+        var options = services.GetRequiredService<IOptions<TrainingRunnerOptions>>().Value;
+
+        Assert.Equal(TrainingRunnerKind.Local, options.Kind);
+        Assert.Equal(["--device", "auto"], options.Local.Arguments);
+        // Relative to the host's own folder: the function app's and the local host's outputs sit at the same depth.
+        var functionsOutput = Path.Combine(RepositoryRoot.Path, "src", "Serverless.Functions", "bin", "Release", "net10.0", "linux-x64");
+        Assert.Equal(
+            Path.Combine(RepositoryRoot.Path, "src", "Serverless.Trainer", "bin", "Release", "net10.0", "linux-x64", "Serverless.Trainer.dll"),
+            Path.GetFullPath(options.Local.TrainerPath!, functionsOutput));
+        Assert.Null(options.ContainerApps.BlobServiceUri);
     }
 
     private static ServiceProvider Services(Dictionary<string, string?> settings)
