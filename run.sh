@@ -38,6 +38,10 @@ dotnet build Serverless.Run.slnf -c "$CONFIG" -nologo -v:q -clp:ErrorsOnly || fa
 step "Starting Azurite on 127.0.0.1:$BLOB_PORT/$QUEUE_PORT/$TABLE_PORT (data in .azurite/)"
 start_azurite "$REPO_ROOT/.azurite" "$BLOB_PORT" "$QUEUE_PORT" "$TABLE_PORT" "$REPO_ROOT/.azurite/azurite.log"
 export AzureWebJobsStorage="$(azurite_connection_string "$BLOB_PORT" "$QUEUE_PORT" "$TABLE_PORT")"
+# The local training runner starts this trainer as a child process for each training run.
+export Training__Runner__Kind=local
+export Training__Runner__Local__TrainerPath="$REPO_ROOT/src/Serverless.Trainer/$OUT/Serverless.Trainer.dll"
+export Training__Runner__Local__WorkDirectory="$REPO_ROOT/.training"
 
 step "Making sure the quick-start model exists (first run: publishes minilm and trains spam head-only, a few minutes)"
 dotnet "src/Serverless.Trainer/$OUT/Serverless.Trainer.dll" quickstart || fail "the quick-start model could not be built (see above)"

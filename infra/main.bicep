@@ -35,6 +35,12 @@ var abbrs = {
 }
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
+// The trainer replica: what each workload profile offers to one replica (one GPU on the GPU profiles).
+var trainerResources = {
+  'Consumption-GPU-NC8as-T4': { cpu: 8, memory: '56Gi' }
+  'Consumption-GPU-NC24-A100': { cpu: 24, memory: '220Gi' }
+  Consumption: { cpu: 4, memory: '8Gi' }
+}[gpuWorkloadProfile]
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: '${abbrs.resourceGroup}${environmentName}'
@@ -42,11 +48,22 @@ resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   tags: tags
 }
 
-module identity 'app/identity.bicep' = {
-  name: 'identity'
+// Two identities: the function app's (storage, and starting the trainer job) and the trainer's (storage data only).
+module appIdentity 'app/identity.bicep' = {
+  name: 'identity-app'
   scope: rg
   params: {
-    name: '${abbrs.identity}${resourceToken}'
+    name: '${abbrs.identity}func-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module trainerIdentity 'app/identity.bicep' = {
+  name: 'identity-trainer'
+  scope: rg
+  params: {
+    name: '${abbrs.identity}trainer-${resourceToken}'
     location: location
     tags: tags
   }
@@ -59,7 +76,8 @@ module storage 'app/storage.bicep' = {
     name: '${abbrs.storage}${resourceToken}'
     location: location
     tags: tags
-    principalId: identity.outputs.principalId
+    appPrincipalId: appIdentity.outputs.principalId
+    trainerPrincipalId: trainerIdentity.outputs.principalId
   }
 }
 
@@ -81,7 +99,7 @@ module registry 'app/registry.bicep' = {
     name: '${abbrs.registry}${resourceToken}'
     location: location
     tags: tags
-    principalId: identity.outputs.principalId
+    pullPrincipalIds: [appIdentity.outputs.principalId, trainerIdentity.outputs.principalId]
   }
 }
 
@@ -107,8 +125,10 @@ module trainer 'app/trainer.bicep' = {
     environmentId: environment.outputs.id
     workloadProfileName: environment.outputs.gpuProfileName
     image: trainerImage
-    identityId: identity.outputs.id
-    identityClientId: identity.outputs.clientId
+    resources: trainerResources
+    identityId: trainerIdentity.outputs.id
+    identityClientId: trainerIdentity.outputs.clientId
+    runnerPrincipalId: appIdentity.outputs.principalId
     registryServer: registry.outputs.loginServer
     storageAccountName: storage.outputs.name
   }
@@ -124,12 +144,16 @@ module functions 'app/functions.bicep' = {
     environmentId: environment.outputs.id
     workloadProfileName: environment.outputs.gpuProfileName
     image: functionsImage
-    identityId: identity.outputs.id
-    identityClientId: identity.outputs.clientId
+    identityId: appIdentity.outputs.id
+    identityClientId: appIdentity.outputs.clientId
     registryServer: registry.outputs.loginServer
     storageAccountName: storage.outputs.name
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     defaultModel: defaultModel
+    trainerJobName: trainer.outputs.name
+    trainerImage: trainerImage
+    trainerResources: trainerResources
+    trainerClientId: trainerIdentity.outputs.clientId
   }
 }
 

@@ -11,6 +11,12 @@ param registryServer string
 param storageAccountName string
 param applicationInsightsConnectionString string
 param defaultModel string
+@description('The trainer job the function app starts for each training run (the containerapps runner).')
+param trainerJobName string
+param trainerImage string
+@description('vCPUs and memory of the trainer replica ({ cpu, memory }), the same as the job template.')
+param trainerResources object
+param trainerClientId string
 
 resource app 'Microsoft.Web/sites@2024-04-01' = {
   name: name
@@ -47,6 +53,17 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ClassifyResultsQueue', value: 'classify-results' }
         { name: 'Serving__DefaultModel', value: defaultModel }
         { name: 'Serving__Device', value: workloadProfileName == 'Consumption' ? 'cpu' : 'cuda' }
+        { name: 'Training__Runner__Kind', value: 'containerapps' }
+        { name: 'Training__Runner__ContainerApps__SubscriptionId', value: subscription().subscriptionId }
+        { name: 'Training__Runner__ContainerApps__ResourceGroup', value: resourceGroup().name }
+        { name: 'Training__Runner__ContainerApps__JobName', value: trainerJobName }
+        { name: 'Training__Runner__ContainerApps__Image', value: trainerImage }
+        { name: 'Training__Runner__ContainerApps__Cpu', value: string(trainerResources.cpu) }
+        { name: 'Training__Runner__ContainerApps__Memory', value: trainerResources.memory }
+        { name: 'Training__Runner__ContainerApps__TrainerClientId', value: trainerClientId }
+        { name: 'Training__Runner__ContainerApps__StorageAccountName', value: storageAccountName }
+        { name: 'Training__Runner__ContainerApps__ArmEndpoint', value: environment().resourceManager }
+        { name: 'Training__Runner__ContainerApps__Scope', value: '${environment().resourceManager}.default' }
       ]
     }
   }

@@ -1,4 +1,4 @@
-@description('User-assigned managed identity shared by the function app and the trainer.')
+@description('A user-assigned managed identity (one for the function app, one for the trainer).')
 param name string
 param location string
 param tags object

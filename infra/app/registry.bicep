@@ -2,7 +2,8 @@
 param name string
 param location string
 param tags object
-param principalId string
+@description('Principals that pull images (the function app and trainer identities).')
+param pullPrincipalIds array
 
 var acrPull = '7f951dda-4ed3-4680-a7ca-43fe172d538d'
 
@@ -14,7 +15,7 @@ resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
   properties: { adminUserEnabled: false }
 }
 
-resource pull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+resource pull 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for principalId in pullPrincipalIds: {
   name: guid(registry.id, principalId, acrPull)
   scope: registry
   properties: {
@@ -22,6 +23,6 @@ resource pull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', acrPull)
   }
-}
+}]
 
 output loginServer string = registry.properties.loginServer

@@ -2,12 +2,22 @@
 param name string
 param location string
 param tags object
-@description('Principal that gets data-plane access (the app identity).')
-param principalId string
+@description('The function app identity: blobs, queues and tables (the Functions runtime and Durable Functions use all three).')
+param appPrincipalId string
+@description('The trainer identity: blobs (run state, datasets, model packages) and queues (end-of-run events) only.')
+param trainerPrincipalId string
 
 var blobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+var blobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
 var queueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
 var tableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+var assignments = [
+  { principalId: appPrincipalId, role: blobDataOwner }
+  { principalId: appPrincipalId, role: queueDataContributor }
+  { principalId: appPrincipalId, role: tableDataContributor }
+  { principalId: trainerPrincipalId, role: blobDataContributor }
+  { principalId: trainerPrincipalId, role: queueDataContributor }
+]
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -43,13 +53,13 @@ resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-
   name: queue
 }]
 
-resource roles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in [blobDataOwner, queueDataContributor, tableDataContributor]: {
-  name: guid(account.id, principalId, role)
+resource roles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for assignment in assignments: {
+  name: guid(account.id, assignment.principalId, assignment.role)
   scope: account
   properties: {
-    principalId: principalId
+    principalId: assignment.principalId
     principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', assignment.role)
   }
 }]
 

@@ -40,6 +40,14 @@ public sealed class BicepTests
         Assert.Contains("location", parameters.Select(p => p.Key));
     }
 
+    /// <summary>infra/main.bicep built to an ARM template.</summary>
+    internal static async Task<JsonNode> BuildMainAsync()
+    {
+        var (exitCode, output) = await RunBicepAsync("build", Path.Combine(s_repositoryRoot, "infra", "main.bicep"), "--stdout");
+        Assert.True(exitCode == 0, output);
+        return JsonNode.Parse(output)!;
+    }
+
     private static async Task<(int ExitCode, string Output)> RunBicepAsync(params string[] arguments)
     {
         var cli = typeof(BicepTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "BicepCli").Value!;

@@ -1,0 +1,102 @@
+using System.Reflection;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Serverless.Functions.Training.Runners;
+
+namespace Serverless.Infra.Tests;
+
+/// <summary>The trainer job and the function app's runner settings in the built template agree with the runner code.</summary>
+public sealed class TrainingRunnerInfraTests
+{
+    private const string SettingPrefix = "Training__Runner__";
+
+    [Fact]
+    public async Task TrainerJob_TemplateEnvironment_HasTheNamesTheRunnerSends()
+    {
+        var template = await BicepTests.BuildMainAsync();
+        var job = Assert.Single(Resources(template, "Microsoft.App/jobs"));
+        var container = Assert.Single(job["properties"]!["template"]!["containers"]!.AsArray())!;
+        var templateNames = container["env"]!.AsArray().Select(e => e!["name"]!.GetValue<string>()).ToList();
+
+        var sent = TrainerEnvironment.For(new ContainerAppsTrainingRunnerOptions { TrainerClientId = "id", StorageAccountName = "st" });
+
+        Assert.Equal(sent.Select(v => v.Key).Order(StringComparer.Ordinal), templateNames.Order(StringComparer.Ordinal));
+        Assert.Equal("trainer", container["name"]!.GetValue<string>());
+        Assert.InRange(job["properties"]!["configuration"]!["replicaRetryLimit"]!.GetValue<int>(), 0, 2);
+    }
+
+    [Fact]
+    public async Task FunctionApp_RunnerSettings_AreBoundByTheOptionsAndCoverWhatTheyRequire()
+    {
+        var template = await BicepTests.BuildMainAsync();
+        var site = Assert.Single(Resources(template, "Microsoft.Web/sites"));
+        var settings = site["properties"]!["siteConfig"]!["appSettings"]!.AsArray()
+            .Select(s => (Name: s!["name"]!.GetValue<string>(), Value: s["value"]!.ToString()))
+            .Where(s => s.Name.StartsWith(SettingPrefix, StringComparison.Ordinal))
+            .ToList();
+        Assert.NotEmpty(settings);
+
+        var configuration = new Dictionary<string, string?>();
+        foreach (var (name, value) in settings)
+        {
+            var property = BoundProperty(name);
+            Assert.True(property is not null, $"{name} is set by infra/app/functions.bicep but TrainingRunnerOptions has no such property.");
+
+            // Template expressions stand for values known at deployment: a valid value of the property's type stands in.
+            configuration[name.Replace("__", ":", StringComparison.Ordinal)] = !value.StartsWith('[') ? value
+                : property.PropertyType == typeof(double) ? "4"
+                : property.PropertyType == typeof(Uri) ? "https://management.azure.com/"
+                : "deployed-value";
+        }
+
+        var options = new ConfigurationBuilder().AddInMemoryCollection(configuration).Build()
+            .GetSection(TrainingRunnerOptions.Section).Get<TrainingRunnerOptions>()!;
+        Assert.Equal(TrainingRunnerKind.ContainerApps, options.Kind);
+        var result = new TrainingRunnerOptionsValidator().Validate(null, options);
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    private static PropertyInfo? BoundProperty(string setting)
+    {
+        var type = typeof(TrainingRunnerOptions);
+        PropertyInfo? property = null;
+        foreach (var part in setting[SettingPrefix.Length..].Split("__"))
+        {
+            property = type.GetProperty(part, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+            if (property is null || !property.CanWrite)
+            {
+                return null;
+            }
+
+            type = property.PropertyType;
+        }
+
+        return property;
+    }
+
+    /// <summary>Resources of a type anywhere in the template, module deployments included.</summary>
+    private static IEnumerable<JsonNode> Resources(JsonNode template, string type)
+    {
+        var resources = template["resources"] switch
+        {
+            JsonArray array => array.Select(r => r!),
+            JsonObject named => named.Select(r => r.Value!),
+            _ => [],
+        };
+        foreach (var resource in resources)
+        {
+            if (resource["type"]?.GetValue<string>() == type)
+            {
+                yield return resource;
+            }
+
+            if (resource["properties"]?["template"] is JsonObject nested && resource["type"]?.GetValue<string>() == "Microsoft.Resources/deployments")
+            {
+                foreach (var inner in Resources(nested, type))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+}
