@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 
@@ -9,7 +8,7 @@ namespace Serverless.LocalHost;
 /// Queue clients for triggers and output bindings: <c>%Setting%</c> names and connection settings resolved from app settings
 /// the way the Functions host resolves them, with host.json's message encoding. Thread-safe.
 /// </summary>
-internal sealed partial class QueueClients(IConfiguration configuration, HostJson hostJson)
+internal sealed class QueueClients(IConfiguration configuration, HostJson hostJson)
 {
     public const string DefaultConnection = "AzureWebJobsStorage";
 
@@ -18,22 +17,15 @@ internal sealed partial class QueueClients(IConfiguration configuration, HostJso
     /// <summary>Resolves <c>%Setting%</c> references in a queue name.</summary>
     /// <exception cref="InvalidOperationException">A referenced setting is missing.</exception>
     public string ResolveName(string queueName, string functionName) =>
-        SettingReference().Replace(queueName, match => configuration[match.Groups[1].Value] is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException(
-                $"Function '{functionName}' uses the app setting '{match.Groups[1].Value}' as its queue name, and it is not set: " +
-                $"add it to {LocalSettings.FileName} \"Values\" or the environment."));
+        AppSettingReferences.Resolve(queueName, configuration, setting =>
+            $"Function '{functionName}' uses the app setting '{setting}' as its queue name, and it is not set: " +
+            $"add it to {LocalSettings.FileName} \"Values\" or the environment.");
 
     /// <summary>A client for one queue (no network call).</summary>
     /// <exception cref="InvalidOperationException">The connection setting is missing.</exception>
     public QueueClient Get(string connection, string queueName)
     {
-        var connectionString = configuration[connection] is { Length: > 0 } direct ? direct
-            : configuration[$"ConnectionStrings:{connection}"] is { Length: > 0 } named ? named
-            : configuration[$"AzureWebJobs{connection}"] is { Length: > 0 } prefixed ? prefixed
-            : throw new InvalidOperationException(
-                $"The storage connection setting '{connection}' is not set: add it to {LocalSettings.FileName} \"Values\" or the " +
-                "environment (\"UseDevelopmentStorage=true\" for Azurite on its default ports).");
+        var connectionString = ConnectionString(connection);
         var options = new QueueClientOptions { MessageEncoding = hostJson.Queues.MessageEncoding };
         // The listener polls again anyway: a storage outage should surface in seconds, not after the SDK's long retries.
         options.Retry.MaxRetries = 3;
@@ -64,6 +56,16 @@ internal sealed partial class QueueClients(IConfiguration configuration, HostJso
         }
     }
 
-    [GeneratedRegex("%([^%]+)%")]
-    private static partial Regex SettingReference();
+    /// <summary>
+    /// The connection string of a storage connection setting, looked up as the Functions host does: the setting itself,
+    /// <c>ConnectionStrings:Name</c>, then <c>AzureWebJobsName</c>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The connection setting is missing.</exception>
+    public string ConnectionString(string connection) =>
+        configuration[connection] is { Length: > 0 } direct ? direct
+        : configuration[$"ConnectionStrings:{connection}"] is { Length: > 0 } named ? named
+        : configuration[$"AzureWebJobs{connection}"] is { Length: > 0 } prefixed ? prefixed
+        : throw new InvalidOperationException(
+            $"The storage connection setting '{connection}' is not set: add it to {LocalSettings.FileName} \"Values\" or the " +
+            "environment (\"UseDevelopmentStorage=true\" for Azurite on its default ports).");
 }
