@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Extensions.Abstractions;
 using Microsoft.Azure.Functions.Worker.Http;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -23,6 +25,10 @@ public sealed record SkippedFunction(string Name, string Reason);
 /// <param name="Skipped">Functions with triggers or bindings the local host does not provide.</param>
 public sealed record FunctionCatalog(IReadOnlyList<LocalFunction> Functions, IReadOnlyList<SkippedFunction> Skipped)
 {
+    /// <summary>Whether any function is an orchestrator or an activity, or binds a Durable Task client.</summary>
+    public bool UsesDurableTask => Functions.Any(f => f.Trigger is OrchestrationFunctionTrigger or ActivityFunctionTrigger
+        || f.Method.GetParameters().Any(p => p.GetCustomAttribute<DurableClientAttribute>() is not null));
+
     /// <summary>Discovers the functions of <paramref name="assembly"/>.</summary>
     /// <exception cref="InvalidOperationException">Two functions share a name.</exception>
     public static FunctionCatalog Discover(Assembly assembly)
@@ -88,6 +94,11 @@ public sealed record FunctionCatalog(IReadOnlyList<LocalFunction> Functions, IRe
                 [.. (http.Methods ?? []).Select(m => m.ToUpperInvariant())], http.AuthLevel),
             QueueTriggerAttribute queue => new QueueFunctionTrigger(triggerParameter.Name!, queue.QueueName,
                 queue.Connection ?? QueueClients.DefaultConnection),
+            OrchestrationTriggerAttribute => triggerParameter.ParameterType == typeof(TaskOrchestrationContext)
+                ? new OrchestrationFunctionTrigger(triggerParameter.Name!)
+                : throw new UnsupportedBindingException(
+                    $"its [OrchestrationTrigger] parameter '{triggerParameter.Name}' is a {triggerParameter.ParameterType.Name}; the local host binds TaskOrchestrationContext"),
+            ActivityTriggerAttribute => new ActivityFunctionTrigger(triggerParameter.Name!, triggerParameter.ParameterType),
             var other => throw new UnsupportedBindingException($"its trigger [{AttributeName(other!)}] is not served by the local host"),
         };
 
@@ -120,6 +131,11 @@ internal static class ParameterBinder
             return new(parameter, c => ValueTask.FromResult<object?>(c.CancellationToken));
         }
 
+        if (parameter.GetCustomAttribute<DurableClientAttribute>() is { } durableClient)
+        {
+            return ForDurableClient(parameter, durableClient);
+        }
+
         if (parameter.GetCustomAttribute<BindingAttribute>() is { } binding && binding is not TriggerBindingAttribute)
         {
             throw new UnsupportedBindingException($"parameter '{name}' uses [{FunctionCatalog.AttributeName(binding)}], which the local host does not provide");
@@ -129,8 +145,33 @@ internal static class ParameterBinder
         {
             HttpFunctionTrigger http => ForHttp(parameter, http),
             QueueFunctionTrigger queue => ForQueue(parameter, queue),
+            OrchestrationFunctionTrigger orchestration when name == orchestration.ParameterName =>
+                new(parameter, c => ValueTask.FromResult<object?>(c.Orchestration)),
+            ActivityFunctionTrigger activity when name == activity.ParameterName =>
+                new(parameter, c => ValueTask.FromResult(c.ActivityInput)),
+            OrchestrationFunctionTrigger or ActivityFunctionTrigger =>
+                Fallback(parameter, "it is not the trigger, a [DurableClient], a FunctionContext or a CancellationToken"),
             _ => throw new UnsupportedBindingException($"parameter '{name}' cannot be bound"),
         };
+    }
+
+    // The client of the local Durable Task engine; the host registers it whenever a function binds one.
+    private static ParameterBinding ForDurableClient(ParameterInfo parameter, DurableClientAttribute attribute)
+    {
+        if (!parameter.ParameterType.IsAssignableFrom(typeof(DurableTaskClient)))
+        {
+            throw new UnsupportedBindingException(
+                $"its [DurableClient] parameter '{parameter.Name}' is a {parameter.ParameterType.Name}; the local host binds DurableTaskClient");
+        }
+
+        if (!string.IsNullOrEmpty(attribute.TaskHub)
+            || (!string.IsNullOrEmpty(attribute.ConnectionName) && attribute.ConnectionName != QueueClients.DefaultConnection))
+        {
+            throw new UnsupportedBindingException(
+                $"its [DurableClient] parameter '{parameter.Name}' names another task hub or connection; the local host serves only host.json's task hub");
+        }
+
+        return new(parameter, c => ValueTask.FromResult<object?>(c.InstanceServices.GetRequiredService<DurableTaskClient>()));
     }
 
     private static ParameterBinding ForHttp(ParameterInfo parameter, HttpFunctionTrigger trigger)

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -88,6 +89,41 @@ internal sealed class FunctionInvoker
             Log.Failed(_logger, exception, function.Name, context.InvocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Invokes an activity function, through the app's middleware like any other trigger, and gives its result; throws
+    /// when the invocation fails (the worker reports the failure to the orchestration).
+    /// </summary>
+    public async Task<object?> InvokeActivityAsync(LocalFunction function, object? input, string instanceId, CancellationToken cancellationToken)
+    {
+        await using var scope = _scopes.CreateAsyncScope();
+        var context = LocalFunctionContext.ForActivity(function, input, instanceId, scope.ServiceProvider, cancellationToken);
+        var started = Stopwatch.GetTimestamp();
+        Log.Executing(_logger, function.Name, $"Activity of orchestration '{instanceId}'", context.InvocationId);
+        try
+        {
+            await _pipeline(context);
+            await WriteQueueOutputsAsync(context);
+            Log.Executed(_logger, function.Name, context.InvocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return context.Bindings.InvocationResult;
+        }
+        catch (Exception exception)
+        {
+            Log.Failed(_logger, exception, function.Name, context.InvocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs one episode of an orchestrator function and gives its result. No middleware, no logging and no awaits of its own:
+    /// the orchestrator replays, and everything it awaits must stay on the orchestration's thread.
+    /// </summary>
+    public static async Task<object?> InvokeOrchestratorAsync(LocalFunction function, TaskOrchestrationContext orchestration, IServiceProvider services)
+    {
+        var context = LocalFunctionContext.ForOrchestration(function, orchestration, services);
+        await ExecuteAsync(context);
+        return context.Bindings.InvocationResult;
     }
 
     // The end of the pipeline, where the worker's FunctionExecutionMiddleware and OutputBindingsMiddleware sit.

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.RegularExpressions;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 
@@ -10,7 +11,8 @@ namespace Serverless.LocalHost;
 /// </summary>
 /// <param name="RoutePrefix">extensions.http.routePrefix (default <c>api</c>; empty for none).</param>
 /// <param name="Queues">extensions.queues.</param>
-public sealed record HostJson(string RoutePrefix, QueueTriggerOptions Queues)
+/// <param name="DurableTask">extensions.durableTask.</param>
+public sealed partial record HostJson(string RoutePrefix, QueueTriggerOptions Queues, DurableTaskSettings DurableTask)
 {
     /// <summary>The file name the Functions host looks for in the script root.</summary>
     public const string FileName = "host.json";
@@ -22,7 +24,9 @@ public sealed record HostJson(string RoutePrefix, QueueTriggerOptions Queues)
     /// Reads <c>host.json</c> from <paramref name="scriptRoot"/> (a missing file means the Functions defaults) with the
     /// <c>AzureFunctionsJobHost</c> overrides of <paramref name="settings"/>.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The file is not valid JSON or a queue setting is out of range.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The file is not valid JSON, a queue or Durable Task setting is out of range, or a <c>%Setting%</c> it references is missing.
+    /// </exception>
     public static HostJson Load(string scriptRoot, IConfiguration settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -57,8 +61,53 @@ public sealed record HostJson(string RoutePrefix, QueueTriggerOptions Queues)
         }
 
         var routePrefix = configuration["extensions:http:routePrefix"] ?? "api";
-        return new HostJson(routePrefix.Trim('/'), queues);
+        return new HostJson(routePrefix.Trim('/'), queues, ReadDurableTask(configuration, settings, path));
     }
+
+    private static DurableTaskSettings ReadDurableTask(IConfiguration configuration, IConfiguration settings, string path)
+    {
+        const string Section = "extensions:durableTask";
+        var hubName = configuration[$"{Section}:hubName"] is { Length: > 0 } configured
+            ? AppSettingReferences.Resolve(configured, settings, setting =>
+                $"{path}: extensions.durableTask.hubName uses the app setting '{setting}', and it is not set: " +
+                $"add it to {LocalSettings.FileName} \"Values\" or the environment.")
+            : DurableTaskSettings.DefaultHubName;
+        if (!TaskHubName().IsMatch(hubName))
+        {
+            throw new InvalidOperationException(
+                $"{path}: extensions.durableTask.hubName '{hubName}' is not a valid task hub name (3 to 45 letters and digits, starting with a letter).");
+        }
+
+        TimeSpan? pollingInterval;
+        int? partitionCount;
+        try
+        {
+            pollingInterval = configuration.GetValue<TimeSpan?>($"{Section}:storageProvider:maxQueuePollingInterval");
+            partitionCount = configuration.GetValue<int?>($"{Section}:storageProvider:partitionCount");
+        }
+        catch (InvalidOperationException exception)
+        {
+            throw new InvalidOperationException($"{path}: extensions.durableTask.storageProvider has a value of the wrong type: {exception.Message}", exception);
+        }
+
+        if (pollingInterval is { } interval && interval <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{path}: extensions.durableTask.storageProvider.maxQueuePollingInterval must be positive; it is {interval}.");
+        }
+
+        // The Azure Storage backend allows 1 to 16 control queues.
+        if (partitionCount is < 1 or > 16)
+        {
+            throw new InvalidOperationException($"{path}: extensions.durableTask.storageProvider.partitionCount must be between 1 and 16; it is {partitionCount}.");
+        }
+
+        return new DurableTaskSettings(hubName, pollingInterval ?? DurableTaskSettings.DefaultMaxQueuePollingInterval,
+            partitionCount ?? DurableTaskSettings.DefaultPartitionCount);
+    }
+
+    // The Azure Storage backend's rule: its queue, table and container names start with the hub name.
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9]{2,44}$")]
+    private static partial Regex TaskHubName();
 }
 
 /// <summary>The queue trigger settings of <c>host.json</c> (extensions.queues), with the Functions defaults.</summary>

@@ -107,3 +107,26 @@ public sealed record QueueFunctionTrigger(string ParameterName, string QueueName
     /// <inheritdoc />
     public override string ToString() => $"queueTrigger {QueueName}";
 }
+
+/// <summary>An orchestration trigger: the function is the orchestrator of that name, run by the local Durable Task worker.</summary>
+/// <param name="ParameterName">The <c>TaskOrchestrationContext</c> parameter.</param>
+public sealed record OrchestrationFunctionTrigger(string ParameterName) : FunctionTrigger(ParameterName)
+{
+    /// <inheritdoc />
+    public override string BindingType => "orchestrationTrigger";
+
+    /// <inheritdoc />
+    public override string ToString() => BindingType;
+}
+
+/// <summary>An activity trigger: the function is the activity of that name, run by the local Durable Task worker.</summary>
+/// <param name="ParameterName">The input parameter.</param>
+/// <param name="InputType">The type the activity input is deserialized to.</param>
+public sealed record ActivityFunctionTrigger(string ParameterName, Type InputType) : FunctionTrigger(ParameterName)
+{
+    /// <inheritdoc />
+    public override string BindingType => "activityTrigger";
+
+    /// <inheritdoc />
+    public override string ToString() => BindingType;
+}

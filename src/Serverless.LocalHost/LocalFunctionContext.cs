@@ -5,6 +5,7 @@ using System.Reflection;
 using Azure.Storage.Queues.Models;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
+using TaskOrchestrationContext = Microsoft.DurableTask.TaskOrchestrationContext;
 
 namespace Serverless.LocalHost;
 
@@ -38,6 +39,12 @@ internal sealed class LocalFunctionContext : FunctionContext
 
     /// <summary>The message, for queue triggers.</summary>
     public QueueMessage? QueueMessage { get; private init; }
+
+    /// <summary>The orchestration context, for orchestrators.</summary>
+    public TaskOrchestrationContext? Orchestration { get; private init; }
+
+    /// <summary>The deserialized input, for activities.</summary>
+    public object? ActivityInput { get; private init; }
 
     /// <summary>The invocation result and output binding values, as the worker's binding feature holds them.</summary>
     public FunctionBindingsProxy Bindings { get; }
@@ -75,6 +82,19 @@ internal sealed class LocalFunctionContext : FunctionContext
     {
         var bindingData = QueueMetadata.Of(message);
         return new LocalFunctionContext(function, services, bindingData, cancellationToken) { QueueMessage = message };
+    }
+
+    public static LocalFunctionContext ForOrchestration(LocalFunction function, TaskOrchestrationContext orchestration, IServiceProvider services)
+    {
+        var bindingData = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase) { ["InstanceId"] = orchestration.InstanceId };
+        return new LocalFunctionContext(function, services, bindingData, CancellationToken.None) { Orchestration = orchestration };
+    }
+
+    public static LocalFunctionContext ForActivity(LocalFunction function, object? input, string instanceId, IServiceProvider services,
+        CancellationToken cancellationToken)
+    {
+        var bindingData = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase) { ["InstanceId"] = instanceId };
+        return new LocalFunctionContext(function, services, bindingData, cancellationToken) { ActivityInput = input };
     }
 }
 
@@ -175,7 +195,7 @@ internal sealed class LocalBindingContext(IReadOnlyDictionary<string, object?> b
     public override IReadOnlyDictionary<string, object?> BindingData => bindingData;
 }
 
-// Queue and HTTP triggers have no retry policy: the worker reports no retries for them.
+// Queue, HTTP and Durable triggers have no function retry policy: the worker reports no retries for them.
 internal sealed class LocalRetryContext : RetryContext
 {
     public override int RetryCount => 0;

@@ -19,8 +19,9 @@ namespace Serverless.LocalHost;
 
 /// <summary>
 /// Runs a function app's own <c>[Function]</c> classes without Azure Functions Core Tools: HTTP triggers on Kestrel
-/// (loopback only) under host.json's route prefix, queue triggers polled with host.json's queue settings, the app's services
-/// and worker middleware as the app configures them, and app settings from <c>local.settings.json</c> like <c>func start</c>.
+/// (loopback only) under host.json's route prefix, queue triggers polled with host.json's queue settings, orchestrator and
+/// activity functions on an in-process Durable Task engine with host.json's task hub, the app's services and worker
+/// middleware as the app configures them, and app settings from <c>local.settings.json</c> like <c>func start</c>.
 /// It is an invoker of the app's code, not an implementation of the Functions host protocol.
 /// </summary>
 /// <remarks>
@@ -110,6 +111,9 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
 
         // Request logs would drown the function logs; Executing/Executed lines say what happened, as under func.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // The Durable Task engine reports every poll and lease at Information; its warnings and errors are what matter here.
+        builder.Logging.AddFilter("DurableTask", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.DurableTask", LogLevel.Warning);
         builder.Logging.AddSimpleConsole(console =>
         {
             console.SingleLine = true;
@@ -130,6 +134,12 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         configure(worker, builder.Configuration);
         services.AddSingleton(worker);
         services.AddSingleton<FunctionInvoker>();
+        if (catalog.UsesDurableTask)
+        {
+            // Before the queue listeners: a queue function may bind a Durable client as soon as its first message arrives.
+            services.AddDurableFunctions(catalog);
+        }
+
         foreach (var function in catalog.Functions)
         {
             if (function.Trigger is QueueFunctionTrigger trigger)
@@ -223,6 +233,12 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
                     break;
                 case QueueFunctionTrigger:
                     Log.QueueFunction(logger, function.Name, queues.First(q => q.Function == function).QueueName);
+                    break;
+                case OrchestrationFunctionTrigger:
+                    Log.OrchestratorFunction(logger, function.Name);
+                    break;
+                case ActivityFunctionTrigger:
+                    Log.ActivityFunction(logger, function.Name);
                     break;
             }
         }

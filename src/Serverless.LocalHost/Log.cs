@@ -54,4 +54,16 @@ internal static partial class Log
 
     [LoggerMessage(26, LogLevel.Warning, "Function '{Function}' still had {InFlight} messages in flight at the shutdown deadline; they were canceled")]
     public static partial void ShutdownTimedOut(ILogger logger, string function, int inFlight);
+
+    [LoggerMessage(7, LogLevel.Information, "  {Function}: orchestrationTrigger")]
+    public static partial void OrchestratorFunction(ILogger logger, string function);
+
+    [LoggerMessage(8, LogLevel.Information, "  {Function}: activityTrigger")]
+    public static partial void ActivityFunction(ILogger logger, string function);
+
+    [LoggerMessage(30, LogLevel.Information, "Durable Task engine: task hub '{HubName}' on {Storage}, sidecar {Address}")]
+    public static partial void DurableEngineStarted(ILogger logger, string hubName, string storage, string address);
+
+    [LoggerMessage(31, LogLevel.Information, "Durable Task engine for task hub '{HubName}' stopped")]
+    public static partial void DurableEngineStopped(ILogger logger, string hubName);
 }

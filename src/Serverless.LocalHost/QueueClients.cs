@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Serverless.Registry;
@@ -11,7 +10,7 @@ namespace Serverless.LocalHost;
 /// host resolves them, and connections from the app's storage composition (<see cref="ServerlessStorage.Queues"/>) with
 /// host.json's message encoding. Thread-safe.
 /// </summary>
-internal sealed partial class QueueClients(IConfiguration configuration, HostJson hostJson, ServerlessStorage storage)
+internal sealed class QueueClients(IConfiguration configuration, HostJson hostJson, ServerlessStorage storage)
 {
     public const string DefaultConnection = "AzureWebJobsStorage";
 
@@ -24,11 +23,9 @@ internal sealed partial class QueueClients(IConfiguration configuration, HostJso
     /// <summary>Resolves <c>%Setting%</c> references in a queue name from <paramref name="configuration"/>.</summary>
     /// <exception cref="InvalidOperationException">A referenced setting is missing.</exception>
     public static string ResolveName(IConfiguration configuration, string queueName, string functionName) =>
-        SettingReference().Replace(queueName, match => configuration[match.Groups[1].Value] is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException(
-                $"Function '{functionName}' uses the app setting '{match.Groups[1].Value}' as its queue name, and it is not set: " +
-                $"add it to {LocalSettings.FileName} \"Values\" or the environment."));
+        AppSettingReferences.Resolve(queueName, configuration, setting =>
+            $"Function '{functionName}' uses the app setting '{setting}' as its queue name, and it is not set: " +
+            $"add it to {LocalSettings.FileName} \"Values\" or the environment.");
 
     /// <summary>A client for one queue (no network call).</summary>
     /// <exception cref="InvalidOperationException">The connection is not configured.</exception>
@@ -56,6 +53,12 @@ internal sealed partial class QueueClients(IConfiguration configuration, HostJso
         }
     }
 
-    [GeneratedRegex("%([^%]+)%")]
-    private static partial Regex SettingReference();
+    /// <summary>
+    /// The connection string of a storage connection, from the app's storage composition.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The connection is not a connection string.</exception>
+    public string ConnectionString(string connection) =>
+        storage.ConnectionString(connection) ?? throw new InvalidOperationException(
+            $"The local host's Durable Task engine needs '{connection}' as a storage connection string (\"UseDevelopmentStorage=true\" " +
+            $"for Azurite): add it to {LocalSettings.FileName} \"Values\" or the environment; identity-based connections work under func start.");
 }

@@ -85,6 +85,16 @@ public sealed class ServerlessStorage
         })).Value;
     }
 
+    /// <summary>
+    /// The connection string of the connection named <paramref name="connectionName"/>, for components that take only a
+    /// connection string (the local host's Durable Task backend); null when it is configured by identity instead.
+    /// </summary>
+    public string? ConnectionString(string connectionName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionName);
+        return StorageConnection.Resolve(_configuration, connectionName).ConnectionString;
+    }
+
     private static T Create<T>(StorageConnection connection, StorageService service, Func<T> create)
     {
         connection.EnsureConfigured(service);

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using Azure.Storage.Queues;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Serverless.LocalHost.Tests.Samples;
 using Serverless.Testing;
 
@@ -24,6 +26,57 @@ public sealed class HostConfigurationTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal(TimeSpan.FromMinutes(1), hostJson.Queues.MaxPollingInterval);
         Assert.Equal(TimeSpan.Zero, hostJson.Queues.VisibilityTimeout);
         Assert.Equal(QueueMessageEncoding.Base64, hostJson.Queues.MessageEncoding);
+    }
+
+    [Fact]
+    public void HostJson_NoDurableTaskSection_GivesTheExtensionsTaskHubAndAShortPollingInterval()
+    {
+        var hostJson = HostJson.Load(_root, new ConfigurationBuilder().Build());
+
+        Assert.Equal(new DurableTaskSettings("TestHubName", TimeSpan.FromSeconds(1), 4), hostJson.DurableTask);
+    }
+
+    [Fact]
+    public void HostJson_DurableTaskSection_ResolvesTheHubNameSettingAndReadsTheStorageProvider()
+    {
+        File.WriteAllText(Path.Combine(_root, "host.json"), """
+            {"extensions":{"durableTask":{"hubName":"%MyHub%","storageProvider":{"maxQueuePollingInterval":"00:00:05","partitionCount":2}}}}
+            """);
+        var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["MyHub"] = "OrdersHub" }).Build();
+
+        var hostJson = HostJson.Load(_root, settings);
+
+        Assert.Equal(new DurableTaskSettings("OrdersHub", TimeSpan.FromSeconds(5), 2), hostJson.DurableTask);
+    }
+
+    [Theory]
+    [InlineData("""{"extensions":{"durableTask":{"hubName":"%Missing%"}}}""", "Missing")]
+    [InlineData("""{"extensions":{"durableTask":{"hubName":"my-hub"}}}""", "my-hub")]
+    [InlineData("""{"extensions":{"durableTask":{"storageProvider":{"partitionCount":17}}}}""", "partitionCount")]
+    public void HostJson_BadDurableTaskSetting_IsRefusedNamingIt(string json, string named)
+    {
+        File.WriteAllText(Path.Combine(_root, "host.json"), json);
+
+        var error = Assert.Throws<InvalidOperationException>(() => HostJson.Load(_root, new ConfigurationBuilder().Build()));
+
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+        Assert.Contains("extensions.durableTask", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task Start_AppWithoutDurableFunctions_StartsNoDurableTaskEngine_EvenWithStorageUnreachable()
+    {
+        File.WriteAllText(Path.Combine(_root, "host.json"), "{}");
+        var unreachable = azurite.ConnectionString.Replace(new Uri(QueueEndpoint()).Authority, $"127.0.0.1:{FreePort()}", StringComparison.Ordinal);
+        // The local host's own assembly declares no functions at all, durable or not.
+        await using var host = LocalFunctionsHost.Create(typeof(LocalFunctionsHost).Assembly, (_, _) => { },
+            ["--port", "0", "--script-root", _root, $"--AzureWebJobsStorage={unreachable}"]);
+
+        await host.StartAsync(AzuriteFixture.TestTimeout());
+
+        Assert.False(host.Catalog.UsesDurableTask);
+        Assert.Null(host.Services.GetService<DurableTaskClient>());
+        await host.StopAsync(AzuriteFixture.TestTimeout());
     }
 
     [Fact]

@@ -13,7 +13,8 @@ public sealed class SampleHost : IAsyncDisposable
           "extensions": {
             "http": { "routePrefix": "sample" },
             "queues": { "batchSize": 4, "maxDequeueCount": 3, "visibilityTimeout": "00:00:00",
-                        "maxPollingInterval": "00:00:00.200", "messageEncoding": "none" }
+                        "maxPollingInterval": "00:00:00.200", "messageEncoding": "none" },
+            "durableTask": { "hubName": "%SampleHub%", "storageProvider": { "maxQueuePollingInterval": "00:00:00.500" } }
           }
         }
         """;
@@ -40,6 +41,9 @@ public sealed class SampleHost : IAsyncDisposable
 
     public QueueProbe Probe => (QueueProbe)Host.Services.GetService(typeof(QueueProbe))!;
 
+    /// <summary>A task hub name of its own (letters and digits only, as task hub names must be); later arguments override it.</summary>
+    public static string UniqueHubName() => $"Sample{Guid.NewGuid():N}"[..24];
+
     /// <summary>Writes the script root (host.json and optional settings files) and starts the host.</summary>
     public static async Task<SampleHost> StartAsync(AzuriteFixture azurite, string hostJson = DefaultHostJson,
         string? localSettings = null, string? sampleSettings = null, params string[] arguments)
@@ -60,7 +64,7 @@ public sealed class SampleHost : IAsyncDisposable
             .ToDictionary(s => s, s => azurite.UniqueName(s));
         string[] args =
         [
-            "--port", "0", "--script-root", root, $"--AzureWebJobsStorage={azurite.ConnectionString}",
+            "--port", "0", "--script-root", root, $"--AzureWebJobsStorage={azurite.ConnectionString}", $"--SampleHub={UniqueHubName()}",
             .. queues.Select(q => $"--{q.Key}={q.Value}"), .. arguments,
         ];
         var host = LocalFunctionsHost.Create(typeof(SampleApp).Assembly, SampleApp.Configure, args);
