@@ -2,11 +2,14 @@ using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using Serverless.Functions.Observability;
 using Serverless.Functions.Queues;
+using Serverless.Functions.Training;
+using Serverless.Functions.Training.Runners;
 using Serverless.Options;
 using Serverless.Registry;
 
@@ -57,6 +60,13 @@ public static class FunctionsServiceCollectionExtensions
         services.AddSingleton<ClassifyQueueStorage>();
         services.AddSingleton<ClassifyQueueProcessor>();
         services.AddHostedService<DefaultModelPreloader>();
+
+        // Training runs: the API's service, the orchestration's activities and the trainer runner they start.
+        services.AddOptions<TrainingOptions>().Bind(configuration.GetSection(TrainingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new TrainingRunBlobs(sp.GetRequiredService<ServerlessStorage>().Models));
+        services.AddSingleton<TrainingRuns>();
+        services.AddTrainingRunner(configuration);
 
         var telemetry = services.AddOpenTelemetry()
             .UseFunctionsWorkerDefaults()

@@ -1,11 +1,11 @@
 using Azure.Core;
 using Azure.Identity;
-using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Serverless.Registry;
 using Serverless.Training;
 
 namespace Serverless.Functions.Training.Runners;
@@ -15,8 +15,8 @@ internal static class TrainingRunnerServiceCollectionExtensions
 {
     /// <summary>
     /// Binds <see cref="TrainingRunnerOptions"/> (section <c>Training:Runner</c>, validated at start) and registers the
-    /// chosen runner as the singleton <see cref="ITrainingRunner"/>: <see cref="LocalTrainingRunner"/>, which needs a
-    /// <see cref="BlobServiceClient"/> in the container (the storage composition registers it), or
+    /// chosen runner as the singleton <see cref="ITrainingRunner"/>: <see cref="LocalTrainingRunner"/> on the models storage of
+    /// <see cref="ServerlessStorage"/>, or
     /// <see cref="ContainerAppsTrainingRunner"/>, with a <see cref="TokenCredential"/> from the container when one is
     /// registered, else <see cref="DefaultAzureCredential"/> with the function app identity's client id. A second call
     /// does nothing.
@@ -50,7 +50,7 @@ internal static class TrainingRunnerServiceCollectionExtensions
                     sp.GetRequiredService<ILogger<ContainerAppsTrainingRunner>>()),
                 _ => new LocalTrainingRunner(
                     options.Local,
-                    sp.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(TrainingStorage.Container),
+                    sp.GetRequiredService<ServerlessStorage>().Models.GetBlobContainerClient(TrainingStorage.Container),
                     TrainerEnvironment.FromConfiguration(configuration),
                     sp.GetRequiredService<ILogger<LocalTrainingRunner>>()),
             };
