@@ -1,9 +1,11 @@
 using System.Globalization;
 
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
+using Serverless.Options;
 using Serverless.Registry;
 using Serverless.Training;
 using Serverless.Training.FineTuning;
@@ -51,7 +53,10 @@ internal static class RunCommand
             var storage = host.Services.GetRequiredService<ServerlessStorage>();
             try
             {
-                store = new BlobTrainingRunStore(storage.Models, storage.HostQueues, runId, Path.Combine(work, "models"));
+                // The registry container is the function app's (Registry:Container), so the base and production resolve there.
+                var registry = new RegistryOptions();
+                configuration.GetSection(RegistryOptions.Section).Bind(registry);
+                store = new BlobTrainingRunStore(storage.Models, storage.HostQueues, runId, Path.Combine(work, "models"), modelsContainer: registry.Container);
             }
             catch (InvalidOperationException ex)
             {

@@ -53,7 +53,7 @@ public sealed class LocalTrainingRunner : ITrainingRunner, IAsyncDisposable
 
     /// <inheritdoc />
     /// <remarks>While a trainer this runner started for <paramref name="runId"/> is still running, answers its execution.</remarks>
-    /// <exception cref="InvalidOperationException">The trainer program is not where the settings say.</exception>
+    /// <exception cref="TrainingRunException">No trainer is configured, or it is not where the settings say.</exception>
     public Task<string> StartAsync(string runId, CancellationToken cancellationToken)
     {
         CheckRunId(runId);
@@ -63,10 +63,17 @@ public sealed class LocalTrainingRunner : ITrainingRunner, IAsyncDisposable
             return Task.FromResult(running.Id);
         }
 
+        if (string.IsNullOrWhiteSpace(_options.TrainerPath))
+        {
+            throw new TrainingRunException(
+                "The local training runner needs the trainer: set Training__Runner__Local__TrainerPath to Serverless.Trainer.dll " +
+                "(run with dotnet) or an executable (./run.sh sets it), or set Training__Runner__Kind=containerapps.");
+        }
+
         var trainer = _options.ResolvedTrainerPath();
         if (!File.Exists(trainer))
         {
-            throw new InvalidOperationException(
+            throw new TrainingRunException(
                 $"The trainer was not found at {trainer}: build src/Serverless.Trainer, or set Training__Runner__Local__TrainerPath " +
                 "to Serverless.Trainer.dll or an executable.");
         }

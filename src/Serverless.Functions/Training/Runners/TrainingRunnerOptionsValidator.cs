@@ -8,31 +8,19 @@ namespace Serverless.Functions.Training.Runners;
 /// </summary>
 public sealed class TrainingRunnerOptionsValidator : IValidateOptions<TrainingRunnerOptions>
 {
-    private const string Local = "Training__Runner__Local__";
-    private const string ContainerApps = "Training__Runner__ContainerApps__";
+        private const string ContainerApps = "Training__Runner__ContainerApps__";
 
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, TrainingRunnerOptions options)
     {
         var failures = options.Kind switch
         {
-            TrainingRunnerKind.Local => ValidateLocal(options.Local),
+            // The local trainer path is checked when a run starts (the run fails saying what to set): an app that only serves needs none.
+            TrainingRunnerKind.Local => [],
             TrainingRunnerKind.ContainerApps => ValidateContainerApps(options.ContainerApps),
             _ => [$"Training__Runner__Kind '{options.Kind}' is not a runner: set it to local or containerapps."],
         };
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-
-    private static List<string> ValidateLocal(LocalTrainingRunnerOptions local)
-    {
-        var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(local.TrainerPath))
-        {
-            failures.Add($"The local training runner needs the trainer: set {Local}TrainerPath to Serverless.Trainer.dll " +
-                "(run with dotnet) or an executable (./run.sh sets it), or set Training__Runner__Kind=containerapps.");
-        }
-
-        return failures;
     }
 
     private static List<string> ValidateContainerApps(ContainerAppsTrainingRunnerOptions job)

@@ -28,6 +28,7 @@ internal static class TrainingRunnerServiceCollectionExtensions
             return services;
         }
 
+        services.AddServerlessStorage(configuration);
         services.AddSingleton<TrainingRunnerOptionsValidator>();
         services.AddSingleton<IValidateOptions<TrainingRunnerOptions>>(sp => sp.GetRequiredService<TrainingRunnerOptionsValidator>());
         services.AddOptions<TrainingRunnerOptions>()

@@ -1,6 +1,7 @@
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Functions.Tests.Support;
+using Serverless.Functions.Training;
 using Serverless.Functions.Training.Runners;
 using Serverless.Testing;
 using Serverless.Training;
@@ -142,7 +143,7 @@ public sealed class LocalTrainingRunnerTests(AzuriteFixture azurite) : IAsyncLif
             new LocalTrainingRunnerOptions { TrainerPath = Path.Combine(_directory, "missing.dll"), WorkDirectory = Path.Combine(_directory, "work") },
             _container, new Dictionary<string, string>(), NullLogger<LocalTrainingRunner>.Instance);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => runner.StartAsync("run-x", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<TrainingRunException>(() => runner.StartAsync("run-x", CancellationToken.None));
 
         Assert.Contains("Training__Runner__Local__TrainerPath", error.Message, StringComparison.Ordinal);
     }

@@ -2,6 +2,7 @@ using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Serverless.Functions.Training;
 using Serverless.Functions.Training.Runners;
 using Serverless.Testing;
 
@@ -10,11 +11,12 @@ namespace Serverless.Functions.Tests.Training.Runners;
 public sealed class TrainingRunnerOptionsTests
 {
     [Fact]
-    public void AddTrainingRunner_NoSettings_ChoosesLocalAndAsksForTheTrainerPath()
+    public async Task AddTrainingRunner_NoSettings_ChoosesLocalAndARunAsksForTheTrainerPath()
     {
-        using var services = Services(new Dictionary<string, string?>());
+        await using var services = Services([]);
 
-        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<TrainingRunnerOptions>>().Value);
+        var runner = Assert.IsType<LocalTrainingRunner>(services.GetRequiredService<ITrainingRunner>());
+        var error = await Assert.ThrowsAsync<TrainingRunException>(() => runner.StartAsync("run-1", CancellationToken.None));
 
         Assert.Contains("Training__Runner__Local__TrainerPath", error.Message, StringComparison.Ordinal);
     }
@@ -133,10 +135,10 @@ public sealed class TrainingRunnerOptionsTests
 
     private static ServiceProvider Services(Dictionary<string, string?> settings)
     {
+        settings.TryAdd("AzureWebJobsStorage", "UseDevelopmentStorage=true");
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         return new ServiceCollection()
             .AddLogging()
-            .AddSingleton(new BlobServiceClient("UseDevelopmentStorage=true"))
             .AddTrainingRunner(configuration)
             .BuildServiceProvider();
     }
