@@ -1,7 +1,9 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Serverless.Functions.Training.Runners;
+using Serverless.Registry;
 
 namespace Serverless.Infra.Tests;
 
@@ -23,6 +25,35 @@ public sealed class TrainingRunnerInfraTests
         Assert.Equal(sent.Select(v => v.Key).Order(StringComparer.Ordinal), templateNames.Order(StringComparer.Ordinal));
         Assert.Equal("trainer", container["name"]!.GetValue<string>());
         Assert.InRange(job["properties"]!["configuration"]!["replicaRetryLimit"]!.GetValue<int>(), 0, 2);
+    }
+
+    [Fact]
+    public async Task TrainerJob_EnvironmentTheRunnerSends_ResolvesStorageByIdentityWithoutAKey()
+    {
+        var template = await BicepTests.BuildMainAsync();
+        var job = Assert.Single(Resources(template, "Microsoft.App/jobs"));
+        var declared = Assert.Single(job["properties"]!["template"]!["containers"]!.AsArray())!["env"]!.AsArray()
+            .ToDictionary(e => e!["name"]!.GetValue<string>(), e => e!["value"]!.ToString());
+        var sent = TrainerEnvironment.For(new ContainerAppsTrainingRunnerOptions { TrainerClientId = "trainer-client-id", StorageAccountName = "stserverless" });
+
+        // Literal values in the template are the ones the runner sends; the others are deployment expressions.
+        foreach (var (name, value) in declared.Where(d => !d.Value.StartsWith('[')))
+        {
+            Assert.Equal(value, sent.Single(v => v.Key == name).Value);
+        }
+
+        // The trainer reads its environment as configuration ("__" is the section separator) through the one storage composition.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(sent.Select(v => KeyValuePair.Create(v.Key.Replace("__", ":", StringComparison.Ordinal), (string?)v.Value)))
+            .Build();
+        using var services = new ServiceCollection().AddLogging().AddServerlessStorage(configuration).BuildServiceProvider();
+        var storage = services.GetRequiredService<ServerlessStorage>();
+
+        Assert.Equal(new Uri("https://stserverless.blob.core.windows.net/"), storage.Models.Uri);
+        Assert.Equal(new Uri("https://stserverless.queue.core.windows.net/"), storage.HostQueues.Uri);
+        Assert.False(storage.Models.CanGenerateAccountSasUri, "the trainer's blob client holds a shared key");
+        Assert.False(storage.HostQueues.CanGenerateAccountSasUri, "the trainer's queue client holds a shared key");
+        Assert.Null(storage.ConnectionString("AzureWebJobsStorage"));
     }
 
     [Fact]

@@ -26,6 +26,7 @@ public sealed class FunctionAppTests(AzuriteFixture azurite) : IDisposable
         [
             "--port", "0", "--script-root", RepositoryRoot.Path,
             $"--AzureWebJobsStorage={storage}",
+            "--AzureFunctionsJobHost:extensions:durableTask:hubName=" + ("App" + Guid.NewGuid().ToString("N"))[..30],
             $"--Registry:ConnectionString={storage}",
             $"--Registry:Container={azurite.UniqueName("models")}",
             $"--Registry:CacheDirectory={Path.Combine(_work, "cache")}",

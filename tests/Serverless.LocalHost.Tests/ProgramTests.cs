@@ -25,7 +25,7 @@ public sealed class ProgramTests(AzuriteFixture azurite)
             UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
-        foreach (var argument in new[] { program, "--port", $"{port}", "--script-root", root, $"--AzureWebJobsStorage={azurite.ConnectionString}" })
+        foreach (var argument in new[] { program, "--port", $"{port}", "--script-root", root, $"--AzureWebJobsStorage={azurite.ConnectionString}", "--AzureFunctionsJobHost:extensions:durableTask:hubName=" + ("Program" + Guid.NewGuid().ToString("N"))[..30] })
         {
             start.ArgumentList.Add(argument);
         }
