@@ -17,9 +17,6 @@ namespace Serverless.LocalHost.Tests;
 public sealed class TrainingLoopTests(AzuriteFixture azurite) : IDisposable
 {
     private const int Timeout = 300_000;
-    private static readonly string[] s_ordinary =
-        ["the", "a", "is", "this", "to", "and", "of", "you", "for", "it", "hello", "world", "good", "great", "movie", "meeting", "tomorrow", "lunch", "report", "team", "project", "please", "thanks", "see"];
-
     private readonly string _work = Directory.CreateTempSubdirectory("training-loop-").FullName;
     private readonly string _models = azurite.UniqueName("models");
     private readonly string _hub = "Loop" + Guid.NewGuid().ToString("N")[..16];
@@ -29,7 +26,7 @@ public sealed class TrainingLoopTests(AzuriteFixture azurite) : IDisposable
     {
         await using var host = await StartHostAsync();
         using var http = Client(host);
-        var dataset = await UploadDatasetAsync(Examples(400, seed: 1));
+        var dataset = await UploadDatasetAsync(TinyModels.KeywordExamples(400, seed: 1));
         var runId = "loop-" + Guid.NewGuid().ToString("N")[..12];
         var body = $$$"""{"runId":"{{{runId}}}","model":"toy","base":"tinybase@1","dataset":"{{{dataset}}}","hyperparameters":{"mode":"full","epochs":12,"learningRate":0.01,"maxLength":32,"seed":7,"earlyStoppingPatience":0}}""";
 
@@ -80,7 +77,7 @@ public sealed class TrainingLoopTests(AzuriteFixture azurite) : IDisposable
         // The keyword classifier is right on every text of this task by construction: nothing can beat it.
         var production = await registry.PublishDirectoryAsync("toy", TinyModels.WriteKeywordClassifierPackage(Path.Combine(_work, "keyword")), CancellationToken.None);
         await registry.SetAliasAsync("toy", "production", production.Version, CancellationToken.None);
-        var dataset = await UploadDatasetAsync(Examples(80, seed: 2));
+        var dataset = await UploadDatasetAsync(TinyModels.KeywordExamples(80, seed: 2));
 
         using var accepted = await http.PostAsync("api/training", Json($$$"""{"model":"toy","base":"tinybase","dataset":"{{{dataset}}}","hyperparameters":{"mode":"head","maxLength":32}}"""));
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
@@ -100,14 +97,14 @@ public sealed class TrainingLoopTests(AzuriteFixture azurite) : IDisposable
         using var http = Client(host);
 
         await AssertProblemAsync(await http.PostAsync("api/training", Json("""{"model":"toy","dataset":"datasets/none.jsonl","base":"tinybase"}""")), HttpStatusCode.BadRequest, "invalid-dataset");
-        var dataset = await UploadDatasetAsync(Examples(40, seed: 3));
+        var dataset = await UploadDatasetAsync(TinyModels.KeywordExamples(40, seed: 3));
         await AssertProblemAsync(await http.PostAsync("api/training", Json($$$"""{"model":"toy","dataset":"{{{dataset}}}","base":"nosuchbase"}""")), HttpStatusCode.BadRequest, "base-not-found");
         await AssertProblemAsync(await http.PostAsync("api/training", Json($$$"""{"model":"toy","dataset":"{{{dataset}}}","base":"tinybase","hyperparameters":{"epochs":0}}""")), HttpStatusCode.BadRequest, "invalid-request");
         await AssertProblemAsync(await http.PostAsync("api/training", Json("""{"dataset":"x/y.jsonl"}""")), HttpStatusCode.BadRequest, "invalid-request");
         await AssertProblemAsync(await http.GetAsync("api/training/no-such-run"), HttpStatusCode.NotFound, "run-not-found");
 
         // Every row has the same label: the data check fails the run before any trainer starts.
-        var oneClass = await UploadDatasetAsync(Examples(40, seed: 4).Select(e => (e.Text, "ham")).ToList());
+        var oneClass = await UploadDatasetAsync(TinyModels.KeywordExamples(40, seed: 4).Select(e => (e.Text, "ham")).ToList());
         using var accepted = await http.PostAsync("api/training", Json($$$"""{"model":"toy","base":"tinybase","dataset":"{{{oneClass}}}"}"""));
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         var id = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
@@ -123,7 +120,7 @@ public sealed class TrainingLoopTests(AzuriteFixture azurite) : IDisposable
     [Fact(Timeout = Timeout)]
     public async Task PostTraining_HostRestartedWhileTheTrainerRuns_TheRunStillFinishes()
     {
-        var dataset = await UploadDatasetAsync(Examples(400, seed: 5));
+        var dataset = await UploadDatasetAsync(TinyModels.KeywordExamples(400, seed: 5));
         string id;
         await using (var first = await StartHostAsync())
         {
@@ -186,26 +183,6 @@ public sealed class TrainingLoopTests(AzuriteFixture azurite) : IDisposable
         var name = $"loop/{Guid.NewGuid():N}.jsonl";
         await container.GetBlobClient(name).UploadAsync(BinaryData.FromString(string.Join('\n', examples.Select(e => JsonSerializer.Serialize(new { text = e.Text, label = e.Label })))));
         return $"datasets/{name}";
-    }
-
-    /// <summary>A separable task over the tiny models' vocabulary: "spam" when a text holds a spam keyword.</summary>
-    private static List<(string Text, string Label)> Examples(int count, int seed)
-    {
-        var random = new Random(seed);
-        var examples = new List<(string, string)>();
-        for (var i = 0; i < count; i++)
-        {
-            var words = Enumerable.Range(0, random.Next(4, 10)).Select(_ => s_ordinary[random.Next(s_ordinary.Length)]).ToList();
-            var spam = i % 2 == 1;
-            if (spam)
-            {
-                words.Insert(random.Next(words.Count + 1), TinyModels.SpamKeywords[random.Next(TinyModels.SpamKeywords.Count)]);
-            }
-
-            examples.Add((string.Join(' ', words), spam ? "spam" : "ham"));
-        }
-
-        return examples;
     }
 
     private static async Task<JsonElement> WaitForEndAsync(HttpClient http, string id) =>

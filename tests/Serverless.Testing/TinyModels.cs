@@ -28,6 +28,31 @@ public static class TinyModels
     ];
 
     /// <summary>Labels of the keyword classifier, in logit order.</summary>
+    /// <summary>
+    /// A separable toy task over <see cref="Vocabulary"/>: balanced examples of 4-9 ordinary words; the "spam" ones hold one
+    /// of <see cref="SpamKeywords"/> at a random place, the "ham" ones none.
+    /// </summary>
+    public static List<(string Text, string Label)> KeywordExamples(int count, int seed)
+    {
+        string[] ordinary =
+            ["the", "a", "is", "this", "to", "and", "of", "you", "for", "it", "hello", "world", "good", "great", "movie", "meeting", "tomorrow", "lunch", "report", "team", "project", "please", "thanks", "see"];
+        var random = new Random(seed);
+        var examples = new List<(string, string)>();
+        for (var i = 0; i < count; i++)
+        {
+            var words = Enumerable.Range(0, random.Next(4, 10)).Select(_ => ordinary[random.Next(ordinary.Length)]).ToList();
+            var spam = i % 2 == 1;
+            if (spam)
+            {
+                words.Insert(random.Next(words.Count + 1), SpamKeywords[random.Next(SpamKeywords.Count)]);
+            }
+
+            examples.Add((string.Join(' ', words), spam ? "spam" : "ham"));
+        }
+
+        return examples;
+    }
+
     public static IReadOnlyList<string> KeywordLabels { get; } = ["ham", "spam"];
 
     /// <summary>Id of a vocabulary token (for building input ids by hand).</summary>

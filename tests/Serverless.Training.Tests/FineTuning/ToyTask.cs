@@ -10,30 +10,10 @@ internal static class ToyTask
 {
     public static IReadOnlyList<string> Labels { get; } = ["ham", "spam"];
 
-    private static readonly string[] s_ordinary =
-        ["the", "a", "is", "this", "to", "and", "of", "you", "for", "it", "hello", "world", "good", "great", "movie", "meeting", "tomorrow", "lunch", "report", "team", "project", "please", "thanks", "see"];
-
     public static BertTextTokenizer Tokenizer { get; } = BertTextTokenizer.Create(TinyModels.Vocabulary, new TokenizerConfig());
 
     /// <summary>Balanced examples; spam ones hold one keyword at a random place.</summary>
-    public static List<(string Text, string Label)> Examples(int count, int seed)
-    {
-        var random = new Random(seed);
-        var examples = new List<(string, string)>();
-        for (var i = 0; i < count; i++)
-        {
-            var words = Enumerable.Range(0, random.Next(4, 10)).Select(_ => s_ordinary[random.Next(s_ordinary.Length)]).ToList();
-            var spam = i % 2 == 1;
-            if (spam)
-            {
-                words.Insert(random.Next(words.Count + 1), TinyModels.SpamKeywords[random.Next(TinyModels.SpamKeywords.Count)]);
-            }
-
-            examples.Add((string.Join(' ', words), spam ? "spam" : "ham"));
-        }
-
-        return examples;
-    }
+    public static List<(string Text, string Label)> Examples(int count, int seed) => TinyModels.KeywordExamples(count, seed);
 
     public static EncodedSplit Split(int count, int seed) => EncodedSplit.Create(Tokenizer, Examples(count, seed), Labels, 32);
 
