@@ -60,12 +60,12 @@ public sealed record TrainingJob
         }
         catch (JsonException ex)
         {
-            throw new InvalidRequestException($"The training job is not valid JSON: {ex.Message}");
+            throw new InvalidRequestException($"The training request is not valid: {ex.Message}");
         }
 
         if (job is null)
         {
-            throw new InvalidRequestException("The training job is empty.");
+            throw new InvalidRequestException("The training request is empty: send {\"model\":\"…\",\"dataset\":\"container/path.jsonl\"}.");
         }
 
         job = job with
@@ -100,12 +100,12 @@ public sealed record TrainingJob
 
         if (!Serverless.Options.ModelNames.IsValid(Model))
         {
-            throw new InvalidRequestException($"The training job's model '{Model}' is not a valid model name: use 1-63 of a-z, 0-9 and '-', starting with a letter or digit.");
+            throw new InvalidRequestException($"model '{Model}' is not a valid model name: use 1-63 of a-z, 0-9 and '-', starting with a letter or digit.");
         }
 
         if (string.IsNullOrWhiteSpace(Dataset))
         {
-            throw new InvalidRequestException("The training job has no dataset: give \"dataset\": \"container/path.jsonl\" (JSONL or CSV).");
+            throw new InvalidRequestException("dataset is missing: give \"dataset\": \"container/path.jsonl\" (JSONL or CSV).");
         }
 
         Hyperparameters.Validate();
