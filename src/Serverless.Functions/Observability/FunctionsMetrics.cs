@@ -19,6 +19,7 @@ public sealed class FunctionsMetrics : IDisposable
     private readonly Counter<long> _texts;
     private readonly Histogram<double> _classifyDuration;
     private readonly Counter<long> _queueMessages;
+    private readonly Counter<long> _trainingRuns;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
     public FunctionsMetrics(IMeterFactory meterFactory)
@@ -30,6 +31,7 @@ public sealed class FunctionsMetrics : IDisposable
         _texts = _meter.CreateCounter<long>("serverless.functions.classified_texts", "{text}", "Texts classified, by model, version and source.");
         _classifyDuration = _meter.CreateHistogram<double>("serverless.functions.classify.duration", "s", "Classification latency, by model, version and source.");
         _queueMessages = _meter.CreateCounter<long>("serverless.functions.queue.messages", "{message}", "Queue messages by outcome: processed, replayed, rejected, retried, poisoned.");
+        _trainingRuns = _meter.CreateCounter<long>("serverless.functions.training.runs", "{run}", "Training runs that ended, by model and outcome (Published, Rejected, Failed, Canceled).");
     }
 
     /// <summary>Records one HTTP request.</summary>
@@ -60,6 +62,10 @@ public sealed class FunctionsMetrics : IDisposable
         _queueMessages.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToString().ToLowerInvariant()));
 
     /// <inheritdoc />
+    /// <summary>Counts a training run that ended.</summary>
+    public void TrainingRunEnded(string model, string status) =>
+        _trainingRuns.Add(1, new TagList { { "model", model }, { "outcome", status } });
+
     public void Dispose() => _meter.Dispose();
 }
 

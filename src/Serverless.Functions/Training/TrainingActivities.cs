@@ -1,5 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
+using Serverless.Functions.Observability;
 using Serverless.Functions.Training.Runners;
 using Serverless.Registry;
 using Serverless.Training;
@@ -8,7 +9,8 @@ using Serverless.Training.Data;
 namespace Serverless.Functions.Training;
 
 /// <summary>The I/O of the training orchestration, one activity per step; each throws on failure and is retried by policy.</summary>
-public sealed class TrainingActivities(TrainingRunBlobs runs, BlobModelRegistry registry, ITrainingRunner runner, ILogger<TrainingActivities> logger)
+public sealed class TrainingActivities(
+    TrainingRunBlobs runs, BlobModelRegistry registry, ITrainingRunner runner, FunctionsMetrics metrics, ILogger<TrainingActivities> logger)
 {
     /// <summary>Activity names, as the orchestration calls them.</summary>
     public const string CheckDataName = "TrainingCheckData";
@@ -119,8 +121,12 @@ public sealed class TrainingActivities(TrainingRunBlobs runs, BlobModelRegistry 
         return new PointAliasResult(false, aliases.Aliases.GetValueOrDefault(request.Alias));
     }
 
-    /// <summary>Removes the run's checkpoints; trainer.log, status, evaluation and the candidate stay.</summary>
+    /// <summary>Removes the run's checkpoints (trainer.log, status, evaluation and the candidate stay) and counts the outcome.</summary>
     [Function(FinishRunName)]
-    public Task FinishRun([ActivityTrigger] string runId, CancellationToken cancellationToken) =>
-        runs.DeleteCheckpointsAsync(runId, cancellationToken);
+    public async Task FinishRun([ActivityTrigger] FinishRunRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        await runs.DeleteCheckpointsAsync(request.RunId, cancellationToken);
+        metrics.TrainingRunEnded(request.Model, request.Status);
+    }
 }

@@ -64,7 +64,7 @@ public static class TrainingOrchestration
 
         try
         {
-            await context.CallActivityAsync(TrainingActivities.FinishRunName, input.RunId, s_retry);
+            await context.CallActivityAsync(TrainingActivities.FinishRunName, new FinishRunRequest(input.RunId, input.Model, final.Status), s_retry);
         }
         catch (TaskFailedException failure)
         {

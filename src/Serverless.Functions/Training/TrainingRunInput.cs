@@ -55,3 +55,6 @@ public sealed record PointAliasRequest(string Model, string Alias, string Versio
 
 /// <summary>Whether the alias now points at the version, and where it pointed when it had moved.</summary>
 public sealed record PointAliasResult(bool Set, string? Current);
+
+/// <summary>A run has ended with <paramref name="Status"/>: clean up after it.</summary>
+public sealed record FinishRunRequest(string RunId, string Model, string Status);

@@ -4,6 +4,8 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
+using Serverless.Functions.Observability;
 using Serverless.Functions.Training;
 using Serverless.Functions.Training.Runners;
 using Serverless.Options;
@@ -48,7 +50,8 @@ internal sealed class TrainingTestBed : IAsyncDisposable
         var registry = new BlobModelRegistry(blobs, options, NullLogger<BlobModelRegistry>.Instance);
         var runs = new TrainingRunBlobs(blobs);
         var trainer = new ScriptedTrainer(blobs, registry, work);
-        var activities = new TrainingActivities(runs, registry, trainer, NullLogger<TrainingActivities>.Instance);
+        var metrics = new FunctionsMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        var activities = new TrainingActivities(runs, registry, trainer, metrics, NullLogger<TrainingActivities>.Instance);
         TrainingTestBed? bed = null;
         var host = await DurableTaskTestHost.StartAsync(registry =>
         {
@@ -77,7 +80,7 @@ internal sealed class TrainingTestBed : IAsyncDisposable
 
                 return await activities.PointAlias(request!, CancellationToken.None);
             });
-            registry.AddActivityFunc<string>(TrainingActivities.FinishRunName, (_, runId) => activities.FinishRun(runId!, CancellationToken.None));
+            registry.AddActivityFunc<FinishRunRequest>(TrainingActivities.FinishRunName, (_, request) => activities.FinishRun(request!, CancellationToken.None));
         });
         trainer.Client = host.Client;
         bed = new TrainingTestBed(host, work, blobs, registry, trainer);
