@@ -425,9 +425,18 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
     {
         await EnsureContainerAsync(cancellationToken);
         // A run whose earlier attempt claimed a number but stopped before the manifest finishes that same version.
-        var version = runId is not null && await FindVersionOfRunAsync(name, runId, cancellationToken) is { } unfinished
-            ? unfinished.Version
-            : await ClaimVersionAsync(name, runId, cancellationToken);
+        int version;
+        if (runId is not null && await FindVersionOfRunAsync(name, runId, cancellationToken) is { } unfinished)
+        {
+            // Its files may be partial; without a manifest nobody reads them, and the claim marker stays.
+            version = unfinished.Version;
+            await DeletePartialVersionAsync(name, version);
+        }
+        else
+        {
+            version = await ClaimVersionAsync(name, runId, cancellationToken);
+        }
+
         try
         {
             await Parallel.ForEachAsync(manifest.Files.Keys, Transfers(cancellationToken), async (file, token) =>

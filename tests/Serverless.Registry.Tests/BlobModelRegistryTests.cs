@@ -257,6 +257,56 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact(Timeout = Timeout)]
+    public async Task PublishFromBlobFolder_SameRunAgain_FindsItsVersionAndMakesNoSecond()
+    {
+        var uploads = await UploadFolderAsync(_test.WritePackage("run-a"));
+        var first = await Registry.PublishFromBlobFolderAsync("spam", $"{uploads}/pkg/", "run-a", _ct);
+        await Registry.PublishDirectoryAsync("spam", _test.WritePackage("someone-else"), _ct);
+
+        var again = await Registry.PublishFromBlobFolderAsync("spam", $"{uploads}/pkg/", "run-a", _ct);
+
+        Assert.Equal("1", first.Version);
+        Assert.Equal("1", again.Version);
+        Assert.Equal(["1", "2"], (await Registry.GetModelAsync("spam", _ct)).Versions.Select(v => v.Version));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task PublishFromBlobFolder_RunWhoseEarlierAttemptStoppedHalfWay_FinishesThatVersion()
+    {
+        var local = _test.WritePackage("half-way");
+        await _test.ContainerClient.CreateIfNotExistsAsync(cancellationToken: _ct);
+        await _test.ContainerClient.GetBlobClient("spam/1/.claimed").UploadAsync(
+            BinaryData.FromString("""{"claimedAt":"2026-12-01T00:00:00Z","host":"crashed","runId":"run-b"}"""), _ct);
+        await _test.ContainerClient.GetBlobClient($"spam/1/{PackageFiles.Model}").UploadAsync(Path.Combine(local, PackageFiles.Model), _ct);
+        var uploads = await UploadFolderAsync(local);
+
+        var published = await Registry.PublishFromBlobFolderAsync("spam", $"{uploads}/pkg/", "run-b", _ct);
+
+        Assert.Equal("1", published.Version);
+        Assert.Equal("onnx-bytes:half-way", File.ReadAllText((await Registry.DownloadAsync("spam", "1", _ct)).ModelPath));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task SetAlias_WithAPrecondition_MovesTheAliasOnlyWhileItStillPointsThere()
+    {
+        foreach (var marker in new[] { "a", "b", "c" })
+        {
+            await Registry.PublishDirectoryAsync("spam", _test.WritePackage(marker), _ct);
+        }
+
+        var fromNothing = await Registry.SetAliasAsync("spam", "production", "1", new AliasPrecondition(null), _ct);
+        var fromOne = await Registry.SetAliasAsync("spam", "production", "2", new AliasPrecondition("1"), _ct);
+        var stale = await Registry.SetAliasAsync("spam", "production", "3", new AliasPrecondition("1"), _ct);
+        var notUnset = await Registry.SetAliasAsync("spam", "production", "3", new AliasPrecondition(null), _ct);
+
+        Assert.True(fromNothing);
+        Assert.True(fromOne);
+        Assert.False(stale);
+        Assert.False(notUnset);
+        Assert.Equal("2", (await Registry.GetAliasesAsync("spam", _ct)).Aliases["production"]);
+    }
+
+    [Fact(Timeout = Timeout)]
     public async Task PublishFromBlobFolder_WithItsOwnManifest_IsVerifiedAndPublished()
     {
         var uploads = await UploadFolderAsync(_test.WritePackage("with-manifest"));
