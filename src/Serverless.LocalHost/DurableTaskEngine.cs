@@ -27,7 +27,8 @@ namespace Serverless.LocalHost;
 /// Started before the worker and the client connect (hosted services start in order): the task hub is created if missing
 /// and the listener is up when <see cref="StartAsync"/> returns. The sidecar starts the backend once the worker connects
 /// and, when it stops, stops its dispatchers and then the backend, which releases the task hub's partition leases;
-/// <see cref="StopAsync"/> returns once that is done.
+/// <see cref="StopAsync"/> returns once that is done. The sidecar stops only there, after the worker (hosted services stop
+/// in reverse), never on Ctrl-C itself.
 /// </remarks>
 internal sealed class DurableTaskEngine : IHostedService, IAsyncDisposable
 {
@@ -90,6 +91,8 @@ internal sealed class DurableTaskEngine : IHostedService, IAsyncDisposable
         builder.Configuration.Sources.Clear();
         // The sidecar's own request logs stay quiet; the engine logs through the host's logger factory.
         builder.Logging.ClearProviders();
+        // Ctrl-C and SIGTERM stop the local host, which stops the engine after the worker; the sidecar does not stop on its own.
+        builder.Services.AddSingleton<IHostLifetime, EngineLifetime>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
         var backend = new GuardedOrchestrationService(service);
@@ -97,6 +100,9 @@ internal sealed class DurableTaskEngine : IHostedService, IAsyncDisposable
             sp.GetRequiredService<IOptions<TaskHubGrpcServerOptions>>()));
         var sidecar = builder.Build();
         sidecar.MapGrpcService<TaskHubGrpcServer>();
+        // The sidecar subscribes to its host's start and stop when it is constructed, and gRPC constructs it only for the first
+        // call: built now, it stops the backend (and completes Stopped) even when the host stops before the worker's first call.
+        _ = sidecar.Services.GetRequiredService<TaskHubGrpcServer>();
         await sidecar.StartAsync(cancellationToken);
         _sidecar = sidecar;
         _backend = backend;
@@ -109,6 +115,8 @@ internal sealed class DurableTaskEngine : IHostedService, IAsyncDisposable
     {
         if (_sidecar is { } sidecar && _backend is { } backend)
         {
+            // The worker has stopped: a backend not started yet (the worker never connected) stays stopped.
+            backend.RefuseStart();
             // On its stopping signal the sidecar stops its dispatchers, then the backend (which releases the partition leases),
             // without waiting for either: wait here, and stop the backend outright when the host's shutdown deadline comes.
             await sidecar.StopAsync(cancellationToken);
@@ -156,5 +164,13 @@ internal sealed class DurableTaskEngine : IHostedService, IAsyncDisposable
             socket.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The sidecar's lifetime: it starts and stops when the engine says, not on console signals.</summary>
+    private sealed class EngineLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -24,7 +24,7 @@ internal sealed class GuardedOrchestrationService(IOrchestrationService inner) :
         await _lifecycle.WaitAsync();
         try
         {
-            if (!_started && !_stopRequested)
+            if (!_started && !Volatile.Read(ref _stopRequested))
             {
                 await inner.StartAsync();
                 _started = true;
@@ -35,6 +35,12 @@ internal sealed class GuardedOrchestrationService(IOrchestrationService inner) :
             _lifecycle.Release();
         }
     }
+
+    /// <summary>
+    /// Makes any later start a no-op. The sidecar, told to stop while it still waits for a worker to connect, starts the
+    /// backend anyway just before stopping it; a host that is stopping has no use for that.
+    /// </summary>
+    public void RefuseStart() => Volatile.Write(ref _stopRequested, true);
 
     public Task StopAsync() => StopAsync(isForced: false);
 
