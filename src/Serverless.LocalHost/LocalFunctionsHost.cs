@@ -175,8 +175,17 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         await _app.WaitForShutdownAsync(cancellationToken);
     }
 
-    /// <inheritdoc />
-    public ValueTask DisposeAsync() => _app.DisposeAsync();
+    /// <summary>Stops the host first when it is still running (its queue listeners and Durable Task engine would keep polling storage), then disposes it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_app.Lifetime.ApplicationStarted.IsCancellationRequested && !_app.Lifetime.ApplicationStopped.IsCancellationRequested)
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _app.StopAsync(deadline.Token);
+        }
+
+        await _app.DisposeAsync();
+    }
 
     /// <summary>The full route template of an HTTP function: host.json's prefix and the function's route.</summary>
     public static string RouteOf(HttpFunctionTrigger trigger, string routePrefix)
