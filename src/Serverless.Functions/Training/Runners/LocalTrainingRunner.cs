@@ -240,11 +240,17 @@ public sealed class LocalTrainingRunner : ITrainingRunner, IAsyncDisposable
         await _uploadGate.WaitAsync(cancellationToken);
         try
         {
-            // The trainer may still be writing: share the file and upload what is there now.
-            await using var log = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            await _container.GetBlobClient(TrainingStorage.Log(runId)).UploadAsync(log, overwrite: true, cancellationToken);
+            // The trainer may still be writing: upload a snapshot of what is there now (a growing file breaks an upload's length).
+            using var snapshot = new MemoryStream();
+            await using (var log = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            {
+                await log.CopyToAsync(snapshot, cancellationToken);
+            }
+
+            await _container.GetBlobClient(TrainingStorage.Log(runId)).UploadAsync(
+                new BinaryData(snapshot.GetBuffer().AsMemory(0, (int)snapshot.Length)), overwrite: true, cancellationToken);
         }
-        catch (Exception exception) when (exception is RequestFailedException or IOException)
+        catch (Exception exception) when (exception is RequestFailedException or IOException or AggregateException)
         {
             // Best effort: the log is diagnostics, and the next state query uploads it again.
             Log.LogUploadFailed(_logger, exception, runId);
