@@ -47,6 +47,8 @@ public sealed class ClassifyQueueProcessorTests(AzuriteFixture azurite)
     [InlineData("[1,2]", "invalid-message")]
     [InlineData("{\"texts\":[\"a\"]}", "invalid-id")]
     [InlineData("{\"id\":\"has/slash\",\"texts\":[\"a\"]}", "invalid-id")]
+    [InlineData("{\"id\":\"\\ud800\",\"texts\":[\"a\"]}", "malformed-json")]
+    [InlineData("{\"id\":\"a\",\"ID\":\"b\",\"texts\":[\"a\"]}", "duplicate-property")]
     public async Task MessageWithoutAUsableId_GetsAnErrorResultWithNullId_AndCompletes(string message, string slug)
     {
         await using var host = new FunctionTestHost(azurite);

@@ -62,23 +62,94 @@ public static class RequestBody
         }
     }
 
-    /// <summary>Parses UTF-8 JSON; empty or malformed input is a 400 saying where it went wrong.</summary>
+    /// <summary>
+    /// Parses UTF-8 JSON (a leading byte order mark is skipped, as RFC 8259 allows); empty or malformed input is a 400 saying
+    /// where it went wrong. Text that is not valid Unicode (ill-formed UTF-8, a lone surrogate escape) and a property name
+    /// given twice in one object (compared without regard to case, as the readers match names) are refused too: two
+    /// readers must never see one body differently.
+    /// </summary>
     public static JsonDocument Parse(ReadOnlyMemory<byte> utf8Json)
     {
+        if (utf8Json.Span.StartsWith("\uFEFF"u8))
+        {
+            utf8Json = utf8Json[3..];
+        }
+
         if (utf8Json.Span.Trim(" \t\r\n"u8).IsEmpty)
         {
             throw new InvalidRequestException("The request body is empty: send a JSON object.", "malformed-json", "Malformed JSON");
         }
 
+        JsonDocument document;
         try
         {
-            return JsonDocument.Parse(utf8Json, new JsonDocumentOptions { MaxDepth = 32 });
+            document = JsonDocument.Parse(utf8Json, new JsonDocumentOptions { MaxDepth = 32 });
         }
         catch (JsonException e)
         {
             throw MalformedJson(e);
         }
+
+        try
+        {
+            CheckTextAndNames(utf8Json.Span);
+            return document;
+        }
+        catch
+        {
+            document.Dispose();
+            throw;
+        }
     }
+
+    private static void CheckTextAndNames(ReadOnlySpan<byte> utf8Json)
+    {
+        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = 32 });
+        var names = new Stack<HashSet<string>>();
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject:
+                    names.Push(new HashSet<string>(StringComparer.OrdinalIgnoreCase));
+                    break;
+                case JsonTokenType.EndObject:
+                    names.Pop();
+                    break;
+                case JsonTokenType.PropertyName:
+                    var name = ReadText(ref reader);
+                    if (!names.Peek().Add(name))
+                    {
+                        throw new InvalidRequestException(
+                            $"The property \"{(name.Length > 64 ? name[..64] + "…" : name)}\" appears twice in one object (names match without regard to case): send each property once.",
+                            "duplicate-property", "Duplicate property");
+                    }
+
+                    break;
+                case JsonTokenType.String when reader.ValueIsEscaped:
+                    ReadText(ref reader);
+                    break;
+                case JsonTokenType.String when !System.Text.Unicode.Utf8.IsValid(reader.ValueSpan):
+                    throw NotUnicode(reader.TokenStartIndex);
+            }
+        }
+    }
+
+    private static string ReadText(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw NotUnicode(reader.TokenStartIndex);
+        }
+    }
+
+    private static InvalidRequestException NotUnicode(long position) =>
+        new($"The body holds text that is not valid Unicode at byte {position + 1} (ill-formed UTF-8, or a lone surrogate such as \\ud800): send UTF-8 text.",
+            "malformed-json", "Malformed JSON");
 
     /// <summary>The 400 for JSON that does not parse, with the parser's position.</summary>
     public static InvalidRequestException MalformedJson(JsonException e) =>

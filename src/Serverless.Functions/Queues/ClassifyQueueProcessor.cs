@@ -116,9 +116,14 @@ public sealed partial class ClassifyQueueProcessor(
         {
             document = Decode(message);
         }
-        catch (InvalidRequestException e)
+        catch (InvalidRequestException e) when (e.Type == ServiceException.TypePrefix + "malformed-json")
         {
             return new Envelope(null, null, options.Results, Invalid($"The message is not JSON or base64-encoded JSON. {e.Message}", "malformed-json", "Malformed JSON"));
+        }
+        catch (InvalidRequestException e)
+        {
+            // Well-formed JSON refused as it stands (a property given twice): answered with that problem as it is.
+            return new Envelope(null, null, options.Results, e);
         }
 
         var root = document.RootElement;
