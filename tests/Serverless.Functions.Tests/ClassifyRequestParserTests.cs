@@ -52,6 +52,25 @@ public sealed class ClassifyRequestParserTests
         Assert.Throws<PayloadTooLargeException>(() => Parse($$"""{"texts":{{texts}}}"""));
     }
 
+    [Theory]
+    [InlineData("{\"text\":\"   \"}")]
+    [InlineData("{\"text\":\"\\u0000\"}")]
+    [InlineData("{\"texts\":[\"fine\",\"\\u0000\\u0007\\t \\u200b\\ufffd\"]}")]
+    public void Parse_TextWithNothingToTokenize_IsEmptyText(string json)
+    {
+        var error = Assert.Throws<InvalidRequestException>(() => Parse(json));
+
+        Assert.Equal("urn:serverless:problem:empty-text", error.Type);
+    }
+
+    [Fact]
+    public void Parse_TextWithOneRealCharacterAmongControls_IsKept()
+    {
+        var request = Parse("{\"text\":\"\\u0000a\\u0007\"}");
+
+        Assert.Equal("\u0000a\u0007", Assert.Single(request.Texts));
+    }
+
     private static ClassifyRequest Parse(string json)
     {
         using var document = JsonDocument.Parse(json);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Serverless.Errors;
+using Serverless.Inference.Tokenization;
 using Serverless.Options;
 
 namespace Serverless.Functions;
@@ -73,8 +74,9 @@ public static partial class ClassifyRequestParser
 
     private static string ReadText(JsonElement value, string where) => value.ValueKind switch
     {
-        JsonValueKind.String when string.IsNullOrWhiteSpace(value.GetString()) =>
-            throw Invalid($"{where} is empty: every text must contain something to classify.", "empty-text", "Empty text"),
+        // Only whitespace, NUL or control characters: the tokenizer would see nothing but [CLS] [SEP].
+        JsonValueKind.String when !BertTextTokenizer.HasContent(value.GetString()!) =>
+            throw Invalid($"{where} is empty: every text must contain something to classify (whitespace and control characters do not count).", "empty-text", "Empty text"),
         JsonValueKind.String => value.GetString()!,
         JsonValueKind.Null => throw Invalid($"{where} is null: every text must be a non-empty string."),
         _ => throw Invalid($"{where} must be a string, not {Describe(value.ValueKind)}."),

@@ -53,6 +53,25 @@ public sealed class BertTextTokenizer
     /// <summary>Id of the unknown-word token.</summary>
     public int UnkId { get; }
 
+    /// <summary>
+    /// True when cleaning leaves something to tokenize: a character that is neither whitespace nor one that clean_text drops
+    /// (NUL, U+FFFD, control, format and private-use characters, lone surrogates). A text without one encodes to
+    /// [CLS] [SEP] alone.
+    /// </summary>
+    public static bool HasContent(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (!BertCharacters.IsWhitespace(rune) && !BertCharacters.IsDropped(rune))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Creates the tokenizer of a model package from its vocab.txt and tokenizer_config.json.</summary>
     /// <exception cref="InvalidModelPackageException">The vocabulary lacks a special token the configuration names.</exception>
     public static BertTextTokenizer Create(ModelPackage package)
