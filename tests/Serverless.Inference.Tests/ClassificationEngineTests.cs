@@ -246,7 +246,9 @@ public sealed class ClassificationEngineTests(TinyPackagesFixture packages) : IC
     [Fact]
     public async Task Classify_RequestCancelledWhileQueued_IsCancelledNotRunAndOthersStillGetResults()
     {
-        await using var engine = await Engines.StartAsync(packages.Classifier, new BatchingOptions { MaxBatchTexts = 64, MaxWaitMilliseconds = 400 });
+        // A window long enough that the cancellation lands while the request still waits, even on a busy machine running
+        // other test classes in parallel.
+        await using var engine = await Engines.StartAsync(packages.Classifier, new BatchingOptions { MaxBatchTexts = 64, MaxWaitMilliseconds = 2000 });
         using var cancellation = new CancellationTokenSource();
 
         var cancelled = engine.ClassifyAsync([Engines.Text(3), Engines.Text(4)], null, cancellation.Token);
