@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Serverless.Registry;
 using Serverless.Training;
 using Serverless.Training.Data;
 
@@ -59,35 +60,13 @@ public sealed class TrainingRunBlobs(BlobServiceClient models)
 
     /// <summary>True when the dataset blob exists.</summary>
     /// <exception cref="DatasetException">The location is not "container/path" or has an unknown format.</exception>
-    public async Task<bool> DatasetExistsAsync(string location, CancellationToken cancellationToken)
-    {
-        var dataset = DatasetLocation.Parse(location);
-        DatasetLoader.FormatOf(dataset.BlobName);
-        try
-        {
-            return await models.GetBlobContainerClient(dataset.Container).GetBlobClient(dataset.BlobName).ExistsAsync(cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return false;
-        }
-    }
+    public Task<bool> DatasetExistsAsync(string location, CancellationToken cancellationToken) =>
+        DatasetBlobs.ExistsAsync(models, location, cancellationToken);
 
     /// <summary>Reads and parses a whole dataset.</summary>
     /// <exception cref="DatasetException">It does not exist or is not a valid dataset.</exception>
-    public async Task<LabelledDataset> ReadDatasetAsync(string location, DatasetFields fields, CancellationToken cancellationToken)
-    {
-        var dataset = DatasetLocation.Parse(location);
-        try
-        {
-            var content = await models.GetBlobContainerClient(dataset.Container).GetBlobClient(dataset.BlobName).DownloadContentAsync(cancellationToken);
-            return DatasetLoader.Parse(content.Value.Content.ToMemory().Span, location, DatasetLoader.FormatOf(dataset.BlobName), fields);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            throw new DatasetException($"{location}: the dataset blob does not exist. Upload it first or check the name.");
-        }
-    }
+    public Task<LabelledDataset> ReadDatasetAsync(string location, DatasetFields fields, CancellationToken cancellationToken) =>
+        DatasetBlobs.ReadAsync(models, location, fields, cancellationToken);
 
     /// <summary>Removes the run's checkpoints (job, status, evaluation, log and candidate stay).</summary>
     public async Task DeleteCheckpointsAsync(string runId, CancellationToken cancellationToken)

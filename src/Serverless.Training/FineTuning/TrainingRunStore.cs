@@ -225,25 +225,8 @@ public sealed class BlobTrainingRunStore : ITrainingRunStore
     }
 
     /// <inheritdoc />
-    public async Task<LabelledDataset> ReadDatasetAsync(string location, DatasetFields fields, CancellationToken cancellationToken)
-    {
-        var slash = location.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0 || slash == location.Length - 1)
-        {
-            throw new DatasetException($"{location}: a dataset is named \"container/path\", e.g. \"datasets/spam/train.jsonl\".");
-        }
-
-        var blob = _blobs.GetBlobContainerClient(location[..slash]).GetBlobClient(location[(slash + 1)..]);
-        try
-        {
-            var content = await blob.DownloadContentAsync(cancellationToken);
-            return DatasetLoader.Parse(content.Value.Content.ToMemory().Span, location, DatasetLoader.FormatOf(location), fields);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            throw new DatasetException($"{location}: the dataset blob does not exist. Upload it first or check the name.");
-        }
-    }
+    public Task<LabelledDataset> ReadDatasetAsync(string location, DatasetFields fields, CancellationToken cancellationToken) =>
+        DatasetBlobs.ReadAsync(_blobs, location, fields, cancellationToken);
 
     /// <inheritdoc />
     public async Task<ModelPackage> GetBaseAsync(string reference, CancellationToken cancellationToken)
