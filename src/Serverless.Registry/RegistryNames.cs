@@ -8,6 +8,23 @@ namespace Serverless.Registry;
 /// <summary>Validation of versions, aliases and blob-folder sources, so no caller input becomes an arbitrary path.</summary>
 public static partial class RegistryNames
 {
+    /// <summary>The alias serving follows by default and a passing training run moves.</summary>
+    public const string ProductionAlias = "production";
+
+    /// <summary>The alias a training run that awaits approval points at its version.</summary>
+    public const string CandidateAlias = "candidate";
+
+    /// <summary>
+    /// Splits a model reference: <c>name</c> (its <see cref="ProductionAlias"/>), <c>name@version</c> or <c>name@alias</c>.
+    /// Neither part is validated here.
+    /// </summary>
+    public static (string Name, string VersionOrAlias) ParseReference(string reference)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        var at = reference.IndexOf('@', StringComparison.Ordinal);
+        return at < 0 ? (reference, ProductionAlias) : (reference[..at], reference[(at + 1)..]);
+    }
+
     /// <summary>Parses a version: a positive integer, written without sign or leading zeros.</summary>
     /// <exception cref="InvalidRequestException">The text is not a positive integer.</exception>
     public static int ParseVersion(string? version) => TryParseVersion(version, out var number)

@@ -17,9 +17,6 @@ internal static partial class Log
     [LoggerMessage(3004, LogLevel.Warning, "Training run {RunId}: trainer execution {ExecutionId} is {State} without a result; starting it again")]
     public static partial void TrainerLost(ILogger logger, string runId, string executionId, string state);
 
-    [LoggerMessage(3005, LogLevel.Information, "Training run {RunId}: trainer started as {ExecutionId}")]
-    public static partial void TrainerStarted(ILogger logger, string runId, string executionId);
-
     [LoggerMessage(3006, LogLevel.Information, "Training run {RunId}: trainer ended {Status}")]
     public static partial void TrainerEnded(ILogger logger, string runId, string status);
 

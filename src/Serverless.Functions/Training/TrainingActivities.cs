@@ -56,12 +56,8 @@ public sealed class TrainingActivities(
 
     /// <summary>Starts the trainer for the run; returns the execution id.</summary>
     [Function(StartTrainerName)]
-    public async Task<string> StartTrainer([ActivityTrigger] string runId, CancellationToken cancellationToken)
-    {
-        var executionId = await runner.StartAsync(runId, cancellationToken);
-        Log.TrainerStarted(logger, runId, executionId);
-        return executionId;
-    }
+    public Task<string> StartTrainer([ActivityTrigger] string runId, CancellationToken cancellationToken) =>
+        runner.StartAsync(runId, cancellationToken);
 
     /// <summary>The runner's state of the execution and the trainer's own status.json.</summary>
     [Function(ProbeTrainerName)]

@@ -3,6 +3,7 @@ using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using Serverless.Errors;
 using Serverless.Functions.Training.Runners;
+using Serverless.Registry;
 using Serverless.Training;
 using Serverless.Training.Data;
 
@@ -225,8 +226,8 @@ public static class TrainingOrchestration
         private async Task<TrainingRunSnapshot?> AwaitApprovalAsync(string version)
         {
             await context.CallActivityAsync<PointAliasResult>(TrainingActivities.PointAliasName,
-                new PointAliasRequest(input.Model, "candidate", version, Conditional: false, Precondition: null), s_retry);
-            Update(Snapshot with { Status = TrainingRunStatuses.AwaitingApproval, Stage = "awaiting-approval", Result = new TrainingRunResult(input.Model, version, "candidate") });
+                new PointAliasRequest(input.Model, RegistryNames.CandidateAlias, version, Conditional: false, Precondition: null), s_retry);
+            Update(Snapshot with { Status = TrainingRunStatuses.AwaitingApproval, Stage = "awaiting-approval", Result = new TrainingRunResult(input.Model, version, RegistryNames.CandidateAlias) });
             var approval = context.WaitForExternalEvent<ApprovalDecision>(ApprovalEvent);
             using var timerCancellation = new CancellationTokenSource();
             var timeout = context.CreateTimer(input.Gate.ApprovalTimeout, timerCancellation.Token);
@@ -256,7 +257,7 @@ public static class TrainingOrchestration
         {
             var compared = evaluation.Production?.Version;
             var result = await context.CallActivityAsync<PointAliasResult>(TrainingActivities.PointAliasName,
-                new PointAliasRequest(input.Model, "production", version, Conditional: true, Precondition: compared), s_retry);
+                new PointAliasRequest(input.Model, RegistryNames.ProductionAlias, version, Conditional: true, Precondition: compared), s_retry);
             if (!result.Set)
             {
                 return Update(Snapshot with
@@ -268,7 +269,7 @@ public static class TrainingOrchestration
                 });
             }
 
-            return Update(Snapshot with { Status = TrainingRunStatuses.Published, Stage = "done", Result = new TrainingRunResult(input.Model, version, "production"), Error = null });
+            return Update(Snapshot with { Status = TrainingRunStatuses.Published, Stage = "done", Result = new TrainingRunResult(input.Model, version, RegistryNames.ProductionAlias), Error = null });
         }
 
         private TrainingRunSnapshot Update(TrainingRunSnapshot snapshot)

@@ -181,9 +181,7 @@ public sealed class TrainingRuns(
         }
 
         var reference = job.Base ?? options.Value.DefaultBase;
-        var at = reference.IndexOf('@', StringComparison.Ordinal);
-        var name = at < 0 ? reference : reference[..at];
-        var versionOrAlias = at < 0 ? "production" : reference[(at + 1)..];
+        var (name, versionOrAlias) = RegistryNames.ParseReference(reference);
         if (!Serverless.Options.ModelNames.IsValid(name) || versionOrAlias.Length == 0)
         {
             throw new InvalidRequestException($"base: '{reference}' is not a model reference: use \"name\", \"name@version\" or \"name@alias\", e.g. \"minilm@1\".");

@@ -178,7 +178,6 @@ public sealed class BlobTrainingRunStore : ITrainingRunStore
     /// <summary>The queue receiving end-of-run events.</summary>
     public const string EventsQueue = TrainingStorage.EventsQueue;
 
-    private const string ProductionAlias = "production";
 
     private readonly BlobServiceClient _blobs;
     private readonly BlobContainerClient _training;
@@ -231,9 +230,7 @@ public sealed class BlobTrainingRunStore : ITrainingRunStore
     /// <inheritdoc />
     public async Task<ModelPackage> GetBaseAsync(string reference, CancellationToken cancellationToken)
     {
-        var at = reference.IndexOf('@', StringComparison.Ordinal);
-        var name = at < 0 ? reference : reference[..at];
-        var versionOrAlias = at < 0 ? ProductionAlias : reference[(at + 1)..];
+        var (name, versionOrAlias) = RegistryNames.ParseReference(reference);
         ModelNames.Validate(name);
         var version = await _registry.ResolveVersionAsync(name, versionOrAlias, cancellationToken);
         return await _registry.DownloadAsync(name, version, cancellationToken);
@@ -246,7 +243,7 @@ public sealed class BlobTrainingRunStore : ITrainingRunStore
         string version;
         try
         {
-            version = await _registry.ResolveVersionAsync(model, ProductionAlias, cancellationToken);
+            version = await _registry.ResolveVersionAsync(model, RegistryNames.ProductionAlias, cancellationToken);
         }
         catch (ModelNotFoundException)
         {
