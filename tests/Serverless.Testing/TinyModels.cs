@@ -124,8 +124,11 @@ public static class TinyModels
     /// per-token scores, where a keyword weighs ten times an ordinary token. One keyword among up to ~10 tokens makes
     /// "spam" win clearly; texts without keywords are "ham" with a score near 0.95.
     /// </summary>
+    /// <param name="directory">Where to write the package.</param>
+    /// <param name="maxLength">The tokenizer's maximum length.</param>
+    /// <param name="headBias">The head's bias per label ([0, 0] unless given): a NaN or infinity makes a broken model.</param>
     /// <returns>The package directory.</returns>
-    public static string WriteKeywordClassifierPackage(string directory, int maxLength = 64)
+    public static string WriteKeywordClassifierPackage(string directory, int maxLength = 64, float[]? headBias = null)
     {
         var config = new ModelConfig
         {
@@ -137,11 +140,11 @@ public static class TinyModels
             MaxPositionEmbeddings = Math.Max(64, maxLength),
             Pooling = ClassifierHead.Mean,
         }.WithLabels(KeywordLabels);
-        return Write(directory, KeywordModel(), config, maxLength, "keyword spam classifier");
+        return Write(directory, KeywordModel(headBias), config, maxLength, "keyword spam classifier");
     }
 
-    /// <summary>The keyword classifier's ONNX graph.</summary>
-    public static byte[] KeywordModel()
+    /// <summary>The keyword classifier's ONNX graph, with the head's bias per label ([0, 0] unless given).</summary>
+    public static byte[] KeywordModel(float[]? headBias = null)
     {
         // Embedding columns: [ham evidence, spam evidence]; padding rows are masked out by the mean anyway.
         var embeddings = new float[Vocabulary.Count * 2];
@@ -163,7 +166,7 @@ public static class TinyModels
         var hidden = b.Node("Add", [tokens, types]);
         b.AddNode("Identity", [hidden], [ClassifierHead.HiddenStateName]);
         b.AddOutput(ClassifierHead.HiddenStateName, TensorProto.Types.DataType.Float, "batch", "sequence", 2);
-        return ClassifierHead.Append(b.ToBytes(), ClassifierHead.Mean, weight: [1f, 0f, 0f, 1f], bias: [0f, 0f], labels: 2);
+        return ClassifierHead.Append(b.ToBytes(), ClassifierHead.Mean, weight: [1f, 0f, 0f, 1f], bias: headBias ?? [0f, 0f], labels: 2);
     }
 
     private static string Write(string directory, byte[] model, ModelConfig config, int maxLength, string description)

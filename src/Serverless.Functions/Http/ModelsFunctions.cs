@@ -62,7 +62,7 @@ public sealed class ModelsFunctions(BlobModelRegistry registry, ILogger<ModelsFu
         ModelNames.Validate(name);
         if (!ModelNames.IsValid(alias))
         {
-            throw new InvalidRequestException($"'{alias}' is not a valid alias: use 1–63 lower-case letters, digits and hyphens, such as \"production\".");
+            throw new InvalidRequestException($"'{CallerInput.Excerpt(alias)}' is not a valid alias: use 1–63 lower-case letters, digits and hyphens, such as \"production\".");
         }
 
         using var body = await RequestBody.ReadJsonAsync(request, MaxAdminBodyBytes, cancellationToken);
