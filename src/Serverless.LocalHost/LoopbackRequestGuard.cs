@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Serverless.Errors;
@@ -13,7 +14,7 @@ namespace Serverless.LocalHost;
 /// </summary>
 internal static class LoopbackRequestGuard
 {
-    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The middleware; functions' endpoints carry their <see cref="LocalFunction"/> as metadata.</summary>
     public static async Task InvokeAsync(HttpContext context, RequestDelegate next)
