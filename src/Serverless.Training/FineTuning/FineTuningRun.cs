@@ -449,6 +449,9 @@ internal static partial class RunLog
     [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "Fine-tuned: best epoch {BestEpoch} of {Epochs}, {Seconds:F0} s of training")]
     public static partial void FineTuned(ILogger logger, int bestEpoch, int epochs, double seconds);
 
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Information, Message = "Evaluated {Texts} test texts on {Device}: candidate macro-F1 {CandidateMacroF1:F4}; production version {ProductionVersion} macro-F1 {ProductionMacroF1}; skipped: {Skipped}")]
+    public static partial void Evaluated(ILogger logger, int texts, string device, double candidateMacroF1, string? productionVersion, double? productionMacroF1, string? skipped);
+
     [LoggerMessage(EventId = 4105, Level = LogLevel.Information, Message = "Training run {RunId} already ended with status {Status} in an earlier attempt; it is not run again")]
     public static partial void AlreadyEnded(ILogger logger, string runId, string status);
 
@@ -457,7 +460,4 @@ internal static partial class RunLog
 
     [LoggerMessage(EventId = 4107, Level = LogLevel.Warning, Message = "Reporting the outcome of training run {RunId} failed (attempt {Attempt} of {Attempts}); trying again in {Seconds} s")]
     public static partial void ReportRetried(ILogger logger, Exception exception, string runId, int attempt, int attempts, double seconds);
-
-    [LoggerMessage(EventId = 4104, Level = LogLevel.Information, Message = "Evaluated {Texts} test texts on {Device}: candidate macro-F1 {CandidateMacroF1:F4}; production version {ProductionVersion} macro-F1 {ProductionMacroF1}; skipped: {Skipped}")]
-    public static partial void Evaluated(ILogger logger, int texts, string device, double candidateMacroF1, string? productionVersion, double? productionMacroF1, string? skipped);
 }
