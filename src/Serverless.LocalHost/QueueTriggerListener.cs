@@ -24,9 +24,6 @@ internal sealed class QueueTriggerListener(
 {
     private static readonly TimeSpan MinimumPollingInterval = TimeSpan.FromMilliseconds(100);
 
-    // Processing hides a message this long and renews it at half time, so a message whose host died reappears soon.
-    private static readonly TimeSpan ProcessingLease = TimeSpan.FromSeconds(30);
-
     private readonly CancellationTokenSource _polling = new();
     private readonly CancellationTokenSource _invocations = new();
     private readonly SemaphoreSlim _completed = new(0);
@@ -92,7 +89,7 @@ internal sealed class QueueTriggerListener(
                     await _completed.WaitAsync(stopping);
                 }
 
-                QueueMessage[] messages = await queue.ReceiveMessagesAsync(options.BatchSize, ProcessingLease, stopping);
+                QueueMessage[] messages = await queue.ReceiveMessagesAsync(options.BatchSize, options.ProcessingLease, stopping);
                 if (messages.Length == 0)
                 {
                     await Task.Delay(delay, stopping);
@@ -183,8 +180,8 @@ internal sealed class QueueTriggerListener(
         {
             while (true)
             {
-                await Task.Delay(ProcessingLease / 2, cancellationToken);
-                var receipt = await queue.UpdateMessageAsync(messageId, lease.PopReceipt, visibilityTimeout: ProcessingLease,
+                await Task.Delay(options.ProcessingLease / 2, cancellationToken);
+                var receipt = await queue.UpdateMessageAsync(messageId, lease.PopReceipt, visibilityTimeout: options.ProcessingLease,
                     cancellationToken: cancellationToken);
                 lease.PopReceipt = receipt.Value.PopReceipt;
             }

@@ -135,11 +135,6 @@ public sealed partial class ClassifyQueueProcessor(
 
     private async Task OnTransientFailureAsync(string? id, string replyTo, int dequeueCount, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is EngineBusyException)
-        {
-            metrics.Rejected(ClassificationService.Queue);
-        }
-
         var maxDequeueCount = retry.Value.MaxDequeueCount;
         if (dequeueCount < maxDequeueCount)
         {
