@@ -22,6 +22,11 @@ param gpuWorkloadProfile string = 'Consumption-GPU-NC8as-T4'
 @description('Default model served when a request names none.')
 param defaultModel string = 'spam'
 
+@minValue(1)
+@maxValue(3650)
+@description('Days a queue answer is kept in the results container and replayed to a redelivered id: the app setting Queues__ResultRetentionDays and the container\'s lifecycle rule.')
+param resultRetentionDays int = 7
+
 var abbrs = {
   resourceGroup: 'rg-'
   storage: 'st'
@@ -78,6 +83,7 @@ module storage 'app/storage.bicep' = {
     tags: tags
     appPrincipalId: appIdentity.outputs.principalId
     trainerPrincipalId: trainerIdentity.outputs.principalId
+    resultRetentionDays: resultRetentionDays
   }
 }
 
@@ -150,6 +156,7 @@ module functions 'app/functions.bicep' = {
     storageAccountName: storage.outputs.name
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     defaultModel: defaultModel
+    resultRetentionDays: resultRetentionDays
     trainerJobName: trainer.outputs.name
     trainerImage: trainerImage
     trainerResources: trainerResources

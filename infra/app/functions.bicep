@@ -11,6 +11,8 @@ param registryServer string
 param storageAccountName string
 param applicationInsightsConnectionString string
 param defaultModel string
+@description('Days a stored queue answer is replayed (the results container\'s lifecycle rule deletes it after as many).')
+param resultRetentionDays int
 @description('The trainer job the function app starts for each training run (the containerapps runner).')
 param trainerJobName string
 param trainerImage string
@@ -52,6 +54,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'ClassifyRequestsQueue', value: 'classify-requests' }
         { name: 'ClassifyResultsQueue', value: 'classify-results' }
         { name: 'Serving__DefaultModel', value: defaultModel }
+        { name: 'Queues__ResultRetentionDays', value: string(resultRetentionDays) }
         { name: 'Serving__Device', value: workloadProfileName == 'Consumption' ? 'cpu' : 'cuda' }
         { name: 'Training__Runner__Kind', value: 'containerapps' }
         { name: 'Training__Runner__ContainerApps__SubscriptionId', value: subscription().subscriptionId }

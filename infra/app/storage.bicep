@@ -6,6 +6,8 @@ param tags object
 param appPrincipalId string
 @description('The trainer identity: blobs (run state, datasets, model packages) and queues (end-of-run events) only.')
 param trainerPrincipalId string
+@description('Days after which queue answers in the results container are deleted (the app ignores them after as many days).')
+param resultRetentionDays int
 
 var blobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 var blobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
@@ -42,6 +44,27 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
   parent: blobs
   name: container
 }]
+
+// Stored queue answers expire: the app stops replaying them after resultRetentionDays and this rule deletes them.
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'expire-queue-results'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: { blobTypes: ['blockBlob'], prefixMatch: ['results/'] }
+            actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: resultRetentionDays } } }
+          }
+        }
+      ]
+    }
+  }
+}
 
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
   parent: account

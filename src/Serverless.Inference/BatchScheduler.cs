@@ -31,6 +31,7 @@ internal sealed class BatchScheduler
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
 
+    private readonly LinkedList<Request> _admissions = new();
     private List<Item> _arrivals = [];
     private Item[] _generation = [];
     private int _next;
@@ -60,8 +61,15 @@ internal sealed class BatchScheduler
     public void Start() => _thread.Start();
 
     /// <summary>Queues texts and completes with one row of output per text, in their order.</summary>
-    /// <exception cref="EngineBusyException">The queue cannot take this many more texts now.</exception>
-    public async Task<float[][]> RunAsync(TokenizedText[] texts, CancellationToken cancellationToken)
+    /// <param name="texts">The tokenized texts.</param>
+    /// <param name="waitForCapacity">
+    /// When the queue cannot take the texts now: true waits until it can (first come, first admitted, while callers that do
+    /// not wait are still admitted whenever they fit); false throws <see cref="EngineBusyException"/>.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the wait and the request; its texts leave the queue.</param>
+    /// <exception cref="EngineBusyException">The queue cannot take this many more texts now and the caller does not wait.</exception>
+    /// <exception cref="PayloadTooLargeException">More texts than the queue ever holds.</exception>
+    public async Task<float[][]> RunAsync(TokenizedText[] texts, bool waitForCapacity, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (texts.Length > _options.MaxQueuedTexts)
@@ -79,7 +87,13 @@ internal sealed class BatchScheduler
             }
 
             ObjectDisposedException.ThrowIf(!_accepting, typeof(ClassificationEngine));
-            if (_queued + texts.Length > _options.MaxQueuedTexts)
+            if (waitForCapacity && (_admissions.Count > 0 || !Fits(texts.Length)))
+            {
+                // Behind the callers already waiting, so a large request is not overtaken forever by smaller waiting ones.
+                _admissions.AddLast(request.Admission);
+                Log.AdmissionWaiting(_logger, texts.Length, _queued, _options.MaxQueuedTexts);
+            }
+            else if (!Fits(texts.Length))
             {
                 _rejected++;
                 InferenceMetrics.Rejections.Add(1, _tags);
@@ -87,23 +101,12 @@ internal sealed class BatchScheduler
                 throw new EngineBusyException(string.Create(CultureInfo.InvariantCulture,
                     $"The model is busy: {_queued} texts are waiting and this request's {texts.Length} would exceed the limit of {_options.MaxQueuedTexts}. Retry shortly."));
             }
-
-            if (_arrivals.Count == 0)
+            else
             {
-                _oldestArrival = Stopwatch.GetTimestamp();
+                Enqueue(request);
             }
-
-            for (var i = 0; i < texts.Length; i++)
-            {
-                _arrivals.Add(new Item(request, i));
-            }
-
-            request.Waiting = texts.Length;
-            _queued += texts.Length;
-            Monitor.Pulse(_gate);
         }
 
-        InferenceMetrics.QueueDepths.Add(texts.Length, _tags);
         using var registration = cancellationToken.Register(() => Cancel(request, cancellationToken));
         return await request.Completion.Task.ConfigureAwait(false);
     }
@@ -114,6 +117,14 @@ internal sealed class BatchScheduler
         lock (_gate)
         {
             _accepting = false;
+
+            // Everything already accepted runs, waiting callers too: the loop ends only once the arrivals are empty.
+            while (_admissions.First is { } waiting)
+            {
+                _admissions.RemoveFirst();
+                Enqueue(waiting.Value);
+            }
+
             Monitor.PulseAll(_gate);
         }
 
@@ -132,7 +143,15 @@ internal sealed class BatchScheduler
     {
         lock (_gate)
         {
-            Abandon(request);
+            if (request.Admission.List is not null)
+            {
+                _admissions.Remove(request.Admission);
+                AdmitWaiting();
+            }
+            else
+            {
+                Abandon(request);
+            }
         }
 
         request.Completion.TrySetCanceled(cancellationToken);
@@ -150,6 +169,38 @@ internal sealed class BatchScheduler
         _queued -= request.Waiting;
         InferenceMetrics.QueueDepths.Add(-request.Waiting, _tags);
         request.Waiting = 0;
+        AdmitWaiting();
+    }
+
+    private bool Fits(int count) => _queued + count <= _options.MaxQueuedTexts;
+
+    /// <summary>Puts a request's texts in the queue. Caller holds the gate and has checked that they fit (or is stopping).</summary>
+    private void Enqueue(Request request)
+    {
+        if (_arrivals.Count == 0)
+        {
+            _oldestArrival = Stopwatch.GetTimestamp();
+        }
+
+        for (var i = 0; i < request.Texts.Length; i++)
+        {
+            _arrivals.Add(new Item(request, i));
+        }
+
+        request.Waiting = request.Texts.Length;
+        _queued += request.Texts.Length;
+        InferenceMetrics.QueueDepths.Add(request.Texts.Length, _tags);
+        Monitor.Pulse(_gate);
+    }
+
+    /// <summary>Admits waiting callers, oldest first, while they fit. Caller holds the gate.</summary>
+    private void AdmitWaiting()
+    {
+        while (_accepting && _fault is null && _admissions.First is { } waiting && Fits(waiting.Value.Texts.Length))
+        {
+            _admissions.RemoveFirst();
+            Enqueue(waiting.Value);
+        }
     }
 
     private void Loop()
@@ -252,6 +303,7 @@ internal sealed class BatchScheduler
         if (batch.Count > 0)
         {
             InferenceMetrics.QueueDepths.Add(-batch.Count, _tags);
+            AdmitWaiting();
         }
 
         return batch;
@@ -331,7 +383,8 @@ internal sealed class BatchScheduler
         lock (_gate)
         {
             _fault = ex;
-            requests = [.. _arrivals.Concat(_generation.Skip(_next)).Select(i => i.Request).Distinct()];
+            requests = [.. _arrivals.Concat(_generation.Skip(_next)).Select(i => i.Request).Concat(_admissions).Distinct()];
+            _admissions.Clear();
             foreach (var request in requests)
             {
                 Abandon(request);
@@ -347,14 +400,25 @@ internal sealed class BatchScheduler
         }
     }
 
-    /// <summary>One caller's texts. Waiting and Abandoned are guarded by the gate; Results and Unfinished belong to the loop.</summary>
-    private sealed class Request(TokenizedText[] texts)
+    /// <summary>One caller's texts. Admission, Waiting and Abandoned are guarded by the gate; Results and Unfinished belong to the loop.</summary>
+    private sealed class Request
     {
-        public TokenizedText[] Texts { get; } = texts;
-        public float[][] Results { get; } = new float[texts.Length][];
+        public Request(TokenizedText[] texts)
+        {
+            Texts = texts;
+            Results = new float[texts.Length][];
+            Unfinished = texts.Length;
+            Admission = new LinkedListNode<Request>(this);
+        }
+
+        public TokenizedText[] Texts { get; }
+        public float[][] Results { get; }
         public TaskCompletionSource<float[][]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The request's place among the callers waiting for capacity; in no list once admitted.</summary>
+        public LinkedListNode<Request> Admission { get; }
         public int Waiting { get; set; }
-        public int Unfinished { get; set; } = texts.Length;
+        public int Unfinished { get; set; }
         public volatile bool Abandoned;
     }
 

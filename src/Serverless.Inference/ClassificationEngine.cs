@@ -88,8 +88,21 @@ public sealed class ClassificationEngine : IAsyncDisposable
     /// </summary>
     /// <exception cref="InvalidRequestException">No texts, a null text, topK below 1, or the model is a base encoder.</exception>
     /// <exception cref="EngineBusyException">The engine's queue is full; retry later.</exception>
+    public Task<IReadOnlyList<TextClassification>> ClassifyAsync(
+        IReadOnlyList<string> texts, int? topK, CancellationToken cancellationToken) =>
+        ClassifyAsync(texts, topK, waitForCapacity: false, cancellationToken);
+
+    /// <summary>
+    /// Classifies texts like <see cref="ClassifyAsync(IReadOnlyList{string}, int?, CancellationToken)"/>; with
+    /// <paramref name="waitForCapacity"/> a full queue is waited out (back-pressure for background work such as queue
+    /// messages) instead of answered with <see cref="EngineBusyException"/>. Waiting callers are admitted first come, first
+    /// served; cancelling the token ends the wait.
+    /// </summary>
+    /// <exception cref="InvalidRequestException">No texts, a null text, topK below 1, or the model is a base encoder.</exception>
+    /// <exception cref="PayloadTooLargeException">More texts than the engine's queue holds (<see cref="BatchingOptions.MaxQueuedTexts"/>).</exception>
+    /// <exception cref="EngineBusyException">The engine's queue is full and <paramref name="waitForCapacity"/> is false.</exception>
     public async Task<IReadOnlyList<TextClassification>> ClassifyAsync(
-        IReadOnlyList<string> texts, int? topK, CancellationToken cancellationToken)
+        IReadOnlyList<string> texts, int? topK, bool waitForCapacity, CancellationToken cancellationToken)
     {
         EnsureClassifier();
         if (topK < 1)
@@ -99,7 +112,7 @@ public sealed class ClassificationEngine : IAsyncDisposable
         }
 
         var tokenized = Tokenize(texts);
-        var logits = await _scheduler.RunAsync(tokenized, cancellationToken).ConfigureAwait(false);
+        var logits = await _scheduler.RunAsync(tokenized, waitForCapacity, cancellationToken).ConfigureAwait(false);
         var multiLabel = Package.Config.IsMultiLabel;
         var results = new TextClassification[logits.Length];
         for (var i = 0; i < results.Length; i++)
@@ -116,7 +129,7 @@ public sealed class ClassificationEngine : IAsyncDisposable
     public async Task<IReadOnlyList<float[]>> GetLogitsAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
     {
         EnsureClassifier();
-        return await _scheduler.RunAsync(Tokenize(texts), cancellationToken).ConfigureAwait(false);
+        return await _scheduler.RunAsync(Tokenize(texts), waitForCapacity: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stops taking requests, finishes every queued and running one, then releases the ONNX Runtime session.</summary>

@@ -29,6 +29,10 @@ internal static partial class Log
         Message = "Request of {TextCount} texts rejected: {QueuedTexts} texts already queued (limit {MaxQueuedTexts})")]
     public static partial void Rejected(ILogger logger, int textCount, int queuedTexts, int maxQueuedTexts);
 
+    [LoggerMessage(EventId = 1016, Level = LogLevel.Debug,
+        Message = "Request of {TextCount} texts waits for room: {QueuedTexts} texts queued (limit {MaxQueuedTexts})")]
+    public static partial void AdmissionWaiting(ILogger logger, int textCount, int queuedTexts, int maxQueuedTexts);
+
     [LoggerMessage(EventId = 1014, Level = LogLevel.Information,
         Message = "Engine for {ModelName} version {ModelVersion} stopped after finishing its queued work")]
     public static partial void EngineStopped(ILogger logger, string modelName, string modelVersion);

@@ -127,6 +127,13 @@ public sealed class QueueTriggerOptions
     /// <summary>How long a failed message stays invisible before it is retried.</summary>
     public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// How long a message being processed stays hidden (renewed at half time), so the message of a host that died
+    /// reappears after it. Local host only (<c>extensions.queues.processingLease</c>); the Functions host uses 10 minutes.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan ProcessingLease { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Attempts before a message moves to <c>&lt;queue&gt;-poison</c>.</summary>
     [Range(1, 1000)]
     public int MaxDequeueCount { get; set; } = 5;

@@ -9,8 +9,10 @@ namespace Serverless.LocalHost;
 /// Polls one queue for one queue-triggered function with host.json's settings, as the Functions queue listener does:
 /// batches of <c>batchSize</c>, a new batch once in-flight messages drop to <c>newBatchThreshold</c>, exponential back-off
 /// up to <c>maxPollingInterval</c> while empty, a failed message visible again after <c>visibilityTimeout</c>, and after
-/// the <c>maxDequeueCount</c>-th failed attempt the message moves to <c>&lt;queue&gt;-poison</c>. Messages stay invisible
-/// while they are processed. On stop it stops polling and waits for the messages in flight.
+/// the <c>maxDequeueCount</c>-th failed attempt the message moves to <c>&lt;queue&gt;-poison</c>. A message delivered more
+/// often than that (its host stopped during the last attempt) is still handed to the function once, which sees the count
+/// and can answer it, and is poisoned only if that attempt fails too. Messages stay invisible while they are processed. On
+/// stop it stops polling and waits for the messages in flight.
 /// </summary>
 internal sealed class QueueTriggerListener(
     LocalFunction function,
@@ -21,9 +23,6 @@ internal sealed class QueueTriggerListener(
     ILogger<QueueTriggerListener> logger) : IHostedService, IDisposable
 {
     private static readonly TimeSpan MinimumPollingInterval = TimeSpan.FromMilliseconds(100);
-
-    // Processing hides a message this long and renews it at half time, so a message whose host died reappears soon.
-    private static readonly TimeSpan ProcessingLease = TimeSpan.FromSeconds(30);
 
     private readonly CancellationTokenSource _polling = new();
     private readonly CancellationTokenSource _invocations = new();
@@ -90,7 +89,7 @@ internal sealed class QueueTriggerListener(
                     await _completed.WaitAsync(stopping);
                 }
 
-                QueueMessage[] messages = await queue.ReceiveMessagesAsync(options.BatchSize, ProcessingLease, stopping);
+                QueueMessage[] messages = await queue.ReceiveMessagesAsync(options.BatchSize, options.ProcessingLease, stopping);
                 if (messages.Length == 0)
                 {
                     await Task.Delay(delay, stopping);
@@ -128,13 +127,6 @@ internal sealed class QueueTriggerListener(
     {
         try
         {
-            if (message.DequeueCount > options.MaxDequeueCount)
-            {
-                // Attempts were spent without an outcome (for example the host stopped mid-way): no further attempt.
-                await MoveToPoisonAsync(message, message.PopReceipt);
-                return;
-            }
-
             var lease = new Lease(message.PopReceipt);
             Exception? failure = null;
             using (var renewal = CancellationTokenSource.CreateLinkedTokenSource(_invocations.Token))
@@ -159,6 +151,8 @@ internal sealed class QueueTriggerListener(
             }
             else if (message.DequeueCount >= options.MaxDequeueCount)
             {
+                // Also a message past the limit (an attempt ended without an outcome, the host stopped mid-way): it was
+                // still handed to the function, which sees the count and may answer it, and is poisoned only if that fails.
                 await MoveToPoisonAsync(message, lease.PopReceipt);
             }
             else
@@ -186,8 +180,8 @@ internal sealed class QueueTriggerListener(
         {
             while (true)
             {
-                await Task.Delay(ProcessingLease / 2, cancellationToken);
-                var receipt = await queue.UpdateMessageAsync(messageId, lease.PopReceipt, visibilityTimeout: ProcessingLease,
+                await Task.Delay(options.ProcessingLease / 2, cancellationToken);
+                var receipt = await queue.UpdateMessageAsync(messageId, lease.PopReceipt, visibilityTimeout: options.ProcessingLease,
                     cancellationToken: cancellationToken);
                 lease.PopReceipt = receipt.Value.PopReceipt;
             }

@@ -5,8 +5,10 @@ using System.Text.Json;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Errors;
+using Serverless.Functions.Http;
 using Serverless.Functions.Queues;
 using Serverless.Functions.Tests.Support;
+using Serverless.Registry;
 using Serverless.Testing;
 
 namespace Serverless.Functions.Tests;
@@ -120,6 +122,116 @@ public sealed class ClassifyQueueProcessorTests(AzuriteFixture azurite)
         Assert.Equal("1", JsonDocument.Parse(second).RootElement.GetProperty("version").GetString());
     }
 
+    [Theory(Timeout = AzuriteFixture.TestTimeoutMs)]
+    [InlineData("""{"id":"dup-1","texts":["free money","good meeting"]}""")]
+    [InlineData("""{"id":"dup-1","text":"free money","topK":1}""")]
+    [InlineData("""{"id":"dup-1","text":"free money","version":"1"}""")]
+    [InlineData("""{"id":"dup-1","text":"free money","model":"spam"}""")]
+    public async Task SameIdWithAnotherRequest_GetsIdConflictOnItsOwnReplyTo_NeverTheStoredAnswer(string other)
+    {
+        await using var host = await StartWithSpamModelAsync();
+        await Processor(host).ProcessAsync("""{"id":"dup-1","text":"free money"}""", 1, AzuriteFixture.TestTimeout());
+        Assert.True((await ReceiveJsonAsync(host, host.ResultsQueue)).TryGetProperty("results", out _));
+        var replyTo = host.ResultsQueue + "-second-sender";
+
+        await Processor(host).ProcessAsync(other[..^1] + $$""","replyTo":"{{replyTo}}"}""", 1, AzuriteFixture.TestTimeout());
+
+        var answer = await ReceiveJsonAsync(host, replyTo);
+        Assert.Equal("dup-1", answer.GetProperty("id").GetString());
+        Assert.False(answer.TryGetProperty("results", out _));
+        Assert.Equal(ServiceException.TypePrefix + "id-conflict", answer.GetProperty("error").GetProperty("type").GetString());
+        Assert.Equal(0, await host.CountAsync(host.ResultsQueue));
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task RedeliveredSameRequest_WithTextAsOneItemTexts_IsReplayedToTheReplaysOwnReplyTo()
+    {
+        await using var host = await StartWithSpamModelAsync();
+        await Processor(host).ProcessAsync("""{"id":"same-1","text":"free money","topK":1}""", 1, AzuriteFixture.TestTimeout());
+        var first = (await host.ReceiveAsync(host.ResultsQueue)).Single();
+        var replyTo = host.ResultsQueue + "-replay";
+
+        await Processor(host).ProcessAsync($$"""{"ID":"same-1","texts":["free money"],"topk":1,"replyTo":"{{replyTo}}"}""", 2, AzuriteFixture.TestTimeout());
+
+        Assert.Equal(first, (await host.ReceiveAsync(replyTo)).Single());
+        Assert.Equal(0, await host.CountAsync(host.ResultsQueue));
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task ExpiredStoredResult_IsNotReplayed_ButRecomputed()
+    {
+        var clock = new ShiftedClock();
+        await using var host = await StartWithSpamModelAsync(
+            new Dictionary<string, string?> { ["Queues:ResultRetentionDays"] = "2" }, services => services.AddSingleton<TimeProvider>(clock));
+        const string Message = """{"id":"old-1","text":"free money"}""";
+        await Processor(host).ProcessAsync(Message, 1, AzuriteFixture.TestTimeout());
+        Assert.Equal("1", (await ReceiveJsonAsync(host, host.ResultsQueue)).GetProperty("version").GetString());
+        await host.PublishAsync("spam", dir => TinyModels.WriteClassifierPackage(dir, ["red", "green", "blue"]));
+        await host.Registry.SetAliasAsync("spam", "production", "2", AzuriteFixture.TestTimeout());
+        await host.Services.GetRequiredService<ServedModels>().RefreshAliasesAsync(AzuriteFixture.TestTimeout());
+
+        clock.Offset = TimeSpan.FromDays(1.9);
+        await Processor(host).ProcessAsync(Message, 1, AzuriteFixture.TestTimeout());
+        var withinRetention = await ReceiveJsonAsync(host, host.ResultsQueue);
+        clock.Offset = TimeSpan.FromDays(2.1);
+        await Processor(host).ProcessAsync(Message, 1, AzuriteFixture.TestTimeout());
+        var afterRetention = await ReceiveJsonAsync(host, host.ResultsQueue);
+
+        Assert.Equal("1", withinRetention.GetProperty("version").GetString());
+        Assert.Equal("2", afterRetention.GetProperty("version").GetString());
+        var stored = await new BlobServiceClient(azurite.ConnectionString)
+            .GetBlobContainerClient(host.Configuration["Queues:ResultsContainer"]).GetBlobClient("old-1.json").DownloadContentAsync();
+        Assert.Equal("2", JsonDocument.Parse(stored.Value.Content.ToString()).RootElement.GetProperty("version").GetString());
+        Assert.True(stored.Value.Details.Metadata.ContainsKey(ClassifyQueueStorage.RequestHashMetadata));
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task StoredResultsUnusable_OnTheLastAttempt_AnErrorResultIsSentBeforeTheFailureIsRethrown()
+    {
+        // A container name storage refuses: reading and storing the result fail; the queues work.
+        await using var host = await StartWithSpamModelAsync(new Dictionary<string, string?> { ["Queues:ResultsContainer"] = "Not_A_Container" });
+        const string Message = """{"id":"store-1","text":"hello"}""";
+
+        await Assert.ThrowsAnyAsync<Exception>(() => Processor(host).ProcessAsync(Message, 1, AzuriteFixture.TestTimeout()));
+        Assert.Equal(0, await host.CountAsync(host.ResultsQueue));
+
+        await Assert.ThrowsAnyAsync<Exception>(() => Processor(host).ProcessAsync(Message, 5, AzuriteFixture.TestTimeout()));
+        var answer = await ReceiveJsonAsync(host, host.ResultsQueue);
+        Assert.Equal("store-1", answer.GetProperty("id").GetString());
+        Assert.Contains("poison", answer.GetProperty("error").GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task MessagePastMaxDequeueCount_IsAnsweredWithAnErrorResult_AndCompletes()
+    {
+        await using var host = await StartWithSpamModelAsync();
+
+        await Processor(host).ProcessAsync("""{"id":"lost-1","text":"free money"}""", 6, AzuriteFixture.TestTimeout());
+
+        var answer = await ReceiveJsonAsync(host, host.ResultsQueue);
+        Assert.Equal("lost-1", answer.GetProperty("id").GetString());
+        Assert.Equal(ProblemDetailsMapper.InternalErrorType, answer.GetProperty("error").GetProperty("type").GetString());
+        Assert.Contains("6 times", answer.GetProperty("error").GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs * 2)]
+    public async Task ManyConcurrentMessages_OverAFullEngine_WaitForRoom_AndAllAreAnswered()
+    {
+        // An engine queue of 8 texts and 32 messages of 8 texts each at once: most find the engine full.
+        await using var host = await StartWithSpamModelAsync(new Dictionary<string, string?> { ["Serving:Batching:MaxQueuedTexts"] = "8" });
+        var messages = Enumerable.Range(0, 32).Select(m => JsonSerializer.Serialize(new
+        {
+            id = $"load-{m}",
+            texts = Enumerable.Range(0, 8).Select(t => string.Join(' ', Enumerable.Repeat(t % 2 == 0 ? "free money" : "team lunch", 1 + ((m + t) % 12)))),
+        }));
+
+        await Task.WhenAll(messages.Select(m => Task.Run(() => Processor(host).ProcessAsync(m, 1, AzuriteFixture.TestTimeout()))));
+
+        var answers = (await host.ReceiveAsync(host.ResultsQueue, 32)).Select(a => JsonDocument.Parse(a).RootElement).ToList();
+        Assert.All(answers, a => Assert.Equal(8, a.GetProperty("results").GetArrayLength()));
+        Assert.Equal(32, answers.Select(a => a.GetProperty("id").GetString()).Distinct().Count());
+    }
+
     [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
     public async Task ResultOverTheMessageLimit_IsWrittenToBlob_AndTheMessagePointsToIt()
     {
@@ -172,9 +284,10 @@ public sealed class ClassifyQueueProcessorTests(AzuriteFixture azurite)
         Assert.Equal(allowed, ClassifyQueueProcessor.IsAllowedReplyTo(queue, ["classify-results", "classify-results-*"]));
     }
 
-    private async Task<FunctionTestHost> StartWithSpamModelAsync(IReadOnlyDictionary<string, string?>? overrides = null)
+    private async Task<FunctionTestHost> StartWithSpamModelAsync(
+        IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? services = null)
     {
-        var host = new FunctionTestHost(azurite, overrides);
+        var host = new FunctionTestHost(azurite, overrides, services);
         await host.PublishAsync("spam", dir => TinyModels.WriteKeywordClassifierPackage(dir));
         await host.Registry.SetAliasAsync("spam", "production", "1", AzuriteFixture.TestTimeout());
         return host;

@@ -295,6 +295,39 @@ public sealed class ClassificationEngineTests(TinyPackagesFixture packages) : IC
     }
 
     [Fact]
+    public async Task Classify_QueueFull_CallersThatWaitForCapacity_AreAdmittedAsRoomFrees_AndAllComplete()
+    {
+        await using var engine = await Engines.StartAsync(packages.Classifier, new BatchingOptions { MaxBatchTexts = 2, MaxQueuedTexts = 4, MaxWaitMilliseconds = 50 });
+        var requests = Enumerable.Range(0, 20).Select(r => Enumerable.Range(0, 1 + (r % 4)).Select(t => Engines.Text(2 + ((r + t) % 30), seed: r)).ToArray()).ToList();
+
+        var results = await Task.WhenAll(requests.Select(r => Task.Run(() => engine.ClassifyAsync(r, null, waitForCapacity: true, CancellationToken.None))));
+
+        Assert.Equal(requests.Select(r => r.Length), results.Select(r => r.Count));
+        Assert.Equal(0, engine.Statistics.Rejected);
+        Assert.Equal(requests.Sum(r => r.Length), engine.Statistics.Texts);
+        Assert.Equal(0, engine.Statistics.QueuedTexts);
+    }
+
+    [Fact]
+    public async Task Classify_WaitingForCapacity_Cancelled_LeavesTheWaitAndTheCallersBehindItProceed()
+    {
+        await using var engine = await Engines.StartAsync(packages.Classifier, new BatchingOptions { MaxBatchTexts = 64, MaxQueuedTexts = 4, MaxWaitMilliseconds = 400 });
+        var first = engine.ClassifyAsync([Engines.Text(3), Engines.Text(4), Engines.Text(5)], null, CancellationToken.None);
+        using var cancel = new CancellationTokenSource();
+        var cancelled = engine.ClassifyAsync([Engines.Text(3), Engines.Text(4), Engines.Text(5), Engines.Text(6)], null, waitForCapacity: true, cancel.Token);
+        var behind = engine.ClassifyAsync([Engines.Text(7)], null, waitForCapacity: true, CancellationToken.None);
+
+        Assert.False(cancelled.IsCompleted, "A full queue makes a caller that waits for capacity wait, not fail.");
+        Assert.False(behind.IsCompleted, "Waiting callers are admitted first come, first served.");
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        Assert.Single(await behind.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(3, (await first).Count);
+        Assert.Equal(0, engine.Statistics.Rejected);
+    }
+
+    [Fact]
     public async Task Classify_MoreTextsThanTheQueueHolds_ThrowsPayloadTooLarge()
     {
         await using var engine = await Engines.StartAsync(packages.Classifier, new BatchingOptions { MaxQueuedTexts = 2 });

@@ -106,7 +106,7 @@ public sealed class TrainingRunnerInfraTests
     }
 
     /// <summary>Resources of a type anywhere in the template, module deployments included.</summary>
-    private static IEnumerable<JsonNode> Resources(JsonNode template, string type)
+    internal static IEnumerable<JsonNode> Resources(JsonNode template, string type)
     {
         var resources = template["resources"] switch
         {

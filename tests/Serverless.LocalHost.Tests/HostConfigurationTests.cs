@@ -86,7 +86,10 @@ public sealed class HostConfigurationTests(AzuriteFixture azurite) : IDisposable
 
         Assert.Equal("api", hostJson.RoutePrefix);
         Assert.Equal(QueueMessageEncoding.None, hostJson.Queues.MessageEncoding);
-        Assert.Equal(TimeSpan.FromSeconds(10), hostJson.Queues.VisibilityTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(90), hostJson.Queues.VisibilityTimeout);
+
+        // Storage-queue triggers retry after a fixed delay: the tries of a transient failure span minutes, not seconds.
+        Assert.InRange((hostJson.Queues.MaxDequeueCount - 1) * hostJson.Queues.VisibilityTimeout, TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15));
     }
 
     [Fact]

@@ -54,6 +54,28 @@ public sealed class QueueTriggerTests(AzuriteFixture azurite)
     }
 
     [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task QueueTrigger_MessagePastMaxDequeueCount_IsStillHandedToTheFunction_ThenCompleted()
+    {
+        // Delivered three times (the sample's maxDequeueCount) without an outcome, as when a host dies mid-attempt.
+        var timeout = AzuriteFixture.TestTimeout();
+        var queueName = azurite.UniqueName("spent");
+        var spent = new QueueClient(azurite.ConnectionString, queueName);
+        await spent.CreateAsync(cancellationToken: timeout);
+        await spent.SendMessageAsync("attempts spent", timeout);
+        for (var delivery = 0; delivery < 3; delivery++)
+        {
+            Assert.NotNull((await spent.ReceiveMessageAsync(TimeSpan.FromSeconds(1), timeout)).Value);
+            await Task.Delay(1100, timeout);
+        }
+
+        await using var host = await SampleHost.StartAsync(azurite, arguments: $"--RecordQueue={queueName}");
+
+        Assert.Equal(new("Record", "attempts spent", 4), await host.Probe.NextAsync(timeout));
+        await WaitUntilEmptyAsync(spent, timeout);
+        Assert.Equal(0, await CountAsync(host.Queue($"{queueName}-poison"), timeout));
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
     public async Task QueueTrigger_Base64Encoding_DecodesTheMessageAndEncodesTheOutputBinding()
     {
         var timeout = AzuriteFixture.TestTimeout();
@@ -129,4 +151,7 @@ public sealed class QueueTriggerTests(AzuriteFixture azurite)
             await Task.Delay(100, cancellationToken);
         }
     }
+
+    private static async Task<int> CountAsync(QueueClient queue, CancellationToken cancellationToken) =>
+        await queue.ExistsAsync(cancellationToken) ? (await queue.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount : 0;
 }

@@ -63,6 +63,10 @@ public sealed class HostNotAllowedException(string detail)
 public sealed class ConflictException(string detail)
     : ServiceException("conflict", "Conflicting change", 409, detail);
 
+/// <summary>409: a queue message reuses the id of an answered message with a different request; it is never retried.</summary>
+public sealed class IdConflictException(string detail)
+    : ServiceException("id-conflict", "Message id reused", 409, detail);
+
 /// <summary>422: a model package is incomplete, corrupt, or does not match its manifest.</summary>
 public sealed class InvalidModelPackageException(string detail)
     : ServiceException("invalid-model-package", "Invalid model package", 422, detail);

@@ -48,6 +48,16 @@ public sealed class QueueOptions
     [Required]
     public string ResultsContainer { get; set; } = "results";
 
+    /// <summary>
+    /// Days a stored result is kept and replayed to a redelivered id; older ones are recomputed. Infra gives the results
+    /// container a lifecycle rule deleting blobs after the same number of days.
+    /// </summary>
+    [Range(1, 3650)]
+    public int ResultRetentionDays { get; set; } = DefaultResultRetentionDays;
+
+    /// <summary>The default of <see cref="ResultRetentionDays"/>.</summary>
+    public const int DefaultResultRetentionDays = 7;
+
     /// <summary>Largest encoded message the queue accepts.</summary>
     [Range(1024, 65_536)]
     public int MaxMessageBytes { get; set; } = 65_536;

@@ -20,18 +20,20 @@ public sealed class ClassificationService(ServedModels models, IOptions<ServingO
 
     /// <summary>Classifies <paramref name="request"/>'s texts; results keep their order.</summary>
     /// <param name="request">The validated request.</param>
-    /// <param name="source"><see cref="Http"/> or <see cref="Queue"/>, for metrics.</param>
+    /// <param name="source"><see cref="Http"/> or <see cref="Queue"/>, for metrics; <see cref="Queue"/> also waits for room in a busy engine.</param>
     /// <param name="cancellationToken">Cancels the wait; a cancelled request leaves its batch.</param>
     /// <exception cref="Errors.ModelNotFoundException">Unknown model or version.</exception>
     /// <exception cref="Errors.InvalidRequestException">The model is a base encoder.</exception>
-    /// <exception cref="Errors.EngineBusyException">The engine's queue is full.</exception>
+    /// <exception cref="Errors.EngineBusyException">The engine's queue is full (HTTP only: the queue path waits for room).</exception>
     /// <exception cref="Errors.ServiceUnavailableException">Storage cannot be reached or the model cannot be loaded yet.</exception>
     public async Task<ClassifyResponse> ClassifyAsync(ClassifyRequest request, string source, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var name = request.Model ?? serving.Value.DefaultModel;
         using var lease = await models.AcquireAsync(name, request.Version ?? serving.Value.DefaultAlias, cancellationToken);
-        var results = await lease.Engine.ClassifyAsync(request.Texts, request.TopK, cancellationToken);
+        // Queue messages wait for room in the engine (back-pressure): a busy engine is no failure for them, and retrying
+        // them later only loses their place. HTTP callers get 429 with Retry-After at once.
+        var results = await lease.Engine.ClassifyAsync(request.Texts, request.TopK, waitForCapacity: source == Queue, cancellationToken);
         metrics.Classified(lease.Name, lease.Version, source, request.Texts.Count, Stopwatch.GetElapsedTime(started));
         return new ClassifyResponse(lease.Name, lease.Version, lease.Engine.Device, results);
     }

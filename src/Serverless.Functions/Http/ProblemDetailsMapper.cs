@@ -32,6 +32,9 @@ public static class ProblemDetailsMapper
     /// <summary>Problem type of an unexpected server fault.</summary>
     public const string InternalErrorType = ServiceException.TypePrefix + "internal-error";
 
+    /// <summary>Problem title of an unexpected server fault.</summary>
+    public const string InternalErrorTitle = "Internal server error";
+
     /// <summary>Maps <paramref name="exception"/>.</summary>
     /// <param name="exception">What was thrown.</param>
     /// <param name="instance">The request path, for the problem's <c>instance</c>.</param>
@@ -45,7 +48,7 @@ public static class ProblemDetailsMapper
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 Describe(new PayloadTooLargeException("The request body is too large: send fewer or shorter texts per request.")),
             BadHttpRequestException e => Describe(new InvalidRequestException($"The request could not be read: {e.Message}")),
-            _ => (StatusCodes.Status500InternalServerError, InternalErrorType, "Internal server error",
+            _ => (StatusCodes.Status500InternalServerError, InternalErrorType, InternalErrorTitle,
                 $"The server failed to handle the request. Quote correlation id {correlationId} when reporting it.", (int?)null),
         };
 

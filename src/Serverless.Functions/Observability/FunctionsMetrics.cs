@@ -94,4 +94,7 @@ public enum QueueOutcome
 
     /// <summary>A transient failure on the last attempt: answered with an error result, then sent to the poison queue.</summary>
     Poisoned,
+
+    /// <summary>Delivered more often than allowed (the host stopped during the last attempt): answered with an error result and completed.</summary>
+    GaveUp,
 }

@@ -12,9 +12,12 @@ namespace Serverless.Functions.Queues;
 
 /// <summary>
 /// Handles one <c>classify-requests</c> message (SPEC "Queues"): plain or base64-encoded JSON; <c>id</c> and <c>replyTo</c>
-/// validated; the answer stored by id and sent to <c>replyTo</c> or the results queue, through a blob when too large.
-/// A permanently bad message is answered with an error result and completes; a transient failure is rethrown for the
-/// platform to retry, after an error result when it is the last attempt. A redelivered id gets its stored answer.
+/// validated; the answer stored by id with the hash of its request and sent to <c>replyTo</c> or the results queue,
+/// through a blob when too large. A permanently bad message, or an id reused for another request (<c>id-conflict</c>), is
+/// answered with an error result and completes. One guard covers the whole message: any other failure — classifying,
+/// reading or storing the answer, sending it — is rethrown for the platform to retry, after an error result when it is the
+/// last attempt. A redelivered id with the same request gets its stored answer; a message delivered more often than allowed
+/// (the host stopped during its last attempt) gets an error result and completes.
 /// </summary>
 public sealed partial class ClassifyQueueProcessor(
     ClassificationService classifier,
@@ -29,58 +32,109 @@ public sealed partial class ClassifyQueueProcessor(
     /// <exception cref="Exception">A transient failure, rethrown so the message is retried (or poisoned after the last attempt).</exception>
     public async Task ProcessAsync(string message, int dequeueCount, CancellationToken cancellationToken)
     {
-        var options = queueOptions.Value;
-        var envelope = ReadEnvelope(message, options);
+        var envelope = ReadEnvelope(message, queueOptions.Value);
         using var document = envelope.Document;
+        try
+        {
+            await AnswerAsync(envelope, dequeueCount, cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            await OnTransientFailureAsync(envelope.Id, envelope.ReplyTo, dequeueCount, e, cancellationToken);
+            throw;
+        }
+    }
+
+    private async Task AnswerAsync(Envelope envelope, int dequeueCount, CancellationToken cancellationToken)
+    {
         if (envelope.Problem is not null)
         {
-            Log.MessageRefused(logger, envelope.Id, envelope.Problem.Type);
-            await SendAsync(envelope.Id, envelope.ReplyTo, Serialize(ErrorResult(envelope.Id, envelope.Problem)), cancellationToken);
-            metrics.QueueMessage(QueueOutcome.Rejected);
+            await RefuseAsync(envelope.Id, envelope.ReplyTo, envelope.Problem, cancellationToken);
             return;
         }
 
         var id = envelope.Id!;
-        if (await storage.TryReadResultAsync(id, cancellationToken) is { } stored)
+        ClassifyRequest request;
+        try
         {
-            Log.Replayed(logger, id, dequeueCount);
-            await SendAsync(id, envelope.ReplyTo, stored, cancellationToken);
-            metrics.QueueMessage(QueueOutcome.Replayed);
+            request = ClassifyRequestParser.Parse(envelope.Document!.RootElement, limits.Value);
+        }
+        catch (ServiceException e) when (!e.IsTransient)
+        {
+            await RefuseAsync(id, envelope.ReplyTo, e, cancellationToken);
+            return;
+        }
+
+        var requestHash = ClassifyRequestHash.Of(request);
+        var stored = await storage.TryReadResultAsync(id, cancellationToken);
+        if (stored is { Expired: false, RequestHash: not null })
+        {
+            await ReplayAsync(id, envelope.ReplyTo, requestHash, stored, dequeueCount, cancellationToken);
+            return;
+        }
+
+        var maxDequeueCount = retry.Value.MaxDequeueCount;
+        if (dequeueCount > maxDequeueCount)
+        {
+            // An attempt ended without an outcome (the host stopped mid-way) and the attempts are spent: answer, not poison.
+            Log.AttemptsSpent(logger, id, dequeueCount, maxDequeueCount);
+            await storage.SendAsync(envelope.ReplyTo, Serialize(new ClassifyQueueError(id, new QueueProblem(
+                ProblemDetailsMapper.InternalErrorType, ProblemDetailsMapper.InternalErrorTitle,
+                $"The message was delivered {dequeueCount} times, more than the {maxDequeueCount} allowed: an earlier attempt ended without an outcome (the host stopped), so it is not tried again. Send it again with the same id to retry."))),
+                cancellationToken);
+            metrics.QueueMessage(QueueOutcome.GaveUp);
             return;
         }
 
         ClassifyResponse response;
         try
         {
-            var request = ClassifyRequestParser.Parse(document!.RootElement, limits.Value);
             response = await classifier.ClassifyAsync(request, ClassificationService.Queue, cancellationToken);
         }
         catch (ServiceException e) when (!e.IsTransient)
         {
             // Error answers are not stored: they follow from the message alone, and a corrected message may reuse the id.
-            Log.MessageRefused(logger, id, e.Type);
-            await SendAsync(id, envelope.ReplyTo, Serialize(ErrorResult(id, e)), cancellationToken);
-            metrics.QueueMessage(QueueOutcome.Rejected);
+            await RefuseAsync(id, envelope.ReplyTo, e, cancellationToken);
             return;
-        }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-        {
-            await OnTransientFailureAsync(id, envelope.ReplyTo, dequeueCount, e, cancellationToken);
-            throw;
         }
 
         var result = Serialize(new ClassifyQueueResult(id, response.Model, response.Version, response.Device, response.Results));
-        await SendAsync(id, envelope.ReplyTo, await storage.StoreResultAsync(id, result, cancellationToken), cancellationToken);
+        var kept = await storage.StoreResultAsync(id, requestHash, result, stored, cancellationToken);
+        if (kept.RequestHash != requestHash)
+        {
+            // Another request with this id was stored first, between our read and our write.
+            await RefuseAsync(id, envelope.ReplyTo, IdConflict(id), cancellationToken);
+            return;
+        }
+
+        await SendAsync(id, envelope.ReplyTo, kept.Answer, cancellationToken);
         metrics.QueueMessage(QueueOutcome.Processed);
     }
 
-    private async Task OnTransientFailureAsync(string id, string replyTo, int dequeueCount, Exception exception, CancellationToken cancellationToken)
+    /// <summary>Answers a redelivered id: the stored answer for the same request, an <c>id-conflict</c> error for another.</summary>
+    private async Task ReplayAsync(
+        string id, string replyTo, string requestHash, StoredResult stored, int dequeueCount, CancellationToken cancellationToken)
     {
-        if (exception is EngineBusyException)
+        if (stored.RequestHash != requestHash)
         {
-            metrics.Rejected(ClassificationService.Queue);
+            await RefuseAsync(id, replyTo, IdConflict(id), cancellationToken);
+            return;
         }
 
+        Log.Replayed(logger, id, dequeueCount);
+        await SendAsync(id, replyTo, stored.Answer, cancellationToken);
+        metrics.QueueMessage(QueueOutcome.Replayed);
+    }
+
+    private async Task RefuseAsync(string? id, string replyTo, ServiceException problem, CancellationToken cancellationToken)
+    {
+        Log.MessageRefused(logger, id, problem.Type);
+        await SendAsync(id, replyTo, Serialize(ErrorResult(id, problem)), cancellationToken);
+        metrics.QueueMessage(QueueOutcome.Rejected);
+    }
+
+    private async Task OnTransientFailureAsync(string? id, string replyTo, int dequeueCount, Exception exception, CancellationToken cancellationToken)
+    {
         var maxDequeueCount = retry.Value.MaxDequeueCount;
         if (dequeueCount < maxDequeueCount)
         {
@@ -90,11 +144,19 @@ public sealed partial class ClassifyQueueProcessor(
         }
 
         Log.GivingUp(logger, exception, id, dequeueCount);
-        var problem = ProblemDetailsMapper.Map(exception, replyTo, id).Body;
+        metrics.QueueMessage(QueueOutcome.Poisoned);
+        var problem = ProblemDetailsMapper.Map(exception, replyTo, id ?? "").Body;
         var error = new ClassifyQueueError(id, new QueueProblem(
             problem.Type!, problem.Title!, $"Failed {dequeueCount} times; the message goes to the poison queue. {problem.Detail}"));
-        await SendAsync(id, replyTo, Serialize(error), cancellationToken);
-        metrics.QueueMessage(QueueOutcome.Poisoned);
+        try
+        {
+            await storage.SendAsync(replyTo, Serialize(error), cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The failure being reported stays the one rethrown; this one only says the sender may not hear back.
+            Log.ErrorResultNotSent(logger, e, id, replyTo);
+        }
     }
 
     private async Task SendAsync(string? id, string queue, string answer, CancellationToken cancellationToken)
@@ -178,6 +240,9 @@ public sealed partial class ClassifyQueueProcessor(
 
     private static InvalidRequestException Invalid(string detail, string slug = "invalid-message", string title = "Invalid queue message") =>
         new(detail, slug, title);
+
+    private static IdConflictException IdConflict(string id) => new(
+        $"The id '{id}' was already answered for a different request (other texts, model, version or topK): ids must be unique per request. Use a new id, or resend the original request to get its stored answer.");
 
     private static InvalidRequestException InvalidId() =>
         Invalid("\"id\" must be 1–128 characters of letters, digits, '.', '_' and '-'; the answer carries id null.", "invalid-id", "Invalid message id");

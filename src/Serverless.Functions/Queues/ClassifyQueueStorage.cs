@@ -12,12 +12,18 @@ namespace Serverless.Functions.Queues;
 /// <summary>
 /// Where queue answers go: reply queues (created when missing) and the results container, which keeps every answer as
 /// <c>{id}.json</c> — for redelivered ids and for results too large for a message — both on the Functions runtime's
-/// storage (<see cref="ServerlessStorage.HostQueues"/>, <see cref="ServerlessStorage.HostBlobs"/>). Thread-safe.
+/// storage (<see cref="ServerlessStorage.HostQueues"/>, <see cref="ServerlessStorage.HostBlobs"/>). A stored answer carries
+/// the hash of the request it answers in its metadata and expires after <see cref="QueueOptions.ResultRetentionDays"/>
+/// (checked on read too: a lifecycle rule deletes late, and Azurite has none). Thread-safe.
 /// </summary>
-public sealed class ClassifyQueueStorage(ServerlessStorage storage, IOptions<QueueOptions> options)
+public sealed class ClassifyQueueStorage(ServerlessStorage storage, IOptions<QueueOptions> options, TimeProvider time)
 {
+    /// <summary>The blob metadata key of the request hash.</summary>
+    public const string RequestHashMetadata = "requesthash";
+
     private readonly QueueServiceClient _queues = storage.HostQueues;
     private readonly BlobContainerClient _results = storage.HostBlobs.GetBlobContainerClient(options.Value.ResultsContainer);
+    private readonly TimeSpan _retention = TimeSpan.FromDays(options.Value.ResultRetentionDays);
     // Queues and the container are created once each; racing first callers both create, which is harmless.
     private readonly ConcurrentDictionary<string, QueueClient> _readyQueues = new(StringComparer.Ordinal);
     private volatile bool _resultsReady;
@@ -25,13 +31,18 @@ public sealed class ClassifyQueueStorage(ServerlessStorage storage, IOptions<Que
     /// <summary>The blob path a pointer message names: <c>{container}/{id}.json</c>.</summary>
     public string ResultBlobPath(string id) => $"{_results.Name}/{BlobName(id)}";
 
-    /// <summary>The stored answer to <paramref name="id"/>, or null when it was never answered.</summary>
-    public async Task<string?> TryReadResultAsync(string id, CancellationToken cancellationToken)
+    /// <summary>The stored answer to <paramref name="id"/>, or null when it was never answered (or the blob is gone).</summary>
+    public async Task<StoredResult?> TryReadResultAsync(string id, CancellationToken cancellationToken)
     {
         try
         {
-            var content = await _results.GetBlobClient(BlobName(id)).DownloadContentAsync(cancellationToken);
-            return content.Value.Content.ToString();
+            var content = (await _results.GetBlobClient(BlobName(id)).DownloadContentAsync(cancellationToken)).Value;
+            var details = content.Details;
+            return new StoredResult(
+                content.Content.ToString(),
+                details.Metadata.TryGetValue(RequestHashMetadata, out var hash) ? hash : null,
+                details.LastModified + _retention <= time.GetUtcNow(),
+                details.ETag);
         }
         catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.BlobNotFound || e.ErrorCode == BlobErrorCode.ContainerNotFound)
         {
@@ -40,27 +51,39 @@ public sealed class ClassifyQueueStorage(ServerlessStorage storage, IOptions<Que
     }
 
     /// <summary>
-    /// Stores the answer to <paramref name="id"/> unless one is stored already, and returns the stored one: when two
-    /// deliveries of one message race, both send the first answer.
+    /// Stores the answer to <paramref name="id"/> for the request hashed as <paramref name="requestHash"/> and returns what
+    /// is stored then: this answer, or — when another delivery stored one first — that one, whose hash the caller compares.
     /// </summary>
-    public async Task<string> StoreResultAsync(string id, string answer, CancellationToken cancellationToken)
+    /// <param name="id">The message id.</param>
+    /// <param name="requestHash">The hash of the request answered.</param>
+    /// <param name="answer">The result message.</param>
+    /// <param name="replacing">The stored answer this one replaces (expired or unverifiable), or null when none was stored.</param>
+    /// <param name="cancellationToken">Cancels the upload.</param>
+    public async Task<StoredResult> StoreResultAsync(
+        string id, string requestHash, string answer, StoredResult? replacing, CancellationToken cancellationToken)
     {
         await EnsureResultsContainerAsync(cancellationToken);
         try
         {
-            await _results.GetBlobClient(BlobName(id)).UploadAsync(
+            var uploaded = await _results.GetBlobClient(BlobName(id)).UploadAsync(
                 BinaryData.FromString(answer),
                 new BlobUploadOptions
                 {
-                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                    // Only the blob read before may be replaced: a delivery that stored meanwhile wins.
+                    Conditions = replacing is null
+                        ? new BlobRequestConditions { IfNoneMatch = ETag.All }
+                        : new BlobRequestConditions { IfMatch = replacing.ETag },
                     HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+                    Metadata = new Dictionary<string, string> { [RequestHashMetadata] = requestHash },
                 },
                 cancellationToken);
-            return answer;
+            return new StoredResult(answer, requestHash, Expired: false, uploaded.Value.ETag);
         }
         catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.BlobAlreadyExists || e.Status == 409 || e.Status == 412)
         {
-            return await TryReadResultAsync(id, cancellationToken) ?? answer;
+            return await TryReadResultAsync(id, cancellationToken) is { Expired: false } winner
+                ? winner
+                : new StoredResult(answer, requestHash, Expired: false, default);
         }
     }
 

@@ -28,7 +28,11 @@ internal sealed class FunctionTestHost : IAsyncDisposable
 {
     private readonly string _workDirectory = Directory.CreateTempSubdirectory("functions-tests-").FullName;
 
-    public FunctionTestHost(AzuriteFixture azurite, IReadOnlyDictionary<string, string?>? overrides = null)
+    /// <param name="azurite">The shared Azurite.</param>
+    /// <param name="overrides">Settings that replace or add to the defaults.</param>
+    /// <param name="services">Registrations added after the app's composition (the last registration wins), such as a clock.</param>
+    public FunctionTestHost(
+        AzuriteFixture azurite, IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? services = null)
     {
         Azurite = azurite;
         ResultsQueue = azurite.UniqueName("results");
@@ -53,11 +57,12 @@ internal sealed class FunctionTestHost : IAsyncDisposable
         }
 
         Configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var services = new ServiceCollection()
+        var collection = new ServiceCollection()
             .AddLogging()
             .AddSingleton<IConfiguration>(Configuration)
             .AddServerlessFunctions(Configuration);
-        Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        services?.Invoke(collection);
+        Services = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
     public AzuriteFixture Azurite { get; }
