@@ -54,8 +54,11 @@ public sealed class ClassifyQueueProcessorTests(AzuriteFixture azurite)
     public async Task MessageWithoutAUsableId_GetsAnErrorResultWithNullId_AndCompletes(string message, string slug)
     {
         await using var host = new FunctionTestHost(azurite);
+        using var refused = new RefusalRecorder("queue");
 
         await Processor(host).ProcessAsync(message, 1, AzuriteFixture.TestTimeout());
+
+        Assert.Contains(ServiceException.TypePrefix + slug, refused.Types);
 
         var answer = await ReceiveJsonAsync(host, host.ResultsQueue);
         Assert.Equal(JsonValueKind.Null, answer.GetProperty("id").ValueKind);

@@ -131,6 +131,7 @@ public sealed partial class ClassifyQueueProcessor(
         Log.MessageRefused(logger, id, problem.Type);
         await SendAsync(id, replyTo, Serialize(ErrorResult(id, problem)), cancellationToken);
         metrics.QueueMessage(QueueOutcome.Rejected);
+        metrics.Refused(ClassificationService.Queue, problem.Type);
     }
 
     private async Task OnTransientFailureAsync(string? id, string replyTo, int dequeueCount, Exception exception, CancellationToken cancellationToken)

@@ -41,6 +41,25 @@ public sealed class QueueBadInputTests(ServedApp app) : IClassFixture<ServedApp>
             "a bad message reached the poison queue");
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task IdReusedForAnotherRequest_IsIdConflict_WhileTheSameRequestIsReplayed()
+    {
+        var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+        var id = "reuse-" + Guid.NewGuid().ToString("N");
+
+        await app.Requests.SendMessageAsync($$"""{"id":"{{id}}","text":"claim your free prize"}""", timeout);
+        var first = await ReceiveNextAsync(timeout);
+        await app.Requests.SendMessageAsync($$"""{"id":"{{id}}","texts":["claim your free prize"]}""", timeout);
+        var replay = await ReceiveNextAsync(timeout);
+        await app.Requests.SendMessageAsync($$"""{"id":"{{id}}","text":"lunch at noon"}""", timeout);
+        var conflict = await ReceiveNextAsync(timeout);
+
+        Assert.Equal("spam", first.GetProperty("results")[0].GetProperty("label").GetString());
+        Assert.Equal(first.ToString(), replay.ToString());
+        Assert.Equal("urn:serverless:problem:id-conflict", conflict.GetProperty("error").GetProperty("type").GetString());
+        Assert.Equal(id, conflict.GetProperty("id").GetString());
+    }
+
     /// <summary>The first answer on the results queue: the cases run one at a time, so it is this case's.</summary>
     private async Task<JsonElement> ReceiveNextAsync(CancellationToken cancellationToken)
     {
