@@ -78,6 +78,21 @@ public sealed class ModelPackageTests : IDisposable
     }
 
     [Fact]
+    public void Open_UnlistedModelBesideTheListedOne_LoadsTheListedOne()
+    {
+        var content = Content();
+        ModelPackageWriter.Write(_directory, content with { Model = [], ExtraFiles = new Dictionary<string, byte[]> { ["onnx/model.onnx"] = [5, 6, 7] } });
+        File.Delete(Path.Combine(_directory, "model.onnx"));
+        ModelPackageWriter.WriteManifest(_directory, metrics: null, lineage: null);
+        File.WriteAllBytes(Path.Combine(_directory, "model.onnx"), [6, 6, 6]);
+
+        var package = ModelPackage.Open(_directory);
+
+        Assert.Equal(Path.Combine(_directory, "onnx", "model.onnx"), package.ModelPath);
+        Assert.Equal([5, 6, 7], package.ReadVerifiedModel());
+    }
+
+    [Fact]
     public void ReadVerifiedModel_UnchangedFile_ReturnsItsBytes()
     {
         ModelPackageWriter.Write(_directory, Content());

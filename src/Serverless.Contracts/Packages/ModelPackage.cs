@@ -68,16 +68,15 @@ public sealed class ModelPackage
 
     /// <summary>
     /// Reads the model file once and checks those very bytes against the manifest (size and sha256), so what is loaded is
-    /// what was verified even if the file is replaced after <see cref="Open"/>. A package without a manifest entry for
-    /// its model (one checked by <see cref="Validate"/> only) is read as is.
+    /// what was verified even if the file is replaced after <see cref="Open"/>.
     /// </summary>
     /// <exception cref="InvalidModelPackageException">The model file no longer matches the manifest.</exception>
     public byte[] ReadVerifiedModel()
     {
         var bytes = File.ReadAllBytes(ModelPath);
         var relativePath = Path.GetRelativePath(Directory, ModelPath).Replace('\\', '/');
-        if (Manifest.Files.TryGetValue(relativePath, out var expected) &&
-            (bytes.LongLength != expected.Size ||
+        if (Manifest.Files.Count > 0 &&
+            (!Manifest.Files.TryGetValue(relativePath, out var expected) || bytes.LongLength != expected.Size ||
              !string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), expected.Sha256, StringComparison.OrdinalIgnoreCase)))
         {
             throw new InvalidModelPackageException($"{relativePath} changed after it was verified: it no longer matches its sha256 and size in manifest.json.");
@@ -97,8 +96,10 @@ public sealed class ModelPackage
 
     private static ModelPackage OpenUnverified(string directory, Manifest? manifest)
     {
-        var modelPath = FindModel(directory)
-            ?? throw new InvalidModelPackageException("The package has no model.onnx (at its root or under onnx/).");
+        // With a manifest, the model is the one it lists (a stray unlisted file beside it is never loaded).
+        var modelPath = manifest is null
+            ? FindModel(directory) ?? throw new InvalidModelPackageException("The package has no model.onnx (at its root or under onnx/).")
+            : Path.Combine(directory, manifest.Files.ContainsKey(PackageFiles.Model) ? PackageFiles.Model : PackageFiles.TransformersJsModel);
         foreach (var required in PackageFiles.Required.Where(f => f != PackageFiles.Model))
         {
             if (!File.Exists(Path.Combine(directory, required)))
