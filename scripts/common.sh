@@ -34,7 +34,9 @@ port_in_use() {
 start_azurite() {
   local dir="$1" blob="$2" queue="$3" table="$4" log="$5"
   mkdir -p "$dir"
-  "$NODE_TOOLS/node_modules/.bin/azurite" --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
+  # In a session of its own: a Ctrl-C in the terminal reaches the app, which stops gracefully while storage is still
+  # there; the caller stops Azurite after the app (stop_azurite).
+  setsid "$NODE_TOOLS/node_modules/.bin/azurite" --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
     --blobPort "$blob" --queuePort "$queue" --tablePort "$table" --location "$dir" \
     --skipApiVersionCheck --loose --disableTelemetry >"$log" 2>&1 &
   AZURITE_PID=$!

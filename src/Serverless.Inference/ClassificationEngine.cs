@@ -226,7 +226,7 @@ public sealed class ClassificationEngine : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(texts);
         if (texts.Count == 0)
         {
-            throw new InvalidRequestException("Send at least one text.", "no-texts", "No texts");
+            throw new InvalidRequestException("Send at least one text.", "empty-texts", "No texts");
         }
 
         var tokenized = new TokenizedText[texts.Count];

@@ -1,4 +1,6 @@
+using System.Globalization;
 using Serverless.Classification;
+using Serverless.Errors;
 
 namespace Serverless.Inference;
 
@@ -47,9 +49,19 @@ internal static class ScoreFunctions
     /// Scores every label (softmax, or sigmoid when multi-label), orders them by descending score (ties by label id), keeps
     /// the first <paramref name="topK"/>, and for multi-label models lists every label at or above the threshold.
     /// </summary>
+    /// <exception cref="InvalidModelOutputException">A logit is NaN or infinite: no score can be given for it.</exception>
     public static TextClassification Classify(
         ReadOnlySpan<float> logits, IReadOnlyList<string> labels, bool multiLabel, float threshold, int? topK, bool truncated)
     {
+        for (var i = 0; i < logits.Length; i++)
+        {
+            if (!float.IsFinite(logits[i]))
+            {
+                throw new InvalidModelOutputException(string.Create(CultureInfo.InvariantCulture,
+                    $"The model produced a logit of {logits[i]} for label '{labels[i]}': this version is broken (for example a training run that diverged); classify with another version or publish a fixed one."));
+            }
+        }
+
         var scores = multiLabel ? Sigmoid(logits) : Softmax(logits);
         var order = new int[scores.Length];
         for (var i = 0; i < order.Length; i++)

@@ -156,6 +156,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         }
 
         var app = builder.Build();
+        app.Use(LoopbackRequestGuard.InvokeAsync);
         MapHttpFunctions(app, catalog, hostJson.RoutePrefix);
         var host = new LocalFunctionsHost(app, worker, catalog, hostJson, scriptRoot);
         app.Lifetime.ApplicationStarted.Register(host.LogFunctions);
@@ -207,7 +208,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
             RequestDelegate handler = context => invoker.InvokeHttpAsync(function, context);
             var pattern = RouteOf(trigger, routePrefix);
             var endpoint = trigger.Methods.Count == 0 ? app.Map(pattern, handler) : app.MapMethods(pattern, trigger.Methods, handler);
-            endpoint.WithDisplayName(function.Name);
+            endpoint.WithDisplayName(function.Name).WithMetadata(function);
         }
     }
 

@@ -726,15 +726,18 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
     private static ParallelOptions Transfers(CancellationToken cancellationToken) =>
         new() { MaxDegreeOfParallelism = TransferConcurrency, CancellationToken = cancellationToken };
 
-    /// <summary>The local path of a package file, refusing any path that would leave the folder.</summary>
+    /// <summary>The local path of a package file (<see cref="LocalFolderPath"/>), its folder created.</summary>
+    /// <exception cref="InvalidModelPackageException">The path would not be a plain file inside the folder.</exception>
     private static string LocalPath(string root, string relativePath)
     {
-        var rootPath = Path.GetFullPath(root) + Path.DirectorySeparatorChar;
-        var path = Path.GetFullPath(Path.Combine(rootPath, relativePath));
-        if (Path.IsPathRooted(relativePath) || relativePath.Contains('\\', StringComparison.Ordinal) ||
-            !path.StartsWith(rootPath, StringComparison.Ordinal))
+        string path;
+        try
         {
-            throw new InvalidModelPackageException($"The package lists an invalid file path '{relativePath}'.");
+            path = LocalFolderPath.Resolve(root, relativePath);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidModelPackageException($"The package lists an invalid file path: {ex.Message}");
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -745,7 +748,7 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
     {
         foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
         {
-            File.Copy(file, LocalPath(destination, Path.GetRelativePath(source, file)));
+            File.Copy(file, LocalPath(destination, Path.GetRelativePath(source, file).Replace(Path.DirectorySeparatorChar, '/')));
         }
     }
 

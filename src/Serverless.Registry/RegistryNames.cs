@@ -30,7 +30,7 @@ public static partial class RegistryNames
     public static int ParseVersion(string? version) => TryParseVersion(version, out var number)
         ? number
         : throw new InvalidRequestException(
-            $"'{version}' is not a valid version: versions are positive integers such as \"3\".", "invalid-version", "Invalid version");
+            $"'{CallerInput.Excerpt(version)}' is not a valid version: versions are positive integers such as \"3\".", "invalid-version", "Invalid version");
 
     /// <summary>True when the text is a positive integer version in canonical form.</summary>
     public static bool TryParseVersion(string? version, out int number)
@@ -48,7 +48,7 @@ public static partial class RegistryNames
     public static string ValidateAlias(string? alias) => ModelNames.IsValid(alias) && !LooksLikeVersion(alias!)
         ? alias!
         : throw new InvalidRequestException(
-            $"'{alias}' is not a valid alias: use 1–63 lower-case letters, digits and hyphens with at least one letter, e.g. \"production\".",
+            $"'{CallerInput.Excerpt(alias)}' is not a valid alias: use 1–63 lower-case letters, digits and hyphens with at least one letter, e.g. \"production\".",
             "invalid-alias", "Invalid alias");
 
     /// <summary>

@@ -5,7 +5,7 @@ using Serverless.Errors;
 namespace Serverless.Registry;
 
 /// <summary>Tells storage outages (unreachable, timing out, 5xx, refused credentials) apart from answers.</summary>
-internal static class StorageFailures
+public static class StorageFailures
 {
     /// <summary>True when the exception means storage could not be used, not that the caller cancelled or asked wrongly.</summary>
     public static bool IsUnavailable(Exception exception, CancellationToken cancellationToken) => exception switch

@@ -18,9 +18,9 @@ namespace Serverless.Trainer;
 /// queues (settings: <see cref="StorageServiceCollectionExtensions.AddServerlessStorage"/>); <c>--job &lt;job.json&gt;
 /// --work &lt;folder&gt;</c> runs against local files. Options: <c>--device auto|cpu|cuda</c>, <c>--threads N</c>,
 /// <c>--default-base name</c>. Exit code 0 when the run ended, succeeded or failed for good (status.json and the Failed
-/// event say why; a retry would fail the same way), 2 for a bad command line or missing storage settings; a crash (storage
-/// unreachable even for the failure report, the container stopped) exits non-zero so the job retries it
-/// (<see cref="RunExitCode"/>).
+/// event say why; a retry would fail the same way), also when status.json already said so and nothing was run again; 2
+/// for a bad command line or missing storage settings; a crash (storage unreachable during the run or even for the
+/// failure report, the container stopped) exits non-zero so the job retries it (<see cref="RunExitCode"/>).
 /// </summary>
 internal static class RunCommand
 {

@@ -1,6 +1,6 @@
 using Serverless.Benchmarks;
 
-// Usage: dotnet run -c Release --project tests/Serverless.Benchmarks -- engine [reviews.csv]
+// Usage: dotnet run -c Release --project tests/Serverless.Benchmarks -- engine [reviews.csv] | load [url] [seconds] [clients] [queue rate]
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
@@ -11,11 +11,14 @@ Console.CancelKeyPress += (_, e) =>
 return args switch
 {
     ["engine", .. var rest] => await EngineBenchmark.RunAsync(rest.FirstOrDefault() ?? ReviewsCsv.DefaultPath(), cancellation.Token),
+    ["load", .. var rest] => await LoadBenchmark.RunAsync(rest, cancellation.Token),
     _ => Usage(),
 };
 
 static int Usage()
 {
     Console.Error.WriteLine("Usage: Serverless.Benchmarks engine [path to fine_foods_testing_data.csv]");
+    Console.Error.WriteLine("       Serverless.Benchmarks load [url (http://localhost:7071)] [seconds (60)] [clients (32)] [queue messages per second (20)]");
+    Console.Error.WriteLine("         against a running ./run.sh; AzureWebJobsStorage names its storage (default: the local Azurite)");
     return 2;
 }

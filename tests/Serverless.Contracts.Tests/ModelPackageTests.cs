@@ -112,6 +112,47 @@ public sealed class ModelPackageTests : IDisposable
     }
 
     [Fact]
+    public void Open_ManifestListingAFileOfASiblingFolderWithTheSameStart_IsRefused()
+    {
+        // "/tmp/package-x-secrets" starts with "/tmp/package-x": containment is by whole folder names, not by prefix.
+        ModelPackageWriter.Write(_directory, Content());
+        var sibling = Directory.CreateDirectory(_directory + "-secrets").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(sibling, "key.txt"), "secret");
+            var manifestPath = Path.Combine(_directory, "manifest.json");
+            var manifest = JsonNode.Parse(File.ReadAllText(manifestPath))!;
+            manifest["files"]![$"../{Path.GetFileName(sibling)}/key.txt"] = new JsonObject
+            {
+                ["sha256"] = ModelPackage.Sha256Of(Path.Combine(sibling, "key.txt")),
+                ["size"] = 6,
+            };
+            File.WriteAllText(manifestPath, manifest.ToJsonString());
+
+            var error = Assert.Throws<InvalidModelPackageException>(() => ModelPackage.Open(_directory));
+
+            Assert.Contains("'..'", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(sibling, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Write_LabelsWithQuotesMarkupAndLineBreaks_AreJsonStringsOfConfigJsonThatReadBackAsIs()
+    {
+        string[] labels = ["a\"b", "<script>alert(1)</script>", "back\\slash", "line\nbreak", "{\"x\":1}", "é ✓"];
+        ModelPackageWriter.Write(_directory, Content(labels));
+
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(_directory, "config.json")))!;
+
+        Assert.Equal(labels, Enumerable.Range(0, labels.Length).Select(i => config["id2label"]![i.ToString(System.Globalization.CultureInfo.InvariantCulture)]!.GetValue<string>()));
+        Assert.Equal(Enumerable.Range(0, labels.Length), labels.Select(l => config["label2id"]![l]!.GetValue<int>()));
+        Assert.Equal(labels, ModelPackage.Open(_directory).Config.LabelsInOrder());
+    }
+
+    [Fact]
     public void Open_WithoutManifest_IsRefused()
     {
         ModelPackageWriter.Write(_directory, Content());

@@ -71,14 +71,14 @@ public sealed class HttpFunctionsTests(AzuriteFixture azurite)
     [InlineData("{\"texts\":[\"a\",null]}", "invalid-request")]
     [InlineData("{\"texts\":[\"a\",1]}", "invalid-request")]
     [InlineData("{\"text\":42}", "invalid-request")]
-    [InlineData("{\"text\":\"a\",\"topK\":0}", "invalid-request")]
-    [InlineData("{\"text\":\"a\",\"topK\":\"2\"}", "invalid-request")]
-    [InlineData("{\"text\":\"a\",\"topK\":1.5}", "invalid-request")]
+    [InlineData("{\"text\":\"a\",\"topK\":0}", "invalid-top-k")]
+    [InlineData("{\"text\":\"a\",\"topK\":\"2\"}", "invalid-top-k")]
+    [InlineData("{\"text\":\"a\",\"topK\":1.5}", "invalid-top-k")]
     [InlineData("{\"text\":\"a\",\"model\":\"../etc\"}", "invalid-model-name")]
     [InlineData("{\"text\":\"a\",\"model\":7}", "invalid-request")]
-    [InlineData("{\"text\":\"a\",\"version\":0}", "invalid-request")]
-    [InlineData("{\"text\":\"a\",\"version\":\"../1\"}", "invalid-request")]
-    [InlineData("{\"text\":\"a\",\"version\":true}", "invalid-request")]
+    [InlineData("{\"text\":\"a\",\"version\":0}", "invalid-version")]
+    [InlineData("{\"text\":\"a\",\"version\":\"../1\"}", "invalid-version")]
+    [InlineData("{\"text\":\"a\",\"version\":true}", "invalid-version")]
     public async Task Classify_BadRequest_Is400ProblemJsonWithSpecificType(string body, string slug)
     {
         await using var host = new FunctionTestHost(azurite);
@@ -282,7 +282,7 @@ public sealed class HttpFunctionsTests(AzuriteFixture azurite)
         AssertProblem(await host.InvokeAsync("GetModel", "GET", "/api/models/absent", null, r => models.Get(r, "absent", ct)), 404, "model-not-found");
         AssertProblem(await host.InvokeAsync("PublishModelVersion", "POST", "/api/models/x/versions", """{"source":7}""", r => models.Publish(r, "x", ct)), 400, "invalid-request");
         AssertProblem(await host.InvokeAsync("SetModelAlias", "PUT", "/api/models/x/aliases/production", """{"version":"latest"}""", r => models.SetAlias(r, "x", "production", ct)), 400, "invalid-request");
-        AssertProblem(await host.InvokeAsync("SetModelAlias", "PUT", "/api/models/x/aliases/Prod!", """{"version":"1"}""", r => models.SetAlias(r, "x", "Prod!", ct)), 400, "invalid-request");
+        AssertProblem(await host.InvokeAsync("SetModelAlias", "PUT", "/api/models/x/aliases/Prod!", """{"version":"1"}""", r => models.SetAlias(r, "x", "Prod!", ct)), 400, "invalid-alias");
     }
 
     private static Task<TestResponse> ClassifyAsync(FunctionTestHost host, string body, long? declaredLength = -1)

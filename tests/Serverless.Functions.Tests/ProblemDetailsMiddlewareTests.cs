@@ -31,6 +31,42 @@ public sealed class ProblemDetailsMiddlewareTests(AzuriteFixture azurite)
     }
 
     [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task RefusedRequests_AreCountedByProblemType_ServerFaultsAreNot()
+    {
+        await using var host = new FunctionTestHost(azurite);
+        var function = "Counted" + Guid.NewGuid().ToString("N");
+        var refused = new System.Collections.Concurrent.ConcurrentQueue<(string? Source, string? Type)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "serverless.functions.refused")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            string? source = null, type = null;
+            foreach (var tag in tags)
+            {
+                source = tag.Key == "source" ? tag.Value as string : source;
+                type = tag.Key == "problem.type" ? tag.Value as string : type;
+            }
+
+            if (source == function)
+            {
+                refused.Enqueue((source, type));
+            }
+        });
+        listener.Start();
+
+        await host.InvokeAsync(function, "POST", "/api/classify", "{}", _ => throw new UnsupportedMediaTypeException("Send JSON."));
+        await host.InvokeAsync(function, "POST", "/api/classify", "{}", _ => throw new InvalidOperationException("a bug"));
+
+        Assert.Equal([(function, ServiceException.TypePrefix + "unsupported-media-type")], refused);
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
     public async Task BusyAndUnavailable_Are429And503WithRetryAfter()
     {
         await using var host = new FunctionTestHost(azurite);

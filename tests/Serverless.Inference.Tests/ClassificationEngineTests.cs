@@ -143,6 +143,22 @@ public sealed class ClassificationEngineTests(TinyPackagesFixture packages) : IC
         Assert.Contains("train a classifier", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(float.NegativeInfinity)]
+    public async Task Classify_ModelWithNonFiniteLogits_ThrowsInvalidModelOutputNamingTheLabel(float bias)
+    {
+        var package = ModelPackage.Open(TinyModels.WriteKeywordClassifierPackage(packages.NewDirectory("broken"), headBias: [0f, bias]));
+        await using var engine = await Engines.StartAsync(package);
+
+        var error = await Assert.ThrowsAsync<InvalidModelOutputException>(() => engine.ClassifyAsync(["free money"], null, CancellationToken.None));
+
+        Assert.Equal(422, error.Status);
+        Assert.Equal(ServiceException.TypePrefix + "invalid-model-output", error.Type);
+        Assert.Contains("'spam'", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Create_GraphThatFailsItsWarmUpRun_IsRefusedAsAnInvalidModelWithTheReason()
     {

@@ -362,6 +362,24 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite) : IDisposable
         Assert.Empty(await Registry.ListModelsAsync(_ct));
     }
 
+    [Theory(Timeout = Timeout)]
+    [InlineData("plots//loss.svg", "empty segment")]
+    // Storage turns backslashes into slashes, so this one arrives as "plots/a/../../loss.svg".
+    [InlineData("plots/a\\..\\..\\loss.svg", "'..'")]
+    [InlineData("/loss.svg", "absolute path")]
+    public async Task PublishFromBlobFolder_BlobNameWithAPathTrick_IsRefusedAsAnInvalidPackage(string name, string reason)
+    {
+        var local = _test.WritePackage("a");
+        File.Delete(Path.Combine(local, PackageFiles.Manifest));
+        var uploads = await UploadFolderAsync(local);
+        await _test.Blobs.GetBlobContainerClient(uploads).GetBlobClient("pkg/" + name).UploadAsync(BinaryData.FromString("<svg/>"), _ct);
+
+        var error = await Assert.ThrowsAsync<InvalidModelPackageException>(() => Registry.PublishFromBlobFolderAsync("spam", $"{uploads}/pkg/", _ct));
+
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        Assert.Empty(await Registry.ListModelsAsync(_ct));
+    }
+
     [Fact(Timeout = Timeout)]
     public async Task PublishFromBlobFolder_EmptyOrMissingSource_IsSourceNotFound()
     {

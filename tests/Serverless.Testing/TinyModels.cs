@@ -124,8 +124,11 @@ public static class TinyModels
     /// per-token scores, where a keyword weighs ten times an ordinary token. One keyword among up to ~10 tokens makes
     /// "spam" win clearly; texts without keywords are "ham" with a score near 0.95.
     /// </summary>
+    /// <param name="directory">Where to write the package.</param>
+    /// <param name="maxLength">The tokenizer's maximum length.</param>
+    /// <param name="headBias">The head's bias per label ([0, 0] unless given): a NaN or infinity makes a broken model.</param>
     /// <returns>The package directory.</returns>
-    public static string WriteKeywordClassifierPackage(string directory, int maxLength = 64)
+    public static string WriteKeywordClassifierPackage(string directory, int maxLength = 64, float[]? headBias = null)
     {
         var config = new ModelConfig
         {
@@ -137,7 +140,7 @@ public static class TinyModels
             MaxPositionEmbeddings = Math.Max(64, maxLength),
             Pooling = ClassifierHead.Mean,
         }.WithLabels(KeywordLabels);
-        return Write(directory, KeywordModel(), config, maxLength, "keyword spam classifier");
+        return Write(directory, KeywordModel(headBias), config, maxLength, "keyword spam classifier");
     }
 
     /// <summary>
@@ -158,13 +161,13 @@ public static class TinyModels
             MaxPositionEmbeddings = 64,
             Pooling = ClassifierHead.Mean,
         }.WithLabels(KeywordLabels);
-        return Write(directory, KeywordModel(fixedInputs ? [1, sequence] : null, fixedInputs ? null : [1, sequence, 2]), config, 32, "fixed-shape keyword classifier");
+        return Write(directory, KeywordModel(headBias: null, fixedInputs ? [1, sequence] : null, fixedInputs ? null : [1, sequence, 2]), config, 32, "fixed-shape keyword classifier");
     }
 
-    /// <summary>The keyword classifier's ONNX graph.</summary>
-    public static byte[] KeywordModel() => KeywordModel(inputShape: null, reshapeHiddenTo: null);
+    /// <summary>The keyword classifier's ONNX graph, with the head's bias per label ([0, 0] unless given).</summary>
+    public static byte[] KeywordModel(float[]? headBias = null) => KeywordModel(headBias, inputShape: null, reshapeHiddenTo: null);
 
-    private static byte[] KeywordModel(long[]? inputShape, long[]? reshapeHiddenTo)
+    private static byte[] KeywordModel(float[]? headBias, long[]? inputShape, long[]? reshapeHiddenTo)
     {
         // Embedding columns: [ham evidence, spam evidence]; padding rows are masked out by the mean anyway.
         var embeddings = new float[Vocabulary.Count * 2];
@@ -197,7 +200,7 @@ public static class TinyModels
         }
         b.AddNode("Identity", [hidden], [ClassifierHead.HiddenStateName]);
         b.AddOutput(ClassifierHead.HiddenStateName, TensorProto.Types.DataType.Float, "batch", "sequence", 2);
-        return ClassifierHead.Append(b.ToBytes(), ClassifierHead.Mean, weight: [1f, 0f, 0f, 1f], bias: [0f, 0f], labels: 2);
+        return ClassifierHead.Append(b.ToBytes(), ClassifierHead.Mean, weight: [1f, 0f, 0f, 1f], bias: headBias ?? [0f, 0f], labels: 2);
     }
 
     private static string Write(string directory, byte[] model, ModelConfig config, int maxLength, string description)

@@ -5,8 +5,11 @@ namespace Serverless.Errors;
 /// <see cref="Title"/>, an HTTP status, and a human <see cref="Exception.Message"/> (the problem's detail).
 /// </summary>
 public abstract class ServiceException(string slug, string title, int status, string detail, Exception? inner = null)
-    : Exception(detail, inner)
+    : Exception(Bounded(detail), inner)
 {
+    /// <summary>The longest detail a problem carries; a longer one is cut, so an error never grows with its input.</summary>
+    public const int MaxDetailLength = 1_000;
+
     /// <summary>Prefix of every problem type URI.</summary>
     public const string TypePrefix = "urn:serverless:problem:";
 
@@ -24,11 +27,17 @@ public abstract class ServiceException(string slug, string title, int status, st
 
     /// <summary>True when the same request may succeed later (busy, unavailable); false when it never will.</summary>
     public bool IsTransient => Status is 429 or >= 500;
+
+    private static string Bounded(string detail) => detail.Length <= MaxDetailLength ? detail : detail[..(MaxDetailLength - 1)] + "…";
 }
 
 /// <summary>400: the request is malformed, has wrong types, or asks for something that cannot be done.</summary>
 public sealed class InvalidRequestException(string detail, string slug = "invalid-request", string title = "Invalid request")
     : ServiceException(slug, title, 400, detail);
+
+/// <summary>415: the request carries a body that is not <c>application/json</c>.</summary>
+public sealed class UnsupportedMediaTypeException(string detail)
+    : ServiceException("unsupported-media-type", "Unsupported media type", 415, detail);
 
 /// <summary>413: too many texts or too large a body.</summary>
 public sealed class PayloadTooLargeException(string detail)
@@ -38,6 +47,18 @@ public sealed class PayloadTooLargeException(string detail)
 public sealed class ModelNotFoundException(string detail)
     : ServiceException("model-not-found", "Model or version not found", 404, detail);
 
+/// <summary>404: no function answers this path.</summary>
+public sealed class RouteNotFoundException(string detail)
+    : ServiceException("route-not-found", "Route not found", 404, detail);
+
+/// <summary>405: the route exists but not for this HTTP method.</summary>
+public sealed class MethodNotAllowedException(string detail)
+    : ServiceException("method-not-allowed", "Method not allowed", 405, detail);
+
+/// <summary>403: the request names a host the server does not answer for (DNS rebinding protection of the loopback-only local host).</summary>
+public sealed class HostNotAllowedException(string detail)
+    : ServiceException("host-not-allowed", "Host not allowed", 403, detail);
+
 /// <summary>409: a concurrent change won; the caller may retry.</summary>
 public sealed class ConflictException(string detail)
     : ServiceException("conflict", "Conflicting change", 409, detail);
@@ -45,6 +66,10 @@ public sealed class ConflictException(string detail)
 /// <summary>422: a model package is incomplete, corrupt, or does not match its manifest.</summary>
 public sealed class InvalidModelPackageException(string detail)
     : ServiceException("invalid-model-package", "Invalid model package", 422, detail);
+
+/// <summary>422: the model produced scores that are not finite numbers (NaN or infinity): the version is broken.</summary>
+public sealed class InvalidModelOutputException(string detail)
+    : ServiceException("invalid-model-output", "Invalid model output", 422, detail);
 
 /// <summary>429: the engine's queue is full.</summary>
 public sealed class EngineBusyException(string detail, int retryAfterSeconds = 1)

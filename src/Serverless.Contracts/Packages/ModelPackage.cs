@@ -132,10 +132,19 @@ public sealed class ModelPackage
 
     private static void VerifyFile(string directory, string relativePath, ManifestFile expected)
     {
-        var fullPath = Path.GetFullPath(Path.Combine(directory, relativePath));
-        if (!fullPath.StartsWith(Path.GetFullPath(directory), StringComparison.Ordinal) || relativePath == PackageFiles.Manifest)
+        string fullPath;
+        try
         {
-            throw new InvalidModelPackageException($"manifest.json lists an invalid path '{relativePath}'.");
+            fullPath = LocalFolderPath.Resolve(directory, relativePath);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidModelPackageException($"manifest.json lists an invalid path: {ex.Message}");
+        }
+
+        if (relativePath == PackageFiles.Manifest)
+        {
+            throw new InvalidModelPackageException($"manifest.json lists an invalid path '{relativePath}': the manifest cannot list itself.");
         }
 
         var info = new FileInfo(fullPath);

@@ -33,7 +33,7 @@ public static class ModelPackageWriter
         WriteConfig(directory, content.Config);
         foreach (var (name, bytes) in content.ExtraFiles ?? new Dictionary<string, byte[]>())
         {
-            var path = Path.Combine(directory, name);
+            var path = LocalFolderPath.Resolve(directory, name);
             System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             File.WriteAllBytes(path, bytes);
         }

@@ -38,7 +38,7 @@ public sealed record TrainingGate
     {
         if (Metric is not (AccuracyMetric or MacroF1Metric))
         {
-            throw new Errors.InvalidRequestException($"gate.metric must be \"{MacroF1Metric}\" or \"{AccuracyMetric}\", not \"{Metric}\".");
+            throw new Errors.InvalidRequestException($"gate.metric must be \"{MacroF1Metric}\" or \"{AccuracyMetric}\", not \"{Errors.CallerInput.Excerpt(Metric)}\".");
         }
 
         if (Minimum is { } minimum && (double.IsNaN(minimum) || minimum is < 0 or > 1))

@@ -95,12 +95,12 @@ public sealed record TrainingJob
 
         if (!IsValidRunId(RunId))
         {
-            throw new InvalidRequestException($"runId '{RunId}' is not valid: use 1-63 of a-z, 0-9 and '-', starting with a letter or digit.");
+            throw new InvalidRequestException($"runId '{CallerInput.Excerpt(RunId)}' is not valid: use 1-63 of a-z, 0-9 and '-', starting with a letter or digit.");
         }
 
         if (!Serverless.Options.ModelNames.IsValid(Model))
         {
-            throw new InvalidRequestException($"model '{Model}' is not a valid model name: use 1-63 of a-z, 0-9 and '-', starting with a letter or digit.");
+            throw new InvalidRequestException($"model '{CallerInput.Excerpt(Model)}' is not a valid model name: use 1-63 of a-z, 0-9 and '-', starting with a letter or digit.");
         }
 
         if (string.IsNullOrWhiteSpace(Dataset))
@@ -181,7 +181,7 @@ public sealed record TrainingHyperparameters
             }
         }
 
-        Require(Mode is FullMode or HeadMode, $"hyperparameters.mode must be \"{FullMode}\" or \"{HeadMode}\", not \"{Mode}\".");
+        Require(Mode is FullMode or HeadMode, $"hyperparameters.mode must be \"{FullMode}\" or \"{HeadMode}\", not \"{CallerInput.Excerpt(Mode)}\".");
         Require(Epochs is >= 1 and <= 100, $"hyperparameters.epochs must be 1-100, not {Epochs}.");
         Require(LearningRate is > 0 and < 1, $"hyperparameters.learningRate must be in (0, 1), not {LearningRate}.");
         Require(BatchSize is >= 1 and <= 1024, $"hyperparameters.batchSize must be 1-1024, not {BatchSize}.");

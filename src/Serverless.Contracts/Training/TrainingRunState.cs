@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 
 namespace Serverless.Training;
 
@@ -47,6 +49,23 @@ public sealed record TrainingRunStatus
 
     /// <summary>When this status was written.</summary>
     public DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>True once the run has ended (Succeeded or Failed): the trainer never runs it again.</summary>
+    [JsonIgnore]
+    public bool HasEnded => Status is TrainingRunOutcome.Succeeded or TrainingRunOutcome.Failed;
+
+    /// <summary>Reads a status.json; null when the text is not one (a half-written or foreign file says nothing about the run).</summary>
+    public static TrainingRunStatus? TryParse(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<TrainingRunStatus>(json, TrainingJob.JsonOptions);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>The training-events queue message the trainer posts when a run ends, success or failure.</summary>

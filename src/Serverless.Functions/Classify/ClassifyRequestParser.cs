@@ -62,13 +62,13 @@ public static partial class ClassifyRequestParser
             case JsonValueKind.Number when value.Value.TryGetInt64(out var number) && number > 0:
                 return number.ToString(System.Globalization.CultureInfo.InvariantCulture);
             case JsonValueKind.Number:
-                throw Invalid($"\"{name}\" must be a positive integer version number or an alias such as \"production\".");
+                throw Invalid($"\"{name}\" must be a positive integer version number or an alias such as \"production\".", InvalidVersion, InvalidVersionTitle);
             case JsonValueKind.String when VersionOrAlias().IsMatch(value.Value.GetString()!):
                 return value.Value.GetString();
             case JsonValueKind.String:
-                throw Invalid($"\"{name}\" must be a version number such as \"3\" or an alias such as \"production\" (lower-case letters, digits and hyphens).");
+                throw Invalid($"\"{name}\" must be a version number such as \"3\" or an alias such as \"production\" (lower-case letters, digits and hyphens).", InvalidVersion, InvalidVersionTitle);
             default:
-                throw Invalid($"\"{name}\" must be a string or a number, not {Describe(value.Value.ValueKind)}.");
+                throw Invalid($"\"{name}\" must be a string or a number, not {Describe(value.Value.ValueKind)}.", InvalidVersion, InvalidVersionTitle);
         }
     }
 
@@ -122,8 +122,11 @@ public static partial class ClassifyRequestParser
     {
         null or JsonValueKind.Null => null,
         JsonValueKind.Number when value.Value.TryGetInt32(out var k) && k >= 1 => k,
-        _ => throw Invalid("\"topK\" must be an integer of at least 1 (leave it out for all labels)."),
+        _ => throw Invalid("\"topK\" must be an integer of at least 1 (leave it out for all labels).", "invalid-top-k", "Invalid topK"),
     };
+
+    private const string InvalidVersion = "invalid-version";
+    private const string InvalidVersionTitle = "Invalid version";
 
     private static InvalidRequestException Invalid(string detail, string slug = "invalid-request", string title = "Invalid request") =>
         new(detail, slug, title);

@@ -60,10 +60,7 @@ public sealed class ModelsFunctions(BlobModelRegistry registry, ILogger<ModelsFu
         CancellationToken cancellationToken)
     {
         ModelNames.Validate(name);
-        if (!ModelNames.IsValid(alias))
-        {
-            throw new InvalidRequestException($"'{alias}' is not a valid alias: use 1–63 lower-case letters, digits and hyphens, such as \"production\".");
-        }
+        RegistryNames.ValidateAlias(alias);
 
         using var body = await RequestBody.ReadJsonAsync(request, MaxAdminBodyBytes, cancellationToken);
         var version = body.RootElement.ValueKind == JsonValueKind.Object

@@ -56,6 +56,7 @@ public sealed class ProblemDetailsMiddleware(FunctionsMetrics metrics, ILogger<P
             else
             {
                 Log.RequestRefused(logger, function, problem.Status, problem.Body.Type, context.InvocationId);
+                metrics.Refused(function, problem.Body.Type!);
             }
 
             if (httpContext.Response.HasStarted)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
 using Serverless.Errors;
 
 namespace Serverless.Functions.Http;
@@ -12,10 +13,12 @@ public static class RequestBody
     /// Reads and parses the body. A declared Content-Length over <paramref name="maxBytes"/> is refused before reading;
     /// an undeclared (chunked) body is refused as soon as it passes the limit, so a huge body is never buffered.
     /// </summary>
+    /// <exception cref="UnsupportedMediaTypeException">A body is sent that is not declared <c>application/json</c>.</exception>
     /// <exception cref="PayloadTooLargeException">The body is larger than <paramref name="maxBytes"/>.</exception>
     /// <exception cref="InvalidRequestException">The body is empty or not valid JSON.</exception>
     public static async Task<JsonDocument> ReadJsonAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
+        RequireJsonMediaType(request);
         if (request.ContentLength > maxBytes)
         {
             throw TooLarge(maxBytes);
@@ -60,6 +63,39 @@ public static class RequestBody
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// A request that carries a body (a Content-Length above zero, or a chunked body) must declare it
+    /// <c>application/json</c> or an <c>application/*+json</c> type, in UTF-8 when a charset is given. This also keeps a
+    /// browser's "simple" cross-site POST (text/plain, form data) from reaching a function. A request without a body is
+    /// left to the body check, which says what to send.
+    /// </summary>
+    private static void RequireJsonMediaType(HttpRequest request)
+    {
+        var hasBody = request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
+        if (!hasBody || IsJson(request.ContentType))
+        {
+            return;
+        }
+
+        throw new UnsupportedMediaTypeException(string.IsNullOrEmpty(request.ContentType)
+            ? "The request has a body but no Content-Type: send it as JSON with \"Content-Type: application/json\"."
+            : $"The body is sent as '{CallerInput.Excerpt(request.ContentType)}': send it as JSON with \"Content-Type: application/json\".");
+    }
+
+    private static bool IsJson(string? contentType)
+    {
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType))
+        {
+            return false;
+        }
+
+        var type = mediaType.MediaType;
+        var json = type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+        var charset = mediaType.Charset;
+        return json && (!charset.HasValue || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>

@@ -4,7 +4,7 @@ using System.Diagnostics.Metrics;
 namespace Serverless.Functions.Observability;
 
 /// <summary>
-/// Metrics of the function app (meter <see cref="MeterName"/>): requests and latency by function and status, classifications
+/// Metrics of the function app (meter <see cref="MeterName"/>): requests and latency by function and status, refusals by problem type, classifications
 /// by model version and source, 429 rejections, and queue messages by outcome. Thread-safe.
 /// </summary>
 public sealed class FunctionsMetrics : IDisposable
@@ -16,6 +16,7 @@ public sealed class FunctionsMetrics : IDisposable
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _requestDuration;
     private readonly Counter<long> _rejected;
+    private readonly Counter<long> _refused;
     private readonly Counter<long> _texts;
     private readonly Histogram<double> _classifyDuration;
     private readonly Counter<long> _queueMessages;
@@ -28,6 +29,7 @@ public sealed class FunctionsMetrics : IDisposable
         _requests = _meter.CreateCounter<long>("serverless.functions.requests", "{request}", "HTTP requests handled, by function and status code.");
         _requestDuration = _meter.CreateHistogram<double>("serverless.functions.request.duration", "s", "HTTP request latency, by function and status code.");
         _rejected = _meter.CreateCounter<long>("serverless.functions.rejected", "{request}", "Requests rejected with 429 because the engine's queue was full.");
+        _refused = _meter.CreateCounter<long>("serverless.functions.refused", "{refusal}", "Requests and queue messages refused with a problem (4xx, 503), by source and problem type.");
         _texts = _meter.CreateCounter<long>("serverless.functions.classified_texts", "{text}", "Texts classified, by model, version and source.");
         _classifyDuration = _meter.CreateHistogram<double>("serverless.functions.classify.duration", "s", "Classification latency, by model, version and source.");
         _queueMessages = _meter.CreateCounter<long>("serverless.functions.queue.messages", "{message}", "Queue messages by outcome: processed, replayed, rejected, retried, poisoned.");
@@ -53,6 +55,12 @@ public sealed class FunctionsMetrics : IDisposable
         _texts.Add(texts, tags);
         _classifyDuration.Record(elapsed.TotalSeconds, tags);
     }
+
+    /// <summary>Records a refusal: a request or message answered with a problem that is not a server fault.</summary>
+    /// <param name="source">Where it came from: the HTTP function's name, or "queue".</param>
+    /// <param name="problemType">The problem type URI.</param>
+    public void Refused(string source, string problemType) =>
+        _refused.Add(1, new TagList { { "source", source }, { "problem.type", problemType } });
 
     /// <summary>Records a 429 outside HTTP (a queue message that found the engine busy).</summary>
     public void Rejected(string source) => _rejected.Add(1, new TagList { { "source", source } });

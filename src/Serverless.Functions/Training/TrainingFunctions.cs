@@ -50,7 +50,7 @@ public sealed class TrainingFunctions(TrainingRuns runs)
         if (request.Query["top"].FirstOrDefault() is { } text
             && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out top) || top is < 1 or > MaxTop))
         {
-            throw new InvalidRequestException($"top must be a whole number from 1 to {MaxTop}, not '{text}'.");
+            throw new InvalidRequestException($"top must be a whole number from 1 to {MaxTop}, not '{CallerInput.Excerpt(text)}'.");
         }
 
         return JsonActionResult.Ok(new { runs = await runs.ListAsync(client, string.IsNullOrEmpty(model) ? null : model, top, cancellationToken) });

@@ -41,17 +41,8 @@ public sealed class TrainingRunBlobs(BlobServiceClient models)
         await ReadAsync(TrainingStorage.Job(runId), json => TrainingJob.Parse(json, runId), cancellationToken);
 
     /// <summary>The trainer's status.json; null before it wrote one (or when it is unreadable mid-write).</summary>
-    public async Task<TrainingRunStatus?> ReadStatusAsync(string runId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await ReadAsync(TrainingStorage.Status(runId), json => JsonSerializer.Deserialize<TrainingRunStatus>(json, TrainingJob.JsonOptions), cancellationToken);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    public Task<TrainingRunStatus?> ReadStatusAsync(string runId, CancellationToken cancellationToken) =>
+        ReadAsync(TrainingStorage.Status(runId), TrainingRunStatus.TryParse, cancellationToken);
 
     /// <summary>The trainer's evaluation.json; null when it wrote none.</summary>
     /// <exception cref="JsonException">It is not a valid evaluation.</exception>

@@ -176,7 +176,7 @@ public sealed class TrainingRuns(
 
             if (!exists)
             {
-                throw new InvalidRequestException($"{field}: the blob '{location}' does not exist: upload the dataset first (container/path, JSONL or CSV).", "invalid-dataset", "Invalid dataset");
+                throw new InvalidRequestException($"{field}: the blob '{CallerInput.Excerpt(location)}' does not exist: upload the dataset first (container/path, JSONL or CSV).", "invalid-dataset", "Invalid dataset");
             }
         }
 
@@ -184,7 +184,7 @@ public sealed class TrainingRuns(
         var (name, versionOrAlias) = RegistryNames.ParseReference(reference);
         if (!Serverless.Options.ModelNames.IsValid(name) || versionOrAlias.Length == 0)
         {
-            throw new InvalidRequestException($"base: '{reference}' is not a model reference: use \"name\", \"name@version\" or \"name@alias\", e.g. \"minilm@1\".");
+            throw new InvalidRequestException($"base: '{CallerInput.Excerpt(reference)}' is not a model reference: use \"name\", \"name@version\" or \"name@alias\", e.g. \"minilm@1\".");
         }
 
         try
@@ -200,7 +200,7 @@ public sealed class TrainingRuns(
     private static async Task<OrchestrationMetadata> FindAsync(DurableTaskClient client, string id, CancellationToken cancellationToken) =>
         (TrainingJob.IsValidRunId(id) ? await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken) : null) is { Name: TrainingOrchestration.Name } instance
             ? instance
-            : throw new TrainingRunNotFoundException($"There is no training run '{id}': GET {RoutePrefix.TrimEnd('/')} lists the runs.");
+            : throw new TrainingRunNotFoundException($"There is no training run '{CallerInput.Excerpt(id)}': GET {RoutePrefix.TrimEnd('/')} lists the runs.");
 
     private async Task<TrainingRunView> ViewAsync(OrchestrationMetadata instance, bool withProgress, CancellationToken cancellationToken)
     {

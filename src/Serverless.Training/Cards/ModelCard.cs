@@ -108,7 +108,7 @@ public static class ModelCard
         var md = new StringBuilder();
         md.AppendLine(Invariant($"# Model card: {content.ModelName}"))
             .AppendLine()
-            .AppendLine(Invariant($"A {(content.Data.Labels.Count == 2 ? "binary" : $"{content.Data.Labels.Count}-class")} text classifier ({string.Join(", ", labels.Select(Code))}) ") +
+            .AppendLine(Invariant($"A {(content.Data.Labels.Count == 2 ? "binary" : $"{content.Data.Labels.Count}-class")} text classifier ({string.Join(", ", labels.Select(Inert))}) ") +
                 Invariant($"trained from `{content.Base}` in training mode `{content.TrainingMode}` ({Describe(content.TrainingMode)}), created {content.CreatedAt:yyyy-MM-dd HH:mm} UTC."))
             .AppendLine()
             .AppendLine(Invariant($"**Test accuracy {content.TestMetrics.Accuracy:0.0000}, macro-F1 {content.TestMetrics.MacroF1:0.0000}** on {content.TestMetrics.Count} held-out examples."))
@@ -132,7 +132,7 @@ public static class ModelCard
         foreach (var label in labels)
         {
             var perSplit = DatasetSplits.SplitNames.Select(s => counts[s].GetValueOrDefault(label)).ToArray();
-            md.AppendLine(Invariant($"| {Cell(label)} | {perSplit[0]} | {perSplit[1]} | {perSplit[2]} | {perSplit.Sum()} |"));
+            md.AppendLine(Invariant($"| {Inert(label)} | {perSplit[0]} | {perSplit[1]} | {perSplit[2]} | {perSplit.Sum()} |"));
         }
 
         var totals = DatasetSplits.SplitNames.Select(s => content.Data[s].Count).ToArray();
@@ -144,7 +144,7 @@ public static class ModelCard
             md.AppendLine("| name | value |").AppendLine("|---|---|");
             foreach (var (name, value) in hyperparameters)
             {
-                md.AppendLine(Invariant($"| {Cell(name)} | {Cell(value?.ToJsonString() ?? "null")} |"));
+                md.AppendLine(Invariant($"| {Inert(name)} | {Inert(value?.ToJsonString() ?? "null")} |"));
             }
         }
         else
@@ -161,11 +161,11 @@ public static class ModelCard
 
         md.AppendLine().AppendLine("## Confusion matrix (test split)").AppendLine()
             .AppendLine("Rows are actual labels, columns predicted labels.").AppendLine()
-            .AppendLine("| actual \\ predicted | " + string.Join(" | ", labels.Select(Cell)) + " |")
+            .AppendLine("| actual \\ predicted | " + string.Join(" | ", labels.Select(Inert)) + " |")
             .AppendLine("|---|" + string.Concat(labels.Select(_ => "---:|")));
         for (var r = 0; r < labels.Count; r++)
         {
-            md.AppendLine(Invariant($"| {Cell(labels[r])} | ") + string.Join(" | ", content.TestMetrics.ConfusionMatrix.Counts[r]) + " |");
+            md.AppendLine(Invariant($"| {Inert(labels[r])} | ") + string.Join(" | ", content.TestMetrics.ConfusionMatrix.Counts[r]) + " |");
         }
 
         md.AppendLine().AppendLine(Invariant($"![Confusion matrix]({ConfusionMatrixPlot})")).AppendLine();
@@ -211,7 +211,7 @@ public static class ModelCard
             .AppendLine("|---|---:|---:|---:|---:|");
         foreach (var m in report.PerClass)
         {
-            md.AppendLine(Invariant($"| {Cell(m.Label)} | {m.Precision:0.0000} | {m.Recall:0.0000} | {m.F1:0.0000} | {m.Support} |"));
+            md.AppendLine(Invariant($"| {Inert(m.Label)} | {m.Precision:0.0000} | {m.Recall:0.0000} | {m.F1:0.0000} | {m.Support} |"));
         }
     }
 
@@ -222,11 +222,30 @@ public static class ModelCard
         _ => "custom",
     };
 
-    private static string Code(string label) => "`" + label.Replace("`", "'", StringComparison.Ordinal) + "`";
+    /// <summary>
+    /// Text from the data (labels, hyperparameter names and values) as inert markdown, in running text and in table cells
+    /// alike: HTML's special characters become entities, so no label is live HTML; the characters that start emphasis,
+    /// code, links, images or strike-through, and the table's pipe, are backslash-escaped; line breaks and other control
+    /// characters become spaces, so a label can neither end a table row nor start a block.
+    /// </summary>
+    private static string Inert(string text)
+    {
+        var inert = new StringBuilder(text.Length + 8);
+        foreach (var c in text)
+        {
+            switch (c)
+            {
+                case '&': inert.Append("&amp;"); break;
+                case '<': inert.Append("&lt;"); break;
+                case '>': inert.Append("&gt;"); break;
+                case '\\' or '`' or '*' or '_' or '[' or ']' or '|' or '~' or '!': inert.Append('\\').Append(c); break;
+                case var control when char.IsControl(control): inert.Append(' '); break;
+                default: inert.Append(c); break;
+            }
+        }
 
-    // Table cells cannot hold pipes or line breaks.
-    private static string Cell(string text) =>
-        text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\r", " ", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+        return inert.ToString();
+    }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

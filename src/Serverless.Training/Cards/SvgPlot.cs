@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Security;
 using System.Text;
+using System.Xml;
 
 using Serverless.Training.Evaluation;
 
@@ -134,9 +134,38 @@ public static class SvgPlot
     private static string Format(double value) =>
         Math.Abs(value) >= 100 ? value.ToString("0", CultureInfo.InvariantCulture) : value.ToString("0.###", CultureInfo.InvariantCulture);
 
-    private static string Shorten(string label) => label.Length <= 16 ? label : label[..15] + "…";
+    // Never cuts between the two halves of a surrogate pair.
+    private static string Shorten(string label) =>
+        label.Length <= 16 ? label : label[..(char.IsHighSurrogate(label[14]) ? 14 : 15)] + "…";
 
-    private static string Escape(string text) => SecurityElement.Escape(text) ?? string.Empty;
+    /// <summary>
+    /// Text as XML character data: markup characters and quotes as entities, and characters XML 1.0 cannot hold at all
+    /// (control characters, lone surrogates) as U+FFFD, so any label gives a well-formed document.
+    /// </summary>
+    private static string Escape(string text)
+    {
+        var escaped = new StringBuilder(text.Length + 8);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            switch (c)
+            {
+                case '&': escaped.Append("&amp;"); break;
+                case '<': escaped.Append("&lt;"); break;
+                case '>': escaped.Append("&gt;"); break;
+                case '"': escaped.Append("&quot;"); break;
+                case '\'': escaped.Append("&apos;"); break;
+                case '\t' or '\n' or '\r': escaped.Append(' '); break;
+                case var pair when i + 1 < text.Length && XmlConvert.IsXmlSurrogatePair(text[i + 1], pair):
+                    escaped.Append(pair).Append(text[++i]);
+                    break;
+                case var other when XmlConvert.IsXmlChar(other) && !char.IsControl(other): escaped.Append(other); break;
+                default: escaped.Append('\uFFFD'); break;
+            }
+        }
+
+        return escaped.ToString();
+    }
 
     private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 }

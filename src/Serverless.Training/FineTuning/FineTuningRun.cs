@@ -10,6 +10,7 @@ using Serverless.Inference.Tokenization;
 using Serverless.Onnx;
 using Serverless.Options;
 using Serverless.Packages;
+using Serverless.Registry;
 using Serverless.Training.Cards;
 using Serverless.Training.Data;
 using Serverless.Training.Evaluation;
@@ -38,6 +39,12 @@ public sealed record FineTuningRunOptions
 
     /// <summary>Minimum time between two status.json writes during training.</summary>
     public TimeSpan StatusInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Attempts at writing a failure's status.json and event while storage fails transiently.</summary>
+    public int ReportAttempts { get; init; } = 5;
+
+    /// <summary>Wait before the second attempt at reporting a failure; it doubles before each further one.</summary>
+    public TimeSpan ReportBackoff { get; init; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>
@@ -46,8 +53,10 @@ public sealed record FineTuningRunOptions
 /// with the serving engine) or trains a head on frozen embeddings; writes the candidate package with metrics and model
 /// card; scores the candidate and the production version on the same test split with the serving engine
 /// (evaluation.json); and reports status (with progress in either mode) and the end-of-run event. A failure is reported
-/// as status Failed with the reason and a Failed event; cancellation (the container being stopped) reports nothing, so a
-/// restarted run resumes.
+/// as status Failed with the reason and a Failed event, retried while storage fails transiently; cancellation (the
+/// container being stopped) and storage that cannot be reached report nothing, so a restarted run resumes. A run whose
+/// status.json says it ended (Succeeded or Failed) is never run again: a restarted trainer posts its event once more and
+/// returns that status, because the job's replica retry restarts a trainer whatever made it exit.
 /// </summary>
 public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions options, ILoggerFactory loggerFactory)
 {
@@ -58,8 +67,9 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
     private FineTuningProgress? _lastProgress;
 
     /// <summary>
-    /// Runs the job; returns the final status (Succeeded or Failed), already written with its event. Throws only on
-    /// cancellation or when even the failure cannot be reported.
+    /// Runs the job; returns the final status (Succeeded or Failed), already written with its event, or the status an
+    /// earlier attempt ended the run with. Throws on cancellation, when storage cannot be reached (nothing is recorded, so
+    /// a restart resumes), and when even the failure cannot be reported.
     /// </summary>
     public async Task<TrainingRunStatus> RunAsync(IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken)
     {
@@ -68,10 +78,24 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         {
             job = await store.ReadJobAsync(cancellationToken);
             _runId = job.RunId;
+            if (await store.ReadStatusAsync(cancellationToken) is { HasEnded: true } ended)
+            {
+                // The earlier attempt may have stopped between status.json and the event; a second event is harmless.
+                RunLog.AlreadyEnded(_logger, _runId, ended.Status);
+                await ReportAsync(token => store.PostEventAsync(new TrainingEvent(_runId, ended.Status, ended.Error), token), cancellationToken);
+                return ended;
+            }
+
             return await RunJobAsync(job, progress, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            throw;
+        }
+        catch (Exception ex) when (IsTransient(ex, cancellationToken))
+        {
+            // Not a failure of the run: recorded as Failed, it would never be retried.
+            RunLog.StorageUnavailable(_logger, ex, _runId, Describe(ex));
             throw;
         }
         catch (Exception ex)
@@ -88,8 +112,8 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
                 Metrics = _lastMetrics,
                 UpdatedAt = DateTimeOffset.UtcNow,
             };
-            await store.WriteStatusAsync(failed, CancellationToken.None);
-            await store.PostEventAsync(new TrainingEvent(_runId, TrainingRunOutcome.Failed, error), CancellationToken.None);
+            await ReportAsync(token => store.WriteStatusAsync(failed, token), cancellationToken);
+            await ReportAsync(token => store.PostEventAsync(new TrainingEvent(_runId, TrainingRunOutcome.Failed, error), token), cancellationToken);
             return failed;
         }
     }
@@ -333,6 +357,34 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         return points;
     }
 
+    /// <summary>
+    /// Writes an outcome, trying again with a doubling wait while storage fails transiently; the write itself is not
+    /// cancelled (an outcome half-reported is worse than a late one), the waits are.
+    /// </summary>
+    private async Task ReportAsync(Func<CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        var wait = options.ReportBackoff;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await write(CancellationToken.None);
+                return;
+            }
+            catch (Exception ex) when (attempt < options.ReportAttempts && IsTransient(ex, CancellationToken.None))
+            {
+                RunLog.ReportRetried(_logger, ex, _runId, attempt, options.ReportAttempts, wait.TotalSeconds);
+                await Task.Delay(wait, cancellationToken);
+                wait *= 2;
+            }
+        }
+    }
+
+    /// <summary>Storage could not be used (unreachable, timing out, 5xx): the same attempt may well succeed later.</summary>
+    private static bool IsTransient(Exception ex, CancellationToken cancellationToken) =>
+        ex is ServiceUnavailableException { Type: ServiceException.TypePrefix + ServiceUnavailableException.StorageSlug } ||
+        StorageFailures.IsUnavailable(ex, cancellationToken);
+
     private static string Describe(Exception ex) => ex switch
     {
         ServiceException service => service.Message,
@@ -399,4 +451,13 @@ internal static partial class RunLog
 
     [LoggerMessage(EventId = 4104, Level = LogLevel.Information, Message = "Evaluated {Texts} test texts on {Device}: candidate macro-F1 {CandidateMacroF1:F4}; production version {ProductionVersion} macro-F1 {ProductionMacroF1}; skipped: {Skipped}")]
     public static partial void Evaluated(ILogger logger, int texts, string device, double candidateMacroF1, string? productionVersion, double? productionMacroF1, string? skipped);
+
+    [LoggerMessage(EventId = 4105, Level = LogLevel.Information, Message = "Training run {RunId} already ended with status {Status} in an earlier attempt; it is not run again")]
+    public static partial void AlreadyEnded(ILogger logger, string runId, string status);
+
+    [LoggerMessage(EventId = 4106, Level = LogLevel.Warning, Message = "Training run {RunId} stopped: storage could not be used ({Error}); nothing was recorded, so a restarted trainer resumes it")]
+    public static partial void StorageUnavailable(ILogger logger, Exception exception, string runId, string error);
+
+    [LoggerMessage(EventId = 4107, Level = LogLevel.Warning, Message = "Reporting the outcome of training run {RunId} failed (attempt {Attempt} of {Attempts}); trying again in {Seconds} s")]
+    public static partial void ReportRetried(ILogger logger, Exception exception, string runId, int attempt, int attempts, double seconds);
 }

@@ -19,6 +19,6 @@ public static class RunExitCode
     public static int Of(TrainingRunStatus status)
     {
         ArgumentNullException.ThrowIfNull(status);
-        return status.Status is TrainingRunOutcome.Succeeded or TrainingRunOutcome.Failed ? Ended : Unfinished;
+        return status.HasEnded ? Ended : Unfinished;
     }
 }

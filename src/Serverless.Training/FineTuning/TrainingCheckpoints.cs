@@ -1,5 +1,7 @@
 using System.Text.Json;
 
+using Serverless.Packages;
+
 using TorchSharp.Modules;
 
 namespace Serverless.Training.FineTuning;
@@ -49,12 +51,23 @@ public sealed class TrainingCheckpoints
         }
 
         var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(path), TrainingJob.JsonOptions);
-        return state is not null && File.Exists(Path.Combine(Directory, state.Folder, ModelFile)) ? state : null;
+        if (state is null)
+        {
+            return null;
+        }
+
+        // latest.json may have come from storage: the names it gives must stay inside the folder.
+        if (state.BestWeights is not null)
+        {
+            PathOf(state.BestWeights);
+        }
+
+        return File.Exists(PathOf($"{state.Folder}/{ModelFile}")) ? state : null;
     }
 
     internal void Save(CheckpointState state, BertClassifier model, OptimizerHelper optimizer)
     {
-        var folder = Path.Combine(Directory, state.Folder);
+        var folder = PathOf(state.Folder);
         System.IO.Directory.CreateDirectory(folder);
         model.save(Path.Combine(folder, ModelFile));
         using (var stream = File.Create(Path.Combine(folder, OptimizerFile)))
@@ -69,17 +82,20 @@ public sealed class TrainingCheckpoints
         RemoveAllBut(state);
     }
 
-    internal void SaveBestWeights(string name, BertClassifier model) => model.save(Path.Combine(Directory, name));
+    internal void SaveBestWeights(string name, BertClassifier model) => model.save(PathOf(name));
 
-    internal void LoadBestWeights(string name, BertClassifier model) => model.load(Path.Combine(Directory, name));
+    internal void LoadBestWeights(string name, BertClassifier model) => model.load(PathOf(name));
 
     internal void Load(CheckpointState state, BertClassifier model, OptimizerHelper optimizer)
     {
-        model.load(Path.Combine(Directory, state.Folder, ModelFile));
-        using var stream = File.OpenRead(Path.Combine(Directory, state.Folder, OptimizerFile));
+        model.load(PathOf($"{state.Folder}/{ModelFile}"));
+        using var stream = File.OpenRead(PathOf($"{state.Folder}/{OptimizerFile}"));
         using var reader = new BinaryReader(stream);
         optimizer.load_state_dict(reader);
     }
+
+    /// <exception cref="InvalidDataException">The name would leave the folder.</exception>
+    private string PathOf(string relativePath) => LocalFolderPath.Resolve(Directory, relativePath);
 
     private void RemoveAllBut(CheckpointState state)
     {

@@ -38,6 +38,12 @@ public interface ITrainingRunStore
     /// </summary>
     Task<(string Version, ModelPackage Package)?> GetProductionAsync(string model, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Reads status.json as an earlier attempt of the run left it; null when there is none yet, or it is not a status
+    /// (a half-written or foreign file says nothing about the run).
+    /// </summary>
+    Task<TrainingRunStatus?> ReadStatusAsync(CancellationToken cancellationToken);
+
     /// <summary>Rewrites status.json.</summary>
     Task WriteStatusAsync(TrainingRunStatus status, CancellationToken cancellationToken);
 
@@ -45,6 +51,7 @@ public interface ITrainingRunStore
     Task WriteEvaluationAsync(TrainingEvaluation evaluation, CancellationToken cancellationToken);
 
     /// <summary>Brings the run's latest checkpoint (if any) into <paramref name="localDirectory"/>.</summary>
+    /// <exception cref="InvalidDataException">A checkpoint blob's name is not a safe path inside the folder (<see cref="LocalFolderPath"/>).</exception>
     Task RestoreCheckpointsAsync(string localDirectory, CancellationToken cancellationToken);
 
     /// <summary>Stores the current checkpoint of <paramref name="checkpoints"/> (latest.json last).</summary>
@@ -123,6 +130,10 @@ public sealed class LocalTrainingRunStore(string jobPath, string workDirectory) 
             : null;
         return Task.FromResult(production);
     }
+
+    /// <inheritdoc />
+    public Task<TrainingRunStatus?> ReadStatusAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(File.Exists(StatusPath) ? TrainingRunStatus.TryParse(File.ReadAllText(StatusPath)) : null);
 
     /// <inheritdoc />
     public Task WriteStatusAsync(TrainingRunStatus status, CancellationToken cancellationToken)
@@ -255,6 +266,20 @@ public sealed class BlobTrainingRunStore : ITrainingRunStore
     }
 
     /// <inheritdoc />
+    public async Task<TrainingRunStatus?> ReadStatusAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var content = await _training.GetBlobClient(TrainingStorage.Status(RunId)).DownloadContentAsync(cancellationToken);
+            return TrainingRunStatus.TryParse(content.Value.Content.ToString());
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc />
     public Task WriteStatusAsync(TrainingRunStatus status, CancellationToken cancellationToken) =>
         UploadJsonAsync(TrainingStorage.Status(RunId), BinaryData.FromObjectAsJson(status, TrainingJob.JsonOptions), cancellationToken);
 
@@ -275,8 +300,7 @@ public sealed class BlobTrainingRunStore : ITrainingRunStore
         Directory.CreateDirectory(localDirectory);
         await foreach (var item in _training.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
         {
-            var relative = item.Name[prefix.Length..];
-            var path = Path.Combine(localDirectory, relative);
+            var path = LocalFolderPath.ForBlob(localDirectory, prefix, item.Name);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             await _training.GetBlobClient(item.Name).DownloadToAsync(path, cancellationToken);
         }

@@ -2,6 +2,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 
+using Markdig;
+
 using Serverless.Packages;
 using Serverless.Training.Cards;
 using Serverless.Training.Data;
@@ -87,5 +89,86 @@ public sealed class ModelCardTests
         var svg = SvgPlot.LineChart("a <b> & c", "x", "y", [new PlotSeries("<s>", [(0, 1), (1, 2)])]);
 
         Assert.Contains("a &lt;b&gt; &amp; c", XDocument.Parse(svg).ToString(), StringComparison.Ordinal);
+    }
+
+    private static readonly string[] s_hostileLabels =
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "a|b\n# c",
+        "**x** [y](javascript:alert(1)) `z`",
+        "Tom\u0007 & \"Jerry\" 'q'",
+    ];
+
+    private static ModelCardContent HostileContent()
+    {
+        var labels = s_hostileLabels.Order(StringComparer.Ordinal).ToArray();
+        LabelledExample[] Examples(int count) =>
+            labels.SelectMany(l => Enumerable.Range(0, count).Select(i => new LabelledExample($"text {i}", l))).ToArray();
+        var actual = Enumerable.Range(0, labels.Length).ToArray();
+        return Content() with
+        {
+            Data = new DatasetSplits(Examples(8), Examples(1), Examples(1), "datasets/hostile.jsonl", "0123abcd"),
+            TestMetrics = ClassificationMetrics.Compute(labels, actual, actual),
+        };
+    }
+
+    [Fact]
+    public void Markdown_LabelsWithHtmlMarkdownOrTableBreakers_RenderAsTheirTextOnly()
+    {
+        var card = ModelCard.Markdown(HostileContent());
+
+        // Rendered the way a repository or model hub shows card.md: CommonMark with raw HTML allowed, GitHub tables.
+        var html = Markdown.ToHtml(card, new MarkdownPipelineBuilder().UseAdvancedExtensions().Build());
+        var document = XDocument.Parse("<root>" + html + "</root>");
+
+        Assert.Empty(document.Descendants("script"));
+        Assert.Empty(document.Descendants("a"));
+        Assert.All(document.Descendants("img"), img => Assert.StartsWith("plots/", img.Attribute("src")!.Value, StringComparison.Ordinal));
+        Assert.DoesNotContain(document.Descendants(), e => e.Attributes().Any(a => a.Name.LocalName.StartsWith("on", StringComparison.Ordinal)));
+        var tables = document.Descendants("table").ToArray();
+        Assert.Equal(4, tables.Length);
+        foreach (var table in tables)
+        {
+            var width = table.Descendants("th").Count();
+            Assert.All(table.Descendants("tbody").Elements("tr"), row => Assert.Equal(width, row.Elements("td").Count()));
+        }
+
+        var perClass = tables.Single(t => t.Descendants("th").First().Value == "label" && t.Descendants("th").Any(h => h.Value == "precision"));
+        var shown = perClass.Descendants("tbody").Elements("tr").Select(r => r.Elements("td").First().Value).ToArray();
+        var expected = s_hostileLabels.Order(StringComparer.Ordinal).Select(l => l.Replace('\n', ' ').Replace('\u0007', ' ').Trim()).ToArray();
+        Assert.Equal(expected, shown);
+    }
+
+    [Fact]
+    public void Create_LabelsWithMarkupQuotesAndControlCharacters_GiveWellFormedSvgShowingTheLabels()
+    {
+        var files = ModelCard.Create(HostileContent() with
+        {
+            Loss = [new(1, 0.5)],
+            ValidationCurve = [new(1, 0.5, 0.5)],
+        });
+
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        foreach (var plot in new[] { ModelCard.LossPlot, ModelCard.ValidationPlot, ModelCard.ConfusionMatrixPlot })
+        {
+            Assert.Equal(ns + "svg", XDocument.Parse(Encoding.UTF8.GetString(files[plot])).Root!.Name);
+        }
+
+        var heatmap = XDocument.Parse(Encoding.UTF8.GetString(files[ModelCard.ConfusionMatrixPlot]));
+        var texts = heatmap.Descendants(ns + "text").Select(t => t.Value).ToArray();
+        Assert.Contains("<img src=x oner…", texts);
+        Assert.Contains("Tom\ufffd & \"Jerry\" …", texts);
+        Assert.Empty(heatmap.Descendants(ns + "script"));
+        Assert.Empty(heatmap.Descendants(ns + "img"));
+    }
+
+    [Fact]
+    public void LineChart_ControlCharacterOrLoneSurrogateInALegend_StillGivesWellFormedSvg()
+    {
+        var svg = SvgPlot.LineChart("t", "x", "y", [new PlotSeries("bell\u0007 \ud800 end", [(0, 1), (1, 2)])]);
+
+        var legend = XDocument.Parse(svg).Descendants(XName.Get("text", "http://www.w3.org/2000/svg")).Select(t => t.Value);
+        Assert.Contains("bell\ufffd \ufffd end", legend);
     }
 }

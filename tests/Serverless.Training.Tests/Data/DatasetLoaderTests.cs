@@ -106,4 +106,49 @@ public sealed class DatasetLoaderTests
         Assert.Equal(DatasetFormat.Csv, DatasetLoader.FormatOf("x/y.CSV"));
         Assert.Equal(DatasetFormat.JsonLines, DatasetLoader.FormatOf("x/y.jsonl"));
     }
+
+    [Fact]
+    public void Parse_LabelAtTheLengthLimit_IsKept()
+    {
+        var label = new string('x', DatasetLoader.MaxLabelLength);
+
+        var dataset = Jsonl(JsonLine("a", label));
+
+        Assert.Equal([label], dataset.Labels);
+    }
+
+    [Theory]
+    [InlineData(DatasetFormat.JsonLines, "line 2")]
+    [InlineData(DatasetFormat.Csv, "row 2 (line 3)")]
+    public void Parse_LabelOverTheLengthLimit_IsRefusedNamingTheLineAndTheLimit(DatasetFormat format, string where)
+    {
+        var label = new string('x', DatasetLoader.MaxLabelLength + 1);
+        var text = format == DatasetFormat.Csv
+            ? $"text,label\na,ok\nb,{label}\n"
+            : JsonLine("a", "ok") + "\n" + JsonLine("b", label);
+
+        var error = Assert.Throws<DatasetException>(() => DatasetLoader.Parse(Encoding.UTF8.GetBytes(text), "data", format));
+
+        Assert.Contains($"{where}: the label in field 'label' is 101 characters long; at most 100 are allowed", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_DistinctLabelsAtTheLimit_AreKept()
+    {
+        var dataset = Jsonl(string.Join('\n', Enumerable.Range(0, DatasetLoader.MaxLabels).Select(i => JsonLine("t", $"c{i}"))));
+
+        Assert.Equal(DatasetLoader.MaxLabels, dataset.Labels.Count);
+    }
+
+    [Fact]
+    public void Parse_MoreDistinctLabelsThanTheLimit_IsRefusedSayingHowMany()
+    {
+        var text = string.Join('\n', Enumerable.Range(0, DatasetLoader.MaxLabels + 1).Select(i => JsonLine("t", $"c{i}")));
+
+        var error = Assert.Throws<DatasetException>(() => Jsonl(text));
+
+        Assert.Contains("data.jsonl: the dataset has 1001 distinct labels; at most 1000 are allowed", error.Message, StringComparison.Ordinal);
+    }
+
+    private static string JsonLine(string text, string label) => System.Text.Json.JsonSerializer.Serialize(new { text, label });
 }

@@ -115,6 +115,68 @@ public sealed class BlobTrainingRunTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal(status.Error, message["error"]!.GetValue<string>());
     }
 
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task Run_RestartedAfterTheRunFailedForGood_EndsAtOnceWithTheSameFailureEvenWhenTheDataIsFixed()
+    {
+        var cancellationToken = AzuriteFixture.TestTimeout();
+        await PrepareAsync("run-again", Enumerable.Range(0, 30).Select(i => Line($"text {i}", "ham")), cancellationToken);
+        var failed = await RunAsync("run-again", cancellationToken);
+        Assert.Equal(TrainingRunOutcome.Failed, failed.Status);
+        // Data that would now train: a rerun would succeed, so only the recorded failure can end the restart.
+        var datasets = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(_datasets);
+        await datasets.GetBlobClient("toy/train.jsonl").UploadAsync(
+            BinaryData.FromString(string.Join('\n', ToyTask.Examples(60, 1).Select(e => Line(e.Text, e.Label)))), overwrite: true, cancellationToken);
+
+        var restarted = await RunAsync("run-again", cancellationToken);
+
+        Assert.Equal(failed, restarted);
+        Assert.Equal(RunExitCode.Ended, RunExitCode.Of(restarted));
+        var training = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(_training);
+        Assert.DoesNotContain(await ListAsync(training, "run-again/", cancellationToken), n => n.StartsWith("run-again/candidate/", StringComparison.Ordinal));
+        var queue = new QueueClient(azurite.ConnectionString, _events);
+        var messages = (await queue.ReceiveMessagesAsync(10, cancellationToken: cancellationToken)).Value;
+        Assert.Equal(2, messages.Length);
+        Assert.All(messages, m => Assert.Equal(failed.Error, JsonNode.Parse(m.Body.ToString())!["error"]!.GetValue<string>()));
+    }
+
+    [Theory(Timeout = AzuriteFixture.TestTimeoutMs)]
+    [InlineData("/")]
+    [InlineData("a//")]
+    [InlineData("..\\..\\")]
+    public async Task RestoreCheckpoints_BlobNameWithAPathTrick_IsRefusedAndWritesNothingOutsideTheFolder(string trick)
+    {
+        var cancellationToken = AzuriteFixture.TestTimeout();
+        var outside = Path.Combine(_directory, "outside");
+        var escaped = trick.StartsWith('/') ? outside.TrimStart('/') + "/escaped.bin" : "escaped.bin";
+        var training = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(_training);
+        await training.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await training.GetBlobClient("run-trick/checkpoints/latest.json").UploadAsync(BinaryData.FromString("{}"), cancellationToken);
+        var name = "run-trick/checkpoints/" + trick + escaped;
+        await training.GetBlobClient(name).UploadAsync(BinaryData.FromString("x"), cancellationToken);
+        // Storage keeps the name as given or with backslashes turned into slashes ("../../escaped.bin"): either is a trick.
+        Assert.Equal(2, (await ListAsync(training, "run-trick/", cancellationToken)).Count);
+        var storage = TestStorage.Create(azurite.ConnectionString);
+        var store = new BlobTrainingRunStore(storage.Models, storage.HostQueues, "run-trick", Path.Combine(_directory, "models"), _training, _events, _models);
+        var local = Path.Combine(_directory, "run", "checkpoints");
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => store.RestoreCheckpointsAsync(local, cancellationToken));
+
+        Assert.Contains("cannot be stored in a local folder", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Directory.EnumerateFiles(_directory, "escaped.bin", SearchOption.AllDirectories),
+            f => !f.StartsWith(local + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+    }
+
+    private static async Task<List<string>> ListAsync(BlobContainerClient container, string prefix, CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        await foreach (var item in container.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = prefix }, cancellationToken))
+        {
+            names.Add(item.Name);
+        }
+
+        return names;
+    }
+
     private static string Line(string text, string label) => JsonSerializer.Serialize(new { text, label });
 
     private async Task<TrainingEvaluation> ReadEvaluationAsync(string runId, CancellationToken cancellationToken)

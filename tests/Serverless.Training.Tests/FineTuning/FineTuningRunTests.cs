@@ -207,6 +207,71 @@ public sealed class FineTuningRunTests : IDisposable
         Assert.Contains("no-such-base", status.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Run_FailureStatusWriteFailsTransiently_IsTriedAgainUntilTheFailureIsRecorded()
+    {
+        var store = new RecordingStore(Prepare(Enumerable.Range(0, 30).Select(i => Line($"text {i}", "ham")))) { FailedStatusWritesToRefuse = 2 };
+
+        var status = await RunRecorded(store);
+
+        Assert.Equal(TrainingRunOutcome.Failed, status.Status);
+        Assert.Equal(3, store.Statuses.Count(s => s.Status == TrainingRunOutcome.Failed));
+        Assert.Equal("Failed", JsonNode.Parse(File.ReadAllText(store.Inner.StatusPath))!["status"]!.GetValue<string>());
+        Assert.Equal("Failed", JsonNode.Parse(File.ReadAllLines(store.Inner.EventsPath).Single())!["status"]!.GetValue<string>());
+        Assert.Equal(RunExitCode.Ended, RunExitCode.Of(status));
+    }
+
+    [Fact]
+    public async Task Run_FailureStatusCannotBeWrittenAtAll_ThrowsAfterTheLastAttemptSoTheJobRunsItAgain()
+    {
+        var store = new RecordingStore(Prepare(Enumerable.Range(0, 30).Select(i => Line($"text {i}", "ham")))) { FailedStatusWritesToRefuse = int.MaxValue };
+
+        var error = await Assert.ThrowsAsync<Azure.RequestFailedException>(() => RunRecorded(store, attempts: 3));
+
+        Assert.Equal(503, error.Status);
+        Assert.Equal(3, store.Statuses.Count(s => s.Status == TrainingRunOutcome.Failed));
+        Assert.False(File.Exists(store.Inner.EventsPath));
+    }
+
+    [Fact]
+    public async Task Run_StorageUnavailableWhileReadingTheData_RecordsNoFailureAndThrowsSoARestartRunsIt()
+    {
+        var store = new RecordingStore(Prepare(ToyTask.Examples(40, 1).Select(e => Line(e.Text, e.Label)))) { DatasetUnavailable = true };
+
+        await Assert.ThrowsAsync<Azure.RequestFailedException>(() => RunRecorded(store));
+
+        Assert.DoesNotContain(store.Statuses, s => s.Status == TrainingRunOutcome.Failed);
+        Assert.False((await store.ReadStatusAsync(CancellationToken.None))!.HasEnded);
+        Assert.False(File.Exists(store.Inner.EventsPath));
+    }
+
+    [Theory]
+    [InlineData(TrainingRunOutcome.Failed, "the dataset was bad")]
+    [InlineData(TrainingRunOutcome.Succeeded, null)]
+    public async Task Run_StatusSaysAnEarlierAttemptEndedTheRun_ReturnsThatStatusAtOnceWithoutTrainingAndPostsItsEventAgain(string outcome, string? error)
+    {
+        var store = new RecordingStore(Prepare(ToyTask.Examples(40, 1).Select(e => Line(e.Text, e.Label))));
+        var earlier = new TrainingRunStatus { Id = "run-1", Status = outcome, Stage = outcome == TrainingRunOutcome.Failed ? "failed" : "done", Error = error, UpdatedAt = DateTimeOffset.UnixEpoch };
+        await store.Inner.WriteStatusAsync(earlier, CancellationToken.None);
+
+        var status = await RunRecorded(store);
+
+        Assert.Equal(earlier, status);
+        Assert.Equal(RunExitCode.Ended, RunExitCode.Of(status));
+        Assert.Empty(store.Statuses);
+        Assert.False(Directory.Exists(store.Inner.CandidateDirectory));
+        Assert.Equal(earlier.UpdatedAt, (await store.ReadStatusAsync(CancellationToken.None))!.UpdatedAt);
+        var trainingEvent = JsonNode.Parse(File.ReadAllLines(store.Inner.EventsPath).Single())!;
+        Assert.Equal(outcome, trainingEvent["status"]!.GetValue<string>());
+        Assert.Equal(error, trainingEvent["error"]?.GetValue<string>());
+    }
+
+    private static Task<TrainingRunStatus> RunRecorded(RecordingStore store, int attempts = 5) =>
+        new FineTuningRun(store, new FineTuningRunOptions
+        {
+            WorkDirectory = store.Inner.WorkDirectory, Device = "cpu", Threads = 1, ReportAttempts = attempts, ReportBackoff = TimeSpan.FromMilliseconds(10),
+        }, NullLoggerFactory.Instance).RunAsync(null, CancellationToken.None);
+
     private static string Line(string text, string label) => JsonSerializer.Serialize(new { text, label });
 
     private static TrainingEvaluation ReadEvaluation(LocalTrainingRunStore store) =>
@@ -250,12 +315,22 @@ public sealed class FineTuningRunTests : IDisposable
         public void Report(FineTuningProgress value) => report(value);
     }
 
-    /// <summary>A local store that keeps every status written, in order.</summary>
+    /// <summary>
+    /// A local store that keeps every status written (or attempted), in order, and can answer like storage that is down:
+    /// refusing the first writes of a Failed status, or the dataset read, with HTTP 503.
+    /// </summary>
     private sealed class RecordingStore(LocalTrainingRunStore inner) : ITrainingRunStore
     {
         private readonly List<TrainingRunStatus> _statuses = [];
+        private int _failedStatusWritesRefused;
 
         public LocalTrainingRunStore Inner => inner;
+
+        /// <summary>How many writes of a Failed status answer 503 before one succeeds.</summary>
+        public int FailedStatusWritesToRefuse { get; init; }
+
+        /// <summary>Whether reading a dataset answers 503.</summary>
+        public bool DatasetUnavailable { get; init; }
 
         public IReadOnlyList<TrainingRunStatus> Statuses
         {
@@ -273,15 +348,24 @@ public sealed class FineTuningRunTests : IDisposable
             lock (_statuses)
             {
                 _statuses.Add(status);
+                if (status.Status == TrainingRunOutcome.Failed && _failedStatusWritesRefused < FailedStatusWritesToRefuse)
+                {
+                    _failedStatusWritesRefused++;
+                    throw Unavailable();
+                }
             }
 
             return inner.WriteStatusAsync(status, cancellationToken);
         }
 
+        public Task<TrainingRunStatus?> ReadStatusAsync(CancellationToken cancellationToken) => inner.ReadStatusAsync(cancellationToken);
+
+        private static Azure.RequestFailedException Unavailable() => new(503, "The server is busy.");
+
         public Task<TrainingJob> ReadJobAsync(CancellationToken cancellationToken) => inner.ReadJobAsync(cancellationToken);
 
         public Task<LabelledDataset> ReadDatasetAsync(string location, DatasetFields fields, CancellationToken cancellationToken) =>
-            inner.ReadDatasetAsync(location, fields, cancellationToken);
+            DatasetUnavailable ? throw Unavailable() : inner.ReadDatasetAsync(location, fields, cancellationToken);
 
         public Task<ModelPackage> GetBaseAsync(string reference, CancellationToken cancellationToken) => inner.GetBaseAsync(reference, cancellationToken);
 

@@ -22,6 +22,15 @@ public enum DatasetFormat
 /// </summary>
 public static class DatasetLoader
 {
+    /// <summary>
+    /// Longest label, in UTF-16 code units. Labels are class names: they name logits in config.json, scores in every
+    /// classify response and rows of the model card.
+    /// </summary>
+    public const int MaxLabelLength = 100;
+
+    /// <summary>Most distinct labels a dataset may have: each is a logit of every prediction and a row and column of the card.</summary>
+    public const int MaxLabels = 1000;
+
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>The format a file or blob name implies: .jsonl/.ndjson/.json → JSONL, .csv → CSV.</summary>
@@ -69,6 +78,14 @@ public static class DatasetLoader
         {
             throw new DatasetException(
                 $"{source}: the dataset is empty. It needs labelled examples: one per line in JSONL, or one per row under a header row in CSV.");
+        }
+
+        var labels = examples.Select(e => e.Label).Distinct(StringComparer.Ordinal).Count();
+        if (labels > MaxLabels)
+        {
+            throw new DatasetException(
+                $"{source}: the dataset has {labels} distinct labels; at most {MaxLabels} are allowed. Labels are classes: " +
+                "check that the label field holds a class name (not a free text or an id), or merge rare labels.");
         }
 
         return new LabelledDataset(source, sha256, examples);
@@ -174,6 +191,13 @@ public static class DatasetLoader
         if (label.Length == 0)
         {
             throw new DatasetException($"{where}: the label field '{fields.LabelField}' is empty. Every example needs a label.");
+        }
+
+        if (label.Length > MaxLabelLength)
+        {
+            throw new DatasetException(
+                $"{where}: the label in field '{fields.LabelField}' is {label.Length} characters long; at most {MaxLabelLength} are allowed. " +
+                "A label is a class name: check that the label field is the right one, or shorten the label.");
         }
 
         return new LabelledExample(text, label);

@@ -13,7 +13,7 @@ public sealed record DatasetLocation(string Container, string BlobName)
         var slash = location.IndexOf('/', StringComparison.Ordinal);
         return slash > 0 && slash < location.Length - 1
             ? new DatasetLocation(location[..slash], location[(slash + 1)..])
-            : throw new DatasetException($"{location}: a dataset is named \"container/path\", e.g. \"datasets/spam/train.jsonl\".");
+            : throw new DatasetException($"{Errors.CallerInput.Excerpt(location)}: a dataset is named \"container/path\", e.g. \"datasets/spam/train.jsonl\".");
     }
 
     /// <inheritdoc />
