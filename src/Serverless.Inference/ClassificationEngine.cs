@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 
 using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
 
 using Serverless.Classification;
 using Serverless.Errors;
@@ -19,6 +20,9 @@ namespace Serverless.Inference;
 public sealed class ClassificationEngine : IAsyncDisposable
 {
     private const float DefaultThreshold = 0.5f;
+
+    // Publish-time checks need no GPU and must not compete with serving for cores.
+    private static readonly ServingOptions s_smokeTestDevice = new() { Device = InferenceDevice.Cpu, IntraOpThreads = 1 };
 
     private readonly OnnxModelSession _session;
     private readonly BertTextTokenizer _tokenizer;
@@ -157,8 +161,7 @@ public sealed class ClassificationEngine : IAsyncDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
 
-            // The first run allocates and plans; doing it here keeps that cost off the first request.
-            session.Run(BatchEncoder.Pad([tokenizer.Tokenize("warm up", package.MaxLength)], tokenizer.PadId), out _);
+            WarmUp(session, tokenizer, package);
             var engine = new ClassificationEngine(package, identity, session, tokenizer, batching, logger);
             engine._scheduler.Start();
             Log.EngineReady(logger, identity.Name, identity.Version, session.Device,
@@ -169,6 +172,55 @@ public sealed class ClassificationEngine : IAsyncDisposable
         {
             session.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Loads the package's graph on the CPU and runs the warm-up an engine runs at load, then releases it: publishing
+    /// calls this so a version that could never serve is refused before it exists.
+    /// </summary>
+    /// <exception cref="InvalidModelPackageException">The graph cannot be loaded, does not fit the package, or fails its warm-up run.</exception>
+    public static Task SmokeTestAsync(ModelPackage package, ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        ArgumentNullException.ThrowIfNull(logger);
+        return Task.Run(() =>
+        {
+            var tokenizer = BertTextTokenizer.Create(package);
+            using var session = OnnxModelSession.Create(package, s_smokeTestDevice, logger);
+            cancellationToken.ThrowIfCancellationRequested();
+            WarmUp(session, tokenizer, package);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs a batch of two texts of different lengths: the first run allocates and plans (keeping that cost off the first
+    /// request), and a graph that cannot take the batches the scheduler forms (a fixed-shape export) fails here, at load,
+    /// with the reason.
+    /// </summary>
+    private static void WarmUp(OnnxModelSession session, BertTextTokenizer tokenizer, ModelPackage package)
+    {
+        var batch = BatchEncoder.Pad(
+            [tokenizer.Tokenize("warm up", package.MaxLength), tokenizer.Tokenize("warm up the model with a longer text", package.MaxLength)],
+            tokenizer.PadId);
+        int[] shape;
+        try
+        {
+            session.Run(batch, out shape);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new InvalidModelPackageException(string.Create(CultureInfo.InvariantCulture,
+                $"model.onnx failed its warm-up run on a batch of {batch.BatchSize} texts × {batch.SequenceLength} tokens, so it cannot serve: {ex.Message.Trim()}") +
+                " A graph exported with a fixed batch size or sequence length is the usual cause: export it with dynamic axes.");
+        }
+
+        var classifier = !package.Config.IsBaseEncoder && session.OutputName == OnnxModelSession.LogitsOutput;
+        var labels = classifier ? package.Config.LabelsInOrder().Count : 0;
+        if (shape.Length < 2 || shape[0] != batch.BatchSize || (classifier && (shape.Length != 2 || shape[1] != labels)))
+        {
+            throw new InvalidModelPackageException(string.Create(CultureInfo.InvariantCulture,
+                $"model.onnx answered a warm-up batch of {batch.BatchSize} texts with output '{session.OutputName}' of shape [{string.Join(", ", shape)}]: it must be [batch, labels] ({labels} labels) for a classifier or [batch, sequence, hidden] for a base encoder."));
         }
     }
 

@@ -65,7 +65,9 @@ public sealed class OnnxModelSession : IDisposable
     /// Loads the package's model on the configured device: cpu; cuda (a failure to load CUDA throws); auto (CUDA when it
     /// loads, else the CPU with a warning saying why).
     /// </summary>
-    /// <exception cref="InvalidModelPackageException">The graph cannot be loaded or its inputs/outputs do not fit.</exception>
+    /// <exception cref="InvalidModelPackageException">
+    /// The graph cannot be loaded, keeps data in external files, has fixed input shapes, or its inputs/outputs do not fit.
+    /// </exception>
     /// <exception cref="InferenceDeviceException">Device is cuda and the CUDA execution provider cannot be loaded.</exception>
     public static OnnxModelSession Create(ModelPackage package, ServingOptions options, ILogger logger)
     {
@@ -164,9 +166,13 @@ public sealed class OnnxModelSession : IDisposable
 
     private static InferenceSession LoadSession(ModelPackage package, SessionOptions sessionOptions)
     {
+        // One read: the bytes checked against the manifest and for external data are the bytes ONNX Runtime parses, so
+        // neither a file swapped after verification nor an ONNX Runtime that follows external paths gets a say.
+        var model = package.ReadVerifiedModel();
+        OnnxExternalData.EnsureNone(model);
         try
         {
-            return new InferenceSession(package.ModelPath, sessionOptions);
+            return new InferenceSession(model, sessionOptions);
         }
         catch (OnnxRuntimeException ex)
         {
@@ -199,6 +205,12 @@ public sealed class OnnxModelSession : IDisposable
             {
                 throw new InvalidModelPackageException(
                     $"model.onnx input '{name}' is {metadata.ElementDataType} of rank {metadata.Dimensions.Length}; it must be int64 [batch, sequence].");
+            }
+
+            if (metadata.Dimensions.Any(d => d > 0))
+            {
+                throw new InvalidModelPackageException(string.Create(CultureInfo.InvariantCulture,
+                    $"model.onnx input '{name}' has the fixed shape [{string.Join(", ", metadata.Dimensions)}]; batches vary in size and length, so both dimensions must be dynamic: export with dynamic axes for batch and sequence."));
             }
         }
 

@@ -8,6 +8,7 @@ using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serverless.Errors;
+using Serverless.Inference;
 using Serverless.Options;
 using Serverless.Packages;
 
@@ -33,14 +34,13 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
     private static readonly IReadOnlyDictionary<string, string> s_noAliases = new Dictionary<string, string>();
 
     private readonly BlobContainerClient _container = blobs.GetBlobContainerClient(options.Value.Container);
-    private readonly string _cacheRoot = Path.Combine(
-        string.IsNullOrWhiteSpace(options.Value.CacheDirectory)
-            ? Path.Combine(Path.GetTempPath(), "serverless-models")
-            : options.Value.CacheDirectory,
-        blobs.AccountName,
-        options.Value.Container);
+    private readonly string _cacheBase = string.IsNullOrWhiteSpace(options.Value.CacheDirectory)
+        ? PrivateDirectory.DefaultCacheRoot()
+        : Path.GetFullPath(options.Value.CacheDirectory);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _downloadLocks = new(StringComparer.Ordinal);
     private volatile bool _containerExists;
+
+    private string CacheRoot => Path.Combine(_cacheBase, blobs.AccountName, options.Value.Container);
 
     /// <summary>Lists every model with at least one published version, by name.</summary>
     public Task<IReadOnlyList<ModelSummary>> ListModelsAsync(CancellationToken cancellationToken) => GuardAsync(async () =>
@@ -207,16 +207,15 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
 
         if (File.Exists(Path.Combine(localPackageDirectory, PackageFiles.Manifest)))
         {
-            var package = ModelPackage.Open(localPackageDirectory);
-            return await PublishPackageAsync(name, localPackageDirectory, package.Manifest, cancellationToken);
+            return await PublishPackageAsync(name, ModelPackage.Open(localPackageDirectory), cancellationToken);
         }
 
         var copy = Directory.CreateTempSubdirectory("serverless-publish-").FullName;
         try
         {
             CopyDirectory(localPackageDirectory, copy);
-            var manifest = ModelPackageWriter.WriteManifest(copy, metrics: null, lineage: null);
-            return await PublishPackageAsync(name, copy, manifest, cancellationToken);
+            ModelPackageWriter.WriteManifest(copy, metrics: null, lineage: null);
+            return await PublishPackageAsync(name, ModelPackage.Open(copy), cancellationToken);
         }
         finally
         {
@@ -290,19 +289,22 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
             await Parallel.ForEachAsync(files, Transfers(cancellationToken), async (file, token) =>
                 await sourceContainer.GetBlobClient(file.BlobName).DownloadToAsync(LocalPath(staging, file.RelativePath), token));
 
-            Manifest manifest;
+            ModelPackage package;
             try
             {
-                manifest = File.Exists(Path.Combine(staging, PackageFiles.Manifest))
-                    ? ModelPackage.Open(staging).Manifest
-                    : ModelPackageWriter.WriteManifest(staging, metrics: null, new Lineage { Base = $"uploaded from {containerName}/{prefix}" });
+                if (!File.Exists(Path.Combine(staging, PackageFiles.Manifest)))
+                {
+                    ModelPackageWriter.WriteManifest(staging, metrics: null, new Lineage { Base = $"uploaded from {containerName}/{prefix}" });
+                }
+
+                package = ModelPackage.Open(staging);
             }
             catch (InvalidModelPackageException ex)
             {
                 throw new InvalidModelPackageException($"The package in '{containerName}/{prefix}' is not valid: {ex.Message}");
             }
 
-            return await PublishPackageAsync(name, staging, manifest, cancellationToken, runId);
+            return await PublishPackageAsync(name, package, cancellationToken, runId);
         }
         finally
         {
@@ -317,22 +319,69 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
     /// </summary>
     /// <exception cref="ModelNotFoundException">The version does not exist or has no manifest.</exception>
     /// <exception cref="InvalidModelPackageException">The version does not match its manifest (nothing is cached then).</exception>
+    /// <exception cref="ServiceUnavailableException">
+    /// Storage cannot be reached, or the local cache cannot be written (disk full, unwritable, or not private: slug
+    /// model-cache-unavailable).
+    /// </exception>
     public Task<ModelPackage> DownloadAsync(string name, string version, CancellationToken cancellationToken) => GuardAsync(async () =>
     {
         ModelNames.Validate(name);
         var number = RegistryNames.ParseVersion(version);
-        var target = Path.Combine(_cacheRoot, name, Text(number));
+        PrivateDirectory.Ensure(_cacheBase);
+        var target = Path.Combine(CacheRoot, name, Text(number));
         var gate = _downloadLocks.GetOrAdd(target, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
         try
         {
             return await DownloadIntoCacheAsync(name, number, target, cancellationToken);
         }
+        catch (Exception ex) when (IsLocalFileSystemFailure(ex))
+        {
+            Log.CacheUnwritable(logger, name, number, target, ex.Message);
+            throw ServiceUnavailableException.Cache(
+                $"Model '{name}' version {number} could not be written to the local model cache '{_cacheBase}' ({ex.Message}): free disk " +
+                "space there, or set Registry:CacheDirectory to a folder with room that this app may write.", ex);
+        }
         finally
         {
             gate.Release();
         }
     }, cancellationToken);
+
+    /// <summary>
+    /// Removes a version's files from the local cache (under the same lock as its download), e.g. once the engine that
+    /// was loaded from them is unloaded. A failure is logged, never thrown: the files are reused or replaced later.
+    /// </summary>
+    public async Task RemoveFromCacheAsync(string name, string version)
+    {
+        ModelNames.Validate(name);
+        var target = Path.Combine(CacheRoot, name, Text(RegistryNames.ParseVersion(version)));
+        var gate = _downloadLocks.GetOrAdd(target, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync();
+        try
+        {
+            DeleteDirectory(target);
+            Log.RemovedFromCache(logger, name, version);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.CacheRemovalFailed(logger, name, version, ex.Message);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>A failure of the local disk (full, unwritable, missing folder), as opposed to one of the network.</summary>
+    private static bool IsLocalFileSystemFailure(Exception exception) => exception switch
+    {
+        UnauthorizedAccessException => true,
+        HttpIOException => false,
+        IOException io => io.InnerException is not (System.Net.Sockets.SocketException or HttpRequestException or IOException),
+        AggregateException { InnerExceptions.Count: > 0 } aggregate => aggregate.InnerExceptions.All(IsLocalFileSystemFailure),
+        _ => false,
+    };
 
     private async Task<ModelPackage> DownloadIntoCacheAsync(string name, int version, string target, CancellationToken cancellationToken)
     {
@@ -421,8 +470,11 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
         }
     }
 
-    private async Task<PublishedVersion> PublishPackageAsync(string name, string directory, Manifest manifest, CancellationToken cancellationToken, string? runId = null)
+    private async Task<PublishedVersion> PublishPackageAsync(string name, ModelPackage package, CancellationToken cancellationToken, string? runId = null)
     {
+        // Before a number is claimed: a graph that cannot load or fails its warm-up run would be a version that never serves.
+        await ClassificationEngine.SmokeTestAsync(package, logger, cancellationToken);
+        var (directory, manifest) = (package.Directory, package.Manifest);
         await EnsureContainerAsync(cancellationToken);
         // A run whose earlier attempt claimed a number but stopped before the manifest finishes that same version.
         int version;

@@ -77,4 +77,13 @@ internal static partial class Log
 
     [LoggerMessage(131, LogLevel.Information, "Training run {RunId} already published version {Version} of model {Model}")]
     public static partial void PublishFoundRun(ILogger logger, string model, int version, string runId);
+
+    [LoggerMessage(113, LogLevel.Error, "Model {Model} version {Version} could not be written to the local cache at {Directory}: {Reason}")]
+    public static partial void CacheUnwritable(ILogger logger, string model, int version, string directory, string reason);
+
+    [LoggerMessage(114, LogLevel.Debug, "Removed the cached files of model {Model} version {Version}")]
+    public static partial void RemovedFromCache(ILogger logger, string model, string version);
+
+    [LoggerMessage(115, LogLevel.Warning, "Could not remove the cached files of model {Model} version {Version}: {Reason}")]
+    public static partial void CacheRemovalFailed(ILogger logger, string model, string version, string reason);
 }

@@ -24,11 +24,15 @@ public static class RegistryMetrics
     /// <summary>Versions unloaded because they were least recently used or swapped out.</summary>
     public const string ModelUnloads = "serverless.registry.model.unloads";
 
+    /// <summary>Model versions loading now (downloading, verifying, creating the engine); at most Registry:MaxConcurrentLoads.</summary>
+    public const string ModelsLoading = "serverless.registry.model.loading";
+
     private static readonly Meter s_meter = new(MeterName);
 
     internal static readonly Counter<long> Loads = s_meter.CreateCounter<long>(ModelLoads, "{version}", "Model versions loaded.");
     internal static readonly Counter<long> LoadFailures = s_meter.CreateCounter<long>(ModelLoadFailures, "{version}", "Model versions that failed to download, verify or load.");
     internal static readonly Counter<long> Swaps = s_meter.CreateCounter<long>(ModelSwaps, "{swap}", "Aliases switched to a new version.");
+    internal static readonly UpDownCounter<long> Loading = s_meter.CreateUpDownCounter<long>(ModelsLoading, "{version}", "Model versions loading now.");
     internal static readonly Counter<long> Unloads = s_meter.CreateCounter<long>(ModelUnloads, "{version}", "Model versions unloaded.");
 
     internal static TagList Tags(string name, string version) => new() { { "model.name", name }, { "model.version", version } };

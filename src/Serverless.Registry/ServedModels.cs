@@ -9,9 +9,12 @@ using Serverless.Options;
 namespace Serverless.Registry;
 
 /// <summary>
-/// The model versions this instance serves: each loaded on first use (once, however many requests ask at the same time),
-/// at most <see cref="RegistryOptions.MaxLoadedVersions"/> at once (least recently used first out), and held by leases so
-/// an engine is disposed only after its last request is done. Served aliases are re-read by <see cref="RefreshAliasesAsync"/>
+/// The model versions this instance serves: each loaded on first use (once, however many requests ask at the same time,
+/// and at most <see cref="RegistryOptions.MaxConcurrentLoads"/> versions loading at once), at most
+/// <see cref="RegistryOptions.MaxLoadedVersions"/> kept loaded (least recently used first out, but never a version a served
+/// alias points at, such as the default model's), and held by leases so an engine is disposed, and its cached files
+/// removed, only after its last request is done. A version that cannot be served is listed in <see cref="Unservable"/>
+/// with the reason. Served aliases are re-read by <see cref="RefreshAliasesAsync"/>
 /// (the hosted alias watcher calls it every <see cref="RegistryOptions.AliasPollInterval"/>): a new version is downloaded,
 /// verified, loaded and warmed in the background and only then replaces the old one, so no request fails because of a
 /// swap; a version that fails is logged with the reason and the previous one keeps serving. Thread-safe.
@@ -30,8 +33,9 @@ public sealed class ServedModels : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Name, string Version), LoadedVersion> _versions = [];
-    private readonly Dictionary<(string Name, string Alias), string> _aliases = [];
-    private readonly Dictionary<string, string?> _aliasETags = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Name, string Alias), ServedAlias> _aliases = [];
+    private readonly Dictionary<(string Name, string Version), UnservableModelInfo> _unservable = [];
+    private readonly SemaphoreSlim _loadSlots;
     private readonly List<Task> _unloads = [];
     private readonly CancellationTokenSource _stopping = new();
     private long _useClock;
@@ -47,6 +51,7 @@ public sealed class ServedModels : IAsyncDisposable
         _batching = batching.Value;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<ServedModels>();
+        _loadSlots = new SemaphoreSlim(_options.MaxConcurrentLoads, _options.MaxConcurrentLoads);
     }
 
     /// <summary>The loaded versions with the served aliases that point at them and their device, by name and version.</summary>
@@ -62,8 +67,25 @@ public sealed class ServedModels : IAsyncDisposable
                     .Select(v => new LoadedModelInfo(
                         v.Name,
                         v.Version,
-                        [.. _aliases.Where(a => a.Key.Name == v.Name && a.Value == v.Version).Select(a => a.Key.Alias).Order(StringComparer.Ordinal)],
+                        [.. _aliases.Where(a => a.Key.Name == v.Name && a.Value.Version == v.Version).Select(a => a.Key.Alias).Order(StringComparer.Ordinal)],
                         v.Loading.Result.Device))];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Versions whose last load failed for good (failed verification, a graph that does not load or fails its warm-up
+    /// run, not a classifier), with the problem type and the reason, by name and version; a later successful load of the
+    /// version removes it.
+    /// </summary>
+    public IReadOnlyList<UnservableModelInfo> Unservable
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _unservable.Values
+                    .OrderBy(u => u.Name, StringComparer.Ordinal).ThenBy(u => int.Parse(u.Version, CultureInfo.InvariantCulture))];
             }
         }
     }
@@ -109,23 +131,29 @@ public sealed class ServedModels : IAsyncDisposable
     }
 
     /// <summary>
-    /// One round of the alias watcher: re-reads the aliases.json of every model whose aliases are served (a conditional
-    /// read by ETag) and swaps each changed alias to its new version once that version is loaded and warm.
+    /// One round of the alias watcher: re-reads the aliases.json of every model whose aliases are served and swaps each
+    /// changed alias to its new version once that version is loaded and warm. Each served alias remembers the ETag of the
+    /// aliases.json it was read from; the read is conditional (If-None-Match) only while all of a model's aliases were read
+    /// at the same ETag, so an alias a request registered from an older or newer aliases.json is always re-checked.
     /// </summary>
     public async Task RefreshAliasesAsync(CancellationToken cancellationToken)
     {
-        KeyValuePair<string, string?>[] watched;
+        string[] names;
         lock (_gate)
         {
-            watched = [.. _aliasETags];
+            names = [.. _aliases.Keys.Select(k => k.Name).Distinct(StringComparer.Ordinal)];
         }
 
-        foreach (var (name, etag) in watched)
+        foreach (var name in names)
         {
+            // Taken before the read: every alias in it was read from storage earlier than this round's read, so this
+            // round's content is at least as new and may move it. Aliases registered during the read wait for the next round.
+            var before = ServedAliasesOf(name);
+            var etags = before.Select(a => a.Value.ETag).Distinct().ToList();
             ModelAliases? changed;
             try
             {
-                changed = await _registry.GetAliasesIfChangedAsync(name, etag, cancellationToken);
+                changed = await _registry.GetAliasesIfChangedAsync(name, etags.Count == 1 ? etags[0] : null, cancellationToken);
             }
             catch (ServiceException ex)
             {
@@ -138,24 +166,27 @@ public sealed class ServedModels : IAsyncDisposable
                 continue;
             }
 
-            var settled = true;
-            foreach (var (alias, served) in ServedAliasesOf(name))
+            foreach (var (alias, served) in before)
             {
+                var settled = true;
                 if (!changed.Aliases.TryGetValue(alias, out var target))
                 {
-                    Log.AliasRemoved(_logger, name, alias, served);
+                    Log.AliasRemoved(_logger, name, alias, served.Version);
                 }
-                else if (target != served)
+                else if (target != served.Version)
                 {
-                    settled &= await SwapAsync(name, alias, served, target, cancellationToken);
+                    settled = await SwapAsync(name, alias, served.Version, target, changed.ETag, cancellationToken);
                 }
-            }
 
-            if (settled)
-            {
-                lock (_gate)
+                if (settled)
                 {
-                    _aliasETags[name] = changed.ETag;
+                    lock (_gate)
+                    {
+                        if (_aliases.TryGetValue((name, alias), out var current) && current.Version == served.Version)
+                        {
+                            _aliases[(name, alias)] = current with { ETag = changed.ETag };
+                        }
+                    }
                 }
             }
         }
@@ -177,18 +208,20 @@ public sealed class ServedModels : IAsyncDisposable
         foreach (var entry in all.Where(e => !e.UnloadStarted))
         {
             entry.Retired = true;
-            await UnloadAsync(entry, "shutting down");
+            // The cache outlives the process: a restart reuses what is still verified.
+            await UnloadAsync(entry, "shutting down", removeCachedFiles: false);
         }
 
         await Task.WhenAll(unloads);
         _stopping.Dispose();
+        _loadSlots.Dispose();
     }
 
     private LoadedVersion? TryHoldAlias(string name, string alias)
     {
         lock (_gate)
         {
-            return _aliases.TryGetValue((name, alias), out var version) ? Hold(name, version) : null;
+            return _aliases.TryGetValue((name, alias), out var served) ? Hold(name, served.Version) : null;
         }
     }
 
@@ -200,14 +233,14 @@ public sealed class ServedModels : IAsyncDisposable
             : await _registry.ResolveVersionAsync(name, alias, cancellationToken); // throws the specific 404
         lock (_gate)
         {
-            // A concurrent first request or the watcher may have settled this alias meanwhile; theirs stands.
+            // A concurrent first request or the watcher may have settled this alias meanwhile; theirs stands. The ETag it was
+            // read at goes with it, so the watcher re-checks it if the model's other aliases were read at another one.
             if (!_aliases.TryGetValue((name, alias), out var current))
             {
-                _aliases[(name, alias)] = current = version;
+                _aliases[(name, alias)] = current = new ServedAlias(version, aliases.ETag);
             }
 
-            _aliasETags.TryAdd(name, aliases.ETag);
-            return Hold(name, current);
+            return Hold(name, current.Version);
         }
     }
 
@@ -259,8 +292,13 @@ public sealed class ServedModels : IAsyncDisposable
     private async Task<ClassificationEngine> LoadAsync(LoadedVersion entry)
     {
         var started = Stopwatch.GetTimestamp();
+        var holdsSlot = false;
         try
         {
+            // Each load holds a package on disk and a graph in memory twice over while it runs: bound them.
+            await _loadSlots.WaitAsync(_stopping.Token);
+            holdsSlot = true;
+            RegistryMetrics.Loading.Add(1, RegistryMetrics.Tags(entry.Name, entry.Version));
             var package = await _registry.DownloadAsync(entry.Name, entry.Version, _stopping.Token);
             if (package.Config.IsBaseEncoder)
             {
@@ -274,6 +312,11 @@ public sealed class ServedModels : IAsyncDisposable
                 package, new ModelIdentity(entry.Name, entry.Version), _serving, _batching, _loggerFactory, _stopping.Token);
             RegistryMetrics.Loads.Add(1, RegistryMetrics.Tags(entry.Name, entry.Version));
             Log.ModelLoaded(_logger, entry.Name, entry.Version, engine.Device, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            lock (_gate)
+            {
+                _unservable.Remove((entry.Name, entry.Version));
+            }
+
             return engine;
         }
         catch (Exception ex)
@@ -281,11 +324,28 @@ public sealed class ServedModels : IAsyncDisposable
             entry.FailedAt = Stopwatch.GetTimestamp();
             RegistryMetrics.LoadFailures.Add(1, RegistryMetrics.Tags(entry.Name, entry.Version));
             Log.ModelLoadFailed(_logger, entry.Name, entry.Version, ex.Message, ex);
+            // Versions are immutable, so a permanent failure stays true; a missing version is not a version that fails.
+            if (ex is ServiceException { IsTransient: false, Status: not 404 } permanent)
+            {
+                lock (_gate)
+                {
+                    _unservable[(entry.Name, entry.Version)] = new UnservableModelInfo(entry.Name, entry.Version, permanent.Type, permanent.Message);
+                }
+            }
+
             throw;
+        }
+        finally
+        {
+            if (holdsSlot)
+            {
+                RegistryMetrics.Loading.Add(-1, RegistryMetrics.Tags(entry.Name, entry.Version));
+                _loadSlots.Release();
+            }
         }
     }
 
-    private async Task<bool> SwapAsync(string name, string alias, string oldVersion, string newVersion, CancellationToken cancellationToken)
+    private async Task<bool> SwapAsync(string name, string alias, string oldVersion, string newVersion, string? etag, CancellationToken cancellationToken)
     {
         LoadedVersion entry;
         lock (_gate)
@@ -308,12 +368,12 @@ public sealed class ServedModels : IAsyncDisposable
         var retired = new List<LoadedVersion>();
         lock (_gate)
         {
-            if (_aliases.TryGetValue((name, alias), out var current) && current == oldVersion)
+            if (_aliases.TryGetValue((name, alias), out var current) && current.Version == oldVersion)
             {
-                _aliases[(name, alias)] = newVersion;
+                _aliases[(name, alias)] = new ServedAlias(newVersion, etag);
             }
 
-            if (!_aliases.Any(a => a.Key.Name == name && a.Value == oldVersion) &&
+            if (!_aliases.Any(a => a.Key.Name == name && a.Value.Version == oldVersion) &&
                 _versions.TryGetValue((name, oldVersion), out var old) && old.Loading.IsCompletedSuccessfully && Retire(old))
             {
                 retired.Add(old);
@@ -332,13 +392,17 @@ public sealed class ServedModels : IAsyncDisposable
         return true;
     }
 
-    private KeyValuePair<string, string>[] ServedAliasesOf(string name)
+    private KeyValuePair<string, ServedAlias>[] ServedAliasesOf(string name)
     {
         lock (_gate)
         {
             return [.. _aliases.Where(a => a.Key.Name == name).Select(a => KeyValuePair.Create(a.Key.Alias, a.Value))];
         }
     }
+
+    /// <summary>True when a served alias points at the version. Call under the lock.</summary>
+    private bool IsPinned(LoadedVersion entry) =>
+        _aliases.Any(a => a.Key.Name == entry.Name && a.Value.Version == entry.Version);
 
     private void UnloadBeyondLimit()
     {
@@ -350,8 +414,10 @@ public sealed class ServedModels : IAsyncDisposable
                 _versions.Remove((failed.Name, failed.Version));
             }
 
+            // Versions an alias points at (the default model's among them) are what the service exists to serve: a
+            // request for some other version never pushes them out; it is unloaded itself once its lease ends instead.
             var live = _versions.Values.Where(v => !v.Loading.IsFaulted).ToList();
-            foreach (var victim in live.Where(v => v.Loading.IsCompletedSuccessfully).OrderBy(v => v.LastUsed)
+            foreach (var victim in live.Where(v => v.Loading.IsCompletedSuccessfully && !IsPinned(v)).OrderBy(v => v.LastUsed)
                 .Take(Math.Max(0, live.Count - _options.MaxLoadedVersions)).ToList())
             {
                 if (Retire(victim))
@@ -369,7 +435,7 @@ public sealed class ServedModels : IAsyncDisposable
 
     private void TrackUnload(LoadedVersion entry, string why)
     {
-        var unload = UnloadAsync(entry, why);
+        var unload = UnloadAsync(entry, why, removeCachedFiles: true);
         lock (_gate)
         {
             _unloads.RemoveAll(t => t.IsCompleted);
@@ -377,7 +443,7 @@ public sealed class ServedModels : IAsyncDisposable
         }
     }
 
-    private async Task UnloadAsync(LoadedVersion entry, string why)
+    private async Task UnloadAsync(LoadedVersion entry, string why, bool removeCachedFiles)
     {
         ClassificationEngine engine;
         try
@@ -400,7 +466,22 @@ public sealed class ServedModels : IAsyncDisposable
         {
             Log.UnloadFailed(_logger, entry.Name, entry.Version, ex);
         }
+
+        bool reloaded;
+        lock (_gate)
+        {
+            reloaded = _versions.ContainsKey((entry.Name, entry.Version));
+        }
+
+        // An engine keeps what it needs in memory, so its files go with it, unless a new load of the version uses them.
+        if (removeCachedFiles && !reloaded)
+        {
+            await _registry.RemoveFromCacheAsync(entry.Name, entry.Version);
+        }
     }
+
+    /// <summary>The version a served alias points at, and the ETag of the aliases.json that said so.</summary>
+    private readonly record struct ServedAlias(string Version, string? ETag);
 
     /// <summary>One version: its load (single-flight), its references and its place in the LRU order.</summary>
     private sealed class LoadedVersion(string name, string version)

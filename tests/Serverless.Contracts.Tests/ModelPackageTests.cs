@@ -48,6 +48,58 @@ public sealed class ModelPackageTests : IDisposable
         Assert.Contains("sha256", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("tokenizer.json")]
+    [InlineData("vocab.txt")]
+    [InlineData("model.onnx")]
+    public void Open_ManifestOmittingARequiredFile_IsRefusedNamingIt(string omitted)
+    {
+        var manifest = ModelPackageWriter.Write(_directory, Content());
+        // The file stays on disk; only the manifest forgets it, so a publish would upload the version without it.
+        PackageJson.Write(Path.Combine(_directory, "manifest.json"),
+            manifest with { Files = manifest.Files.Where(f => f.Key != omitted).ToDictionary() });
+
+        var error = Assert.Throws<InvalidModelPackageException>(() => ModelPackage.Open(_directory));
+
+        Assert.Contains($"does not list {omitted}", error.Message, StringComparison.Ordinal);
+        Assert.Equal(422, error.Status);
+    }
+
+    [Fact]
+    public void ReadVerifiedModel_FileSwappedAfterOpen_IsRefused()
+    {
+        ModelPackageWriter.Write(_directory, Content());
+        var package = ModelPackage.Open(_directory);
+        File.WriteAllBytes(package.ModelPath, [4, 3, 2, 1]);
+
+        var error = Assert.Throws<InvalidModelPackageException>(package.ReadVerifiedModel);
+
+        Assert.Contains("changed after it was verified", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Open_UnlistedModelBesideTheListedOne_LoadsTheListedOne()
+    {
+        var content = Content();
+        ModelPackageWriter.Write(_directory, content with { Model = [], ExtraFiles = new Dictionary<string, byte[]> { ["onnx/model.onnx"] = [5, 6, 7] } });
+        File.Delete(Path.Combine(_directory, "model.onnx"));
+        ModelPackageWriter.WriteManifest(_directory, metrics: null, lineage: null);
+        File.WriteAllBytes(Path.Combine(_directory, "model.onnx"), [6, 6, 6]);
+
+        var package = ModelPackage.Open(_directory);
+
+        Assert.Equal(Path.Combine(_directory, "onnx", "model.onnx"), package.ModelPath);
+        Assert.Equal([5, 6, 7], package.ReadVerifiedModel());
+    }
+
+    [Fact]
+    public void ReadVerifiedModel_UnchangedFile_ReturnsItsBytes()
+    {
+        ModelPackageWriter.Write(_directory, Content());
+
+        Assert.Equal([1, 2, 3, 4], ModelPackage.Open(_directory).ReadVerifiedModel());
+    }
+
     [Fact]
     public void Open_FileTruncated_IsRefusedForItsSize()
     {

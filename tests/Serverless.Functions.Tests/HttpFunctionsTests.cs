@@ -1,8 +1,11 @@
 using System.Text.Json;
 using Azure.Storage.Blobs;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Serverless.Errors;
 using Serverless.Functions.Http;
 using Serverless.Functions.Tests.Support;
+using Serverless.Registry;
 using Serverless.Testing;
 
 namespace Serverless.Functions.Tests;
@@ -159,6 +162,67 @@ public sealed class HttpFunctionsTests(AzuriteFixture azurite)
         Assert.Equal("spam", model.GetProperty("name").GetString());
         Assert.Equal("1", model.GetProperty("version").GetString());
         Assert.Equal("cpu", model.GetProperty("device").GetString());
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task DefaultVersionThatFailsItsWarmUpRun_PreloaderSurvives_HealthSaysWhy_AndClassifyIs422()
+    {
+        await using var host = new FunctionTestHost(azurite);
+        var ct = AzuriteFixture.TestTimeout();
+        var models = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(host.Configuration["Registry:Container"]);
+        // A fixed-shape export published without the publish-time checks, as an older release could have.
+        var broken = TinyModels.WriteFixedShapeClassifierPackage(Directory.CreateTempSubdirectory("fixed-shape-").FullName, fixedInputs: false);
+        await TestStorage.UploadVersionAsync(models, "spam", 1, broken, ct);
+        await host.Registry.SetAliasAsync("spam", "production", "1", ct);
+        var served = host.Services.GetRequiredService<ServedModels>();
+        var preloader = host.Services.GetServices<IHostedService>().OfType<DefaultModelPreloader>().Single();
+        var health = host.Function<HealthFunctions>();
+
+        await preloader.StartAsync(ct);
+        while (served.Unservable.Count == 0)
+        {
+            await Task.Delay(20, ct);
+        }
+
+        var notReady = await host.InvokeAsync("Health", "GET", "/api/health", null, request => Task.FromResult(health.Ready(request)));
+        var classified = await ClassifyAsync(host, """{"text":"hello"}""");
+        Assert.False(preloader.ExecuteTask!.IsCompleted, "the preloader keeps retrying instead of failing the host");
+        AssertProblem(notReady, 503, "model-unavailable");
+        Assert.Contains("Model 'spam' version 1 cannot be served", notReady.Json.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("failed its warm-up run", notReady.Json.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        AssertProblem(classified, 422, "invalid-model-package");
+        Assert.Contains("failed its warm-up run", classified.Json.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        await host.PublishAsync("spam", dir => TinyModels.WriteKeywordClassifierPackage(dir));
+        await host.Registry.SetAliasAsync("spam", "production", "2", ct);
+        await served.RefreshAliasesAsync(ct);
+
+        var ready = await host.InvokeAsync("Health", "GET", "/api/health", null, request => Task.FromResult(health.Ready(request)));
+        Assert.Equal(200, ready.Status);
+        Assert.Equal("2", Assert.Single(ready.Json.GetProperty("models").EnumerateArray()).GetProperty("version").GetString());
+        var unservable = Assert.Single(ready.Json.GetProperty("unservable").EnumerateArray());
+        Assert.Equal(("spam", "1"), (unservable.GetProperty("name").GetString(), unservable.GetProperty("version").GetString()));
+        Assert.EndsWith("invalid-model-package", unservable.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Equal(200, (await ClassifyAsync(host, """{"text":"free cash"}""")).Status);
+        await preloader.StopAsync(ct);
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task PublishFromBlobFolder_GraphThatFailsItsWarmUpRun_Is422AndCreatesNoVersion()
+    {
+        await using var host = new FunctionTestHost(azurite);
+        var uploads = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(azurite.UniqueName("uploads"));
+        var package = TinyModels.WriteFixedShapeClassifierPackage(Directory.CreateTempSubdirectory("upload-").FullName, fixedInputs: true);
+        await TestStorage.UploadVersionAsync(uploads, "fixed", 1, package, AzuriteFixture.TestTimeout());
+        var models = host.Function<ModelsFunctions>();
+
+        var published = await host.InvokeAsync("PublishModelVersion", "POST", "/api/models/reviews/versions", $$"""{"source":"{{uploads.Name}}/fixed/1/"}""",
+            request => models.Publish(request, "reviews", AzuriteFixture.TestTimeout()));
+        var listed = await host.InvokeAsync("GetModel", "GET", "/api/models/reviews", null, request => models.Get(request, "reviews", AzuriteFixture.TestTimeout()));
+
+        AssertProblem(published, 422, "invalid-model-package");
+        Assert.Contains("fixed shape", published.Json.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        AssertProblem(listed, 404, "model-not-found");
     }
 
     [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]

@@ -160,6 +160,31 @@ public sealed class ClassificationEngineTests(TinyPackagesFixture packages) : IC
     }
 
     [Fact]
+    public async Task Create_GraphThatFailsItsWarmUpRun_IsRefusedAsAnInvalidModelWithTheReason()
+    {
+        var package = ModelPackage.Open(TinyModels.WriteFixedShapeClassifierPackage(packages.NewDirectory("reshape"), fixedInputs: false));
+
+        var error = await Assert.ThrowsAsync<InvalidModelPackageException>(() => Engines.StartAsync(package));
+
+        Assert.Equal(422, error.Status);
+        Assert.Contains("failed its warm-up run", error.Message, StringComparison.Ordinal);
+        Assert.Contains("dynamic axes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SmokeTest_GraphThatFailsItsWarmUpRun_IsRefusedAndAGoodOnePasses()
+    {
+        var broken = ModelPackage.Open(TinyModels.WriteFixedShapeClassifierPackage(packages.NewDirectory("reshape"), fixedInputs: false));
+        var logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+        var error = await Assert.ThrowsAsync<InvalidModelPackageException>(() => ClassificationEngine.SmokeTestAsync(broken, logger, CancellationToken.None));
+        await ClassificationEngine.SmokeTestAsync(packages.Classifier, logger, CancellationToken.None);
+        await ClassificationEngine.SmokeTestAsync(packages.BaseEncoder, logger, CancellationToken.None);
+
+        Assert.Contains("failed its warm-up run", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Classify_NoTexts_ThrowsInvalidRequest()
     {
         await using var engine = await Engines.StartAsync(packages.Classifier);

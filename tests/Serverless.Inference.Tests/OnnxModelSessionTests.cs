@@ -66,6 +66,52 @@ public sealed class OnnxModelSessionTests(TinyPackagesFixture packages) : IClass
         Assert.Contains("3 labels", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Create_FixedShapeInputs_IsRefusedSayingToExportDynamicAxes()
+    {
+        var package = ModelPackage.Open(TinyModels.WriteFixedShapeClassifierPackage(packages.NewDirectory("fixed"), fixedInputs: true));
+
+        var error = Assert.Throws<InvalidModelPackageException>(() => OnnxModelSession.Create(package, Engines.Cpu, NullLogger()));
+
+        Assert.Contains("fixed shape [1, 8]", error.Message, StringComparison.Ordinal);
+        Assert.Contains("dynamic axes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("../../../../etc/hostname", true)]
+    [InlineData("/etc/hostname", true)]
+    [InlineData("weights.bin", false)]
+    public void Create_InitializerWithExternalData_IsRefusedBeforeOnnxRuntimeSeesIt(string location, bool outside)
+    {
+        var directory = packages.NewDirectory("external");
+        TinyModels.WriteKeywordClassifierPackage(directory);
+        File.WriteAllBytes(Path.Combine(directory, "weights.bin"), new byte[4096]);
+        File.WriteAllBytes(Path.Combine(directory, PackageFiles.Model), WithExternalData(TinyModels.KeywordModel(), location));
+        ModelPackageWriter.WriteManifest(directory, metrics: null, lineage: null);
+
+        var error = Assert.Throws<InvalidModelPackageException>(() =>
+            OnnxModelSession.Create(ModelPackage.Open(directory), Engines.Cpu, NullLogger()));
+
+        Assert.Contains($"in an external file '{location}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("embeddings.word_embeddings.weight", error.Message, StringComparison.Ordinal);
+        Assert.Equal(outside, error.Message.Contains("outside the package", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Create_ModelFileSwappedAfterVerification_LoadsNothingAndSaysSo()
+    {
+        var directory = TinyModels.WriteClassifierPackage(packages.NewDirectory("swapped"), ["a", "b"]);
+        var package = ModelPackage.Open(directory);
+        // Another valid graph of the same size: only the hash tells them apart.
+        var other = File.ReadAllBytes(package.ModelPath);
+        other[^1] ^= 0x01;
+        File.WriteAllBytes(package.ModelPath, other);
+
+        var error = Assert.Throws<InvalidModelPackageException>(() => OnnxModelSession.Create(package, Engines.Cpu, NullLogger()));
+
+        Assert.Contains("changed after it was verified", error.Message, StringComparison.Ordinal);
+    }
+
     [SkippableFact]
     public void Create_DeviceCudaWhereCudaCannotLoad_FailsSayingWhatIsMissing()
     {
@@ -107,6 +153,21 @@ public sealed class OnnxModelSessionTests(TinyPackagesFixture packages) : IClass
 
         Assert.Equal("cuda", session.Device);
         Assert.Equal([1, TinyPackagesFixture.ClassifierLabels.Length], shape);
+    }
+
+    /// <summary>Moves the word embeddings of a model into an external file at <paramref name="location"/>.</summary>
+    internal static byte[] WithExternalData(byte[] model, string location)
+    {
+        var builder = Serverless.Onnx.OnnxGraphBuilder.Read(model);
+        var tensor = builder.Graph.Initializer.Single(i => i.Name == "embeddings.word_embeddings.weight");
+        var length = tensor.RawData.Length > 0 ? tensor.RawData.Length : tensor.FloatData.Count * 4;
+        tensor.RawData = Google.Protobuf.ByteString.Empty;
+        tensor.FloatData.Clear();
+        tensor.DataLocation = global::Onnx.TensorProto.Types.DataLocation.External;
+        tensor.ExternalData.Add(new global::Onnx.StringStringEntryProto { Key = "location", Value = location });
+        tensor.ExternalData.Add(new global::Onnx.StringStringEntryProto { Key = "offset", Value = "0" });
+        tensor.ExternalData.Add(new global::Onnx.StringStringEntryProto { Key = "length", Value = length.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        return builder.ToBytes();
     }
 
     private static ILogger NullLogger() => Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;

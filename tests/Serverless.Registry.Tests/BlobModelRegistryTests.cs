@@ -31,7 +31,7 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite) : IDisposable
 
         Assert.Equal("1", published.Version);
         Assert.Equal("1", version);
-        Assert.Equal("onnx-bytes:first", File.ReadAllText(package.ModelPath));
+        Assert.Equal("first", TestRegistry.MarkerOf(package.ModelPath));
         Assert.Equal(["ham", "spam"], package.Config.LabelsInOrder());
         Assert.StartsWith(_test.CacheDirectory, package.Directory, StringComparison.Ordinal);
         Assert.Equal("tiny@1", package.Manifest.Lineage!.Base);
@@ -71,7 +71,7 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite) : IDisposable
         foreach (var (version, index) in published.Select((p, i) => (p.Version, i)))
         {
             var package = await Registry.DownloadAsync("spam", version, _ct);
-            Assert.Equal($"onnx-bytes:publisher-{index}", File.ReadAllText(package.ModelPath));
+            Assert.Equal($"publisher-{index}", TestRegistry.MarkerOf(package.ModelPath));
         }
     }
 
@@ -92,8 +92,11 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite) : IDisposable
     [Fact(Timeout = Timeout)]
     public async Task Download_FileWithSameSizeButOtherContent_IsRefusedForItsHash()
     {
-        await Registry.PublishDirectoryAsync("spam", _test.WritePackage("good"), _ct);
-        await _test.ContainerClient.GetBlobClient("spam/1/model.onnx").UploadAsync(BinaryData.FromString("onnx-bytes:evil"), overwrite: true, _ct);
+        var package = _test.WritePackage("good");
+        await Registry.PublishDirectoryAsync("spam", package, _ct);
+        var evil = File.ReadAllBytes(Path.Combine(package, PackageFiles.Model));
+        evil[^1] ^= 0xFF;
+        await _test.ContainerClient.GetBlobClient("spam/1/model.onnx").UploadAsync(BinaryData.FromBytes(evil), overwrite: true, _ct);
 
         var error = await Assert.ThrowsAsync<InvalidModelPackageException>(() => Registry.DownloadAsync("spam", "1", _ct));
 
@@ -252,7 +255,7 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal("1", published.Version);
         Assert.Contains("onnx/model.onnx", published.Manifest.Files.Keys);
         Assert.Equal($"uploaded from {uploads.Name}/my-model/", published.Manifest.Lineage!.Base);
-        Assert.Equal("onnx-bytes:hf-export", File.ReadAllText(package.ModelPath));
+        Assert.Equal("hf-export", TestRegistry.MarkerOf(package.ModelPath));
         Assert.EndsWith(Path.Combine("onnx", "model.onnx"), package.ModelPath, StringComparison.Ordinal);
     }
 
@@ -283,7 +286,7 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite) : IDisposable
         var published = await Registry.PublishFromBlobFolderAsync("spam", $"{uploads}/pkg/", "run-b", _ct);
 
         Assert.Equal("1", published.Version);
-        Assert.Equal("onnx-bytes:half-way", File.ReadAllText((await Registry.DownloadAsync("spam", "1", _ct)).ModelPath));
+        Assert.Equal("half-way", TestRegistry.MarkerOf((await Registry.DownloadAsync("spam", "1", _ct)).ModelPath));
     }
 
     [Fact(Timeout = Timeout)]
@@ -314,7 +317,7 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite) : IDisposable
         var published = await Registry.PublishFromBlobFolderAsync("spam", $"{uploads}/pkg", _ct);
 
         Assert.Equal("tiny@1", published.Manifest.Lineage!.Base);
-        Assert.Equal("onnx-bytes:with-manifest", File.ReadAllText((await Registry.DownloadAsync("spam", "1", _ct)).ModelPath));
+        Assert.Equal("with-manifest", TestRegistry.MarkerOf((await Registry.DownloadAsync("spam", "1", _ct)).ModelPath));
     }
 
     [Fact(Timeout = Timeout)]
@@ -417,7 +420,7 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite) : IDisposable
         var second = await Registry.DownloadAsync("spam", "1", _ct);
 
         Assert.Equal(first.Directory, second.Directory);
-        Assert.Equal("onnx-bytes:cached", File.ReadAllText(second.ModelPath));
+        Assert.Equal("cached", TestRegistry.MarkerOf(second.ModelPath));
     }
 
     [Fact(Timeout = Timeout)]
@@ -429,7 +432,7 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite) : IDisposable
 
         var second = await Registry.DownloadAsync("spam", "1", _ct);
 
-        Assert.Equal("onnx-bytes:cached", File.ReadAllText(second.ModelPath));
+        Assert.Equal("cached", TestRegistry.MarkerOf(second.ModelPath));
     }
 
     [Fact(Timeout = Timeout)]
@@ -477,9 +480,116 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite) : IDisposable
         var package = await offline.DownloadAsync("spam", "1", _ct);
         var uncached = await Assert.ThrowsAsync<ServiceUnavailableException>(() => offline.DownloadAsync("spam", "2", _ct));
 
-        Assert.Equal("onnx-bytes:offline", File.ReadAllText(package.ModelPath));
+        Assert.Equal("offline", TestRegistry.MarkerOf(package.ModelPath));
         Assert.Equal(503, uncached.Status);
     }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Publish_GraphThatFailsItsWarmUpRun_IsRefusedAndClaimsNoVersion()
+    {
+        var broken = TinyModels.WriteFixedShapeClassifierPackage(Path.Combine(_test.WorkDirectory, "reshape"), fixedInputs: false);
+
+        var error = await Assert.ThrowsAsync<InvalidModelPackageException>(() => Registry.PublishDirectoryAsync("spam", broken, _ct));
+        var next = await Registry.PublishDirectoryAsync("spam", _test.WritePackage("good"), _ct);
+
+        Assert.Equal(422, error.Status);
+        Assert.Contains("failed its warm-up run", error.Message, StringComparison.Ordinal);
+        Assert.Equal("1", next.Version);
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Publish_ManifestOmittingARequiredFile_IsRefusedAndNothingIsPublished()
+    {
+        var package = _test.WritePackage("forgetful");
+        var manifestPath = Path.Combine(package, PackageFiles.Manifest);
+        var manifest = PackageJson.Read<Manifest>(manifestPath);
+        PackageJson.Write(manifestPath, manifest with { Files = manifest.Files.Where(f => f.Key != PackageFiles.Tokenizer).ToDictionary() });
+
+        var error = await Assert.ThrowsAsync<InvalidModelPackageException>(() => Registry.PublishDirectoryAsync("spam", package, _ct));
+
+        Assert.Equal(422, error.Status);
+        Assert.Contains("does not list tokenizer.json", error.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<ModelNotFoundException>(() => Registry.GetModelAsync("spam", _ct));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Download_CacheFolderThatCannotBeWritten_Is503NamingTheCache()
+    {
+        await Registry.PublishDirectoryAsync("spam", _test.WritePackage("a"), _ct);
+        var file = Path.Combine(_test.WorkDirectory, "a-file");
+        File.WriteAllText(file, "in the way");
+        var blocked = RegistryWithCache(Path.Combine(file, "cache"));
+
+        var error = await Assert.ThrowsAsync<ServiceUnavailableException>(() => blocked.DownloadAsync("spam", "1", _ct));
+
+        Assert.Equal(503, error.Status);
+        Assert.EndsWith(ServiceUnavailableException.CacheSlug, error.Type, StringComparison.Ordinal);
+        Assert.Contains("Registry:CacheDirectory", error.Message, StringComparison.Ordinal);
+    }
+
+    [SkippableFact(Timeout = Timeout)]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Download_CacheFolderOthersMayWrite_IsRefusedAs503()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "Unix file modes only.");
+        await Registry.PublishDirectoryAsync("spam", _test.WritePackage("a"), _ct);
+        var shared = Directory.CreateDirectory(Path.Combine(_test.WorkDirectory, "shared")).FullName;
+        File.SetUnixFileMode(shared, (UnixFileMode)0b111_111_111);
+
+        var error = await Assert.ThrowsAsync<ServiceUnavailableException>(() => RegistryWithCache(shared).DownloadAsync("spam", "1", _ct));
+
+        Assert.EndsWith(ServiceUnavailableException.CacheSlug, error.Type, StringComparison.Ordinal);
+        Assert.Contains("group or other users may write to it (mode 777)", error.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(shared));
+    }
+
+    [SkippableFact(Timeout = Timeout)]
+    public async Task Download_CacheFolderOfAnotherUser_IsRefusedAs503()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() && Environment.UserName == "root", "Only root can give a folder to another user.");
+        await Registry.PublishDirectoryAsync("spam", _test.WritePackage("a"), _ct);
+        var foreign = Directory.CreateTempSubdirectory("foreign-cache-").FullName;
+        try
+        {
+            using (var chown = Process.Start("chown", ["65534:65534", foreign]))
+            {
+                await chown.WaitForExitAsync(_ct);
+                Assert.Equal(0, chown.ExitCode);
+            }
+
+            var error = await Assert.ThrowsAsync<ServiceUnavailableException>(() => RegistryWithCache(foreign).DownloadAsync("spam", "1", _ct));
+
+            Assert.Contains("belongs to user 65534", error.Message, StringComparison.Ordinal);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(foreign));
+        }
+        finally
+        {
+            Directory.Delete(foreign, recursive: true);
+        }
+    }
+
+    [SkippableFact(Timeout = Timeout)]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Download_WithoutACacheSetting_UsesAPerUserFolderOnlyItsOwnerCanEnter()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "Unix file modes only.");
+        await Registry.PublishDirectoryAsync("spam", _test.WritePackage("default-cache"), _ct);
+        var registry = RegistryWithCache(null);
+
+        var package = await registry.DownloadAsync("spam", "1", _ct);
+
+        var root = Path.GetRelativePath(Path.GetTempPath(), package.Directory).Split(Path.DirectorySeparatorChar)[0];
+        Assert.Matches("^serverless-models-[0-9]+$", root);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(Path.GetTempPath(), root)));
+        Assert.Equal("default-cache", TestRegistry.MarkerOf(package.ModelPath));
+        await registry.RemoveFromCacheAsync("spam", "1");
+        Assert.False(Directory.Exists(package.Directory));
+    }
+
+    private BlobModelRegistry RegistryWithCache(string? cacheDirectory) => new(
+        _test.Blobs,
+        Microsoft.Extensions.Options.Options.Create(new RegistryOptions { Container = _test.Container, CacheDirectory = cacheDirectory }),
+        NullLogger<BlobModelRegistry>.Instance);
 
     private async Task<string> UploadFolderAsync(string local)
     {

@@ -44,5 +44,21 @@ internal sealed class MetricRecorder : IDisposable
     public long Count(string instrument, string? version = null) =>
         _measurements.Where(m => m.Instrument == instrument && (version is null || m.Version == version)).Sum(m => m.Value);
 
+    /// <summary>The highest running total of an up-down counter, in the order its measurements arrived.</summary>
+    public long MaxRunningSum(string instrument)
+    {
+        long sum = 0, max = 0;
+        foreach (var (name, _, value) in _measurements)
+        {
+            if (name == instrument)
+            {
+                sum += value;
+                max = Math.Max(max, sum);
+            }
+        }
+
+        return max;
+    }
+
     public void Dispose() => _listener.Dispose();
 }

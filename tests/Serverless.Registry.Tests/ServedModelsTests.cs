@@ -1,3 +1,6 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Errors;
 using Serverless.Options;
@@ -203,13 +206,147 @@ public sealed class ServedModelsTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(["1", "3"], served.Loaded.Select(l => l.Version));
     }
 
-    private ServedModels Serve(int maxLoaded = 3) => _served = new ServedModels(
-        Registry,
+    [Fact(Timeout = Timeout)]
+    public async Task Acquire_VersionThatFailsItsWarmUpRun_Is422AndListedAsUnservableWithTheReason()
+    {
+        // Published without the publish-time checks, as an older release could have.
+        var broken = TinyModels.WriteFixedShapeClassifierPackage(Path.Combine(_test.WorkDirectory, "reshape"), fixedInputs: false);
+        await TestStorage.UploadVersionAsync(_test.ContainerClient, _model, 1, broken, _ct);
+        await PublishClassifierAsync(["a", "b"]);
+        var served = Serve();
+
+        var error = await Assert.ThrowsAsync<InvalidModelPackageException>(() => served.AcquireAsync(_model, "1", _ct));
+        using var good = await served.AcquireAsync(_model, "2", _ct);
+
+        Assert.Equal(422, error.Status);
+        var unservable = Assert.Single(served.Unservable);
+        Assert.Equal((_model, "1", error.Type), (unservable.Name, unservable.Version, unservable.Type));
+        Assert.Contains("failed its warm-up run", unservable.Reason, StringComparison.Ordinal);
+        Assert.Equal(["2"], served.Loaded.Select(l => l.Version));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Lru_VersionsAnAliasPointsAt_AreNeverEvictedByRequestsForOtherVersions()
+    {
+        using var metrics = new MetricRecorder(_model);
+        await PublishClassifierAsync(["a", "b"], alias: "production");
+        await PublishClassifierAsync(["a", "b"], seed: 2);
+        await PublishClassifierAsync(["a", "b"], seed: 3);
+        var served = Serve(maxLoaded: 1);
+        (await served.AcquireAsync(_model, null, _ct)).Dispose();
+
+        (await served.AcquireAsync(_model, "2", _ct)).Dispose();
+        (await served.AcquireAsync(_model, "3", _ct)).Dispose();
+
+        await WaitUntilAsync(() => metrics.Count(RegistryMetrics.ModelUnloads) == 2);
+        var loaded = Assert.Single(served.Loaded);
+        Assert.Equal(("1", "production"), (loaded.Version, Assert.Single(loaded.Aliases)));
+        Assert.Equal(0, metrics.Count(RegistryMetrics.ModelUnloads, "1"));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Acquire_ManyVersionsAtOnce_LoadsNoMoreThanMaxConcurrentLoadsAtATime()
+    {
+        using var metrics = new MetricRecorder(_model);
+        for (var i = 0; i < 4; i++)
+        {
+            await PublishClassifierAsync(["a", "b"], seed: i + 1);
+        }
+
+        var served = Serve(maxLoaded: 4, maxConcurrentLoads: 1);
+
+        var leases = await Task.WhenAll(Enumerable.Range(1, 4).Select(v => Task.Run(() => served.AcquireAsync(_model, v.ToString(), _ct))));
+
+        Assert.Equal(4, metrics.Count(RegistryMetrics.ModelLoads));
+        Assert.Equal(1, metrics.MaxRunningSum(RegistryMetrics.ModelsLoading));
+        Assert.Equal(0, metrics.Count(RegistryMetrics.ModelsLoading));
+        foreach (var lease in leases)
+        {
+            lease.Dispose();
+        }
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Lru_EvictedVersion_LosesItsCachedFilesOnceItsLastLeaseEnds()
+    {
+        await PublishClassifierAsync(["a", "b"], seed: 1);
+        await PublishClassifierAsync(["a", "b"], seed: 2);
+        var served = Serve(maxLoaded: 1);
+        var held = await served.AcquireAsync(_model, "1", _ct);
+        var evictedFiles = held.Engine.Package.Directory;
+
+        using var second = await served.AcquireAsync(_model, "2", _ct);
+
+        Assert.Equal(["2"], served.Loaded.Select(l => l.Version));
+        Assert.True(Directory.Exists(evictedFiles), "a version still leased keeps its files");
+        held.Dispose();
+        await WaitUntilAsync(() => !Directory.Exists(evictedFiles));
+        Assert.True(Directory.Exists(second.Engine.Package.Directory));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Acquire_CacheThatCannotBeWritten_Is503AndNotListedAsUnservable()
+    {
+        await PublishClassifierAsync(["a", "b"], alias: "production");
+        var file = Path.Combine(_test.WorkDirectory, "a-file");
+        File.WriteAllText(file, "in the way");
+        var served = Serve(cacheDirectory: Path.Combine(file, "cache"));
+
+        var error = await Assert.ThrowsAsync<ServiceUnavailableException>(() => served.AcquireAsync(_model, null, _ct));
+
+        Assert.EndsWith(ServiceUnavailableException.CacheSlug, error.Type, StringComparison.Ordinal);
+        Assert.Empty(served.Unservable);
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task AliasWatcher_RequestsThatReadAliasesAtDifferentETags_StillSeeTheChange()
+    {
+        await PublishClassifierAsync(["a", "b"], alias: "production");
+        await PublishClassifierAsync(["c", "d"]);
+        await Registry.SetAliasAsync(_model, "candidate", "1", _ct);
+        var gate = new HoldNextAliasesRead();
+        var served = Serve(registry: RegistryThrough(gate));
+
+        // A first request for production reads aliases.json (production=1) and is held before it registers what it read.
+        gate.Arm();
+        var production = Task.Run(() => served.AcquireAsync(_model, "production", _ct));
+        await gate.Held.Task.WaitAsync(_ct);
+        // Meanwhile production moves to 2, and a request for candidate reads the new aliases.json and registers first.
+        await Registry.SetAliasAsync(_model, "production", "2", _ct);
+        (await served.AcquireAsync(_model, "candidate", _ct)).Dispose();
+        gate.Release.SetResult();
+        (await production).Dispose();
+
+        await served.RefreshAliasesAsync(_ct);
+
+        using var lease = await served.AcquireAsync(_model, "production", _ct);
+        Assert.Equal("2", lease.Version);
+        Assert.Equal(["c", "d"], lease.Engine.Labels);
+    }
+
+    private BlobModelRegistry RegistryThrough(HttpPipelinePolicy policy)
+    {
+        var options = new BlobClientOptions();
+        options.AddPolicy(policy, HttpPipelinePosition.PerCall);
+        return new BlobModelRegistry(
+            new BlobServiceClient(azurite.ConnectionString, options),
+            Microsoft.Extensions.Options.Options.Create(_test.Options),
+            NullLogger<BlobModelRegistry>.Instance);
+    }
+
+    private ServedModels Serve(int maxLoaded = 3, int maxConcurrentLoads = 2, string? cacheDirectory = null, BlobModelRegistry? registry = null) => _served = new ServedModels(
+        registry ?? (cacheDirectory is null
+            ? Registry
+            : new BlobModelRegistry(
+                _test.Blobs,
+                Microsoft.Extensions.Options.Options.Create(new RegistryOptions { Container = _test.Container, CacheDirectory = cacheDirectory }),
+                NullLogger<BlobModelRegistry>.Instance)),
         Microsoft.Extensions.Options.Options.Create(new RegistryOptions
         {
             Container = _test.Container,
-            CacheDirectory = _test.CacheDirectory,
+            CacheDirectory = cacheDirectory ?? _test.CacheDirectory,
             MaxLoadedVersions = maxLoaded,
+            MaxConcurrentLoads = maxConcurrentLoads,
         }),
         Microsoft.Extensions.Options.Options.Create(s_cpu),
         Microsoft.Extensions.Options.Options.Create(new BatchingOptions()),
@@ -226,6 +363,32 @@ public sealed class ServedModelsTests(AzuriteFixture azurite) : IAsyncLifetime
         }
 
         return published.Version;
+    }
+
+    /// <summary>Holds the response of the next GET of an aliases.json, once armed, until <see cref="Release"/> completes.</summary>
+    private sealed class HoldNextAliasesRead : HttpPipelinePolicy
+    {
+        private int _armed;
+
+        public TaskCompletionSource Held { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Arm() => Volatile.Write(ref _armed, 1);
+
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            await ProcessNextAsync(message, pipeline);
+            if (message.Request.Method == RequestMethod.Get && message.Request.Uri.Path.EndsWith("/aliases.json", StringComparison.Ordinal) &&
+                Interlocked.Exchange(ref _armed, 0) == 1)
+            {
+                Held.SetResult();
+                await Release.Task;
+            }
+        }
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+            ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
     }
 
     private async Task WaitUntilAsync(Func<bool> condition)

@@ -1,5 +1,6 @@
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging.Abstractions;
+using Serverless.Onnx;
 using Serverless.Options;
 using Serverless.Packages;
 using Serverless.Testing;
@@ -28,7 +29,10 @@ internal sealed class TestRegistry : IDisposable
 
     public BlobContainerClient ContainerClient => Blobs.GetBlobContainerClient(Container);
 
-    /// <summary>Writes a complete package (manifest last) whose model bytes carry <paramref name="marker"/>.</summary>
+    /// <summary>
+    /// Writes a complete package (manifest last) of a real tiny classifier whose model carries <paramref name="marker"/> in
+    /// its doc string (publishing runs the graph, so the model must be one ONNX Runtime can run).
+    /// </summary>
     public string WritePackage(string marker, IReadOnlyList<string>? labels = null)
     {
         var directory = Path.Combine(WorkDirectory, Guid.NewGuid().ToString("N"));
@@ -38,7 +42,7 @@ internal sealed class TestRegistry : IDisposable
 
     public static ModelPackageContent Content(string marker, IReadOnlyList<string>? labels = null) => new()
     {
-        Model = System.Text.Encoding.UTF8.GetBytes("onnx-bytes:" + marker),
+        Model = MarkedModel(marker, (labels ?? ["ham", "spam"]).Count),
         Vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "world"],
         TokenizerConfig = new TokenizerConfig { ModelMaxLength = 16 },
         Config = new ModelConfig { MaxPositionEmbeddings = 32, VocabSize = 7, HiddenSize = 4 }.WithLabels(labels ?? ["ham", "spam"]),
@@ -46,6 +50,17 @@ internal sealed class TestRegistry : IDisposable
         Metrics = new System.Text.Json.Nodes.JsonObject { ["accuracy"] = 0.75 },
         Lineage = new Lineage { Base = "tiny@1" },
     };
+
+    /// <summary>The marker a package's model was written with.</summary>
+    public static string MarkerOf(string modelPath) => OnnxGraphBuilder.ReadFile(modelPath).Model.DocString;
+
+    private static byte[] MarkedModel(string marker, int labels)
+    {
+        var config = TinyModels.EncoderConfig().WithLabels([.. Enumerable.Range(0, labels).Select(i => $"label-{i}")]);
+        var builder = OnnxGraphBuilder.Read(BertOnnxWriter.Write(config, TinyModels.RandomWeights(config, labels, seed: 1)));
+        builder.Model.DocString = marker;
+        return builder.ToBytes();
+    }
 
     public void Dispose()
     {

@@ -143,8 +143,31 @@ public static class TinyModels
         return Write(directory, KeywordModel(headBias), config, maxLength, "keyword spam classifier");
     }
 
+    /// <summary>
+    /// Writes the keyword classifier as a fixed-shape export would: with <paramref name="fixedInputs"/>, its inputs declare
+    /// [1, <paramref name="sequence"/>]; without, they stay dynamic but the graph reshapes its hidden states to that fixed
+    /// shape, so it loads and fails when run on any other batch.
+    /// </summary>
+    /// <returns>The package directory.</returns>
+    public static string WriteFixedShapeClassifierPackage(string directory, bool fixedInputs, int sequence = 8)
+    {
+        var config = new ModelConfig
+        {
+            VocabSize = Vocabulary.Count,
+            HiddenSize = 2,
+            NumHiddenLayers = 0,
+            NumAttentionHeads = 1,
+            IntermediateSize = 0,
+            MaxPositionEmbeddings = 64,
+            Pooling = ClassifierHead.Mean,
+        }.WithLabels(KeywordLabels);
+        return Write(directory, KeywordModel(headBias: null, fixedInputs ? [1, sequence] : null, fixedInputs ? null : [1, sequence, 2]), config, 32, "fixed-shape keyword classifier");
+    }
+
     /// <summary>The keyword classifier's ONNX graph, with the head's bias per label ([0, 0] unless given).</summary>
-    public static byte[] KeywordModel(float[]? headBias = null)
+    public static byte[] KeywordModel(float[]? headBias = null) => KeywordModel(headBias, inputShape: null, reshapeHiddenTo: null);
+
+    private static byte[] KeywordModel(float[]? headBias, long[]? inputShape, long[]? reshapeHiddenTo)
     {
         // Embedding columns: [ham evidence, spam evidence]; padding rows are masked out by the mean anyway.
         var embeddings = new float[Vocabulary.Count * 2];
@@ -158,12 +181,23 @@ public static class TinyModels
         var b = OnnxGraphBuilder.Create(BertOnnxWriter.Opset, graphName: "keywords");
         foreach (var input in BertOnnxWriter.InputNames)
         {
-            b.AddInput(input, TensorProto.Types.DataType.Int64, "batch", "sequence");
+            if (inputShape is null)
+            {
+                b.AddInput(input, TensorProto.Types.DataType.Int64, "batch", "sequence");
+            }
+            else
+            {
+                b.AddInput(input, TensorProto.Types.DataType.Int64, [.. inputShape.Select(d => (OnnxDim)d)]);
+            }
         }
 
         var tokens = b.Node("Gather", [b.AddInitializer("embeddings.word_embeddings.weight", embeddings, Vocabulary.Count, 2), "input_ids"]);
         var types = b.Node("Gather", [b.AddInitializer("embeddings.token_type_embeddings.weight", new float[4], 2, 2), "token_type_ids"]);
         var hidden = b.Node("Add", [tokens, types]);
+        if (reshapeHiddenTo is not null)
+        {
+            hidden = b.Node("Reshape", [hidden, b.Int64s(reshapeHiddenTo)]);
+        }
         b.AddNode("Identity", [hidden], [ClassifierHead.HiddenStateName]);
         b.AddOutput(ClassifierHead.HiddenStateName, TensorProto.Types.DataType.Float, "batch", "sequence", 2);
         return ClassifierHead.Append(b.ToBytes(), ClassifierHead.Mean, weight: [1f, 0f, 0f, 1f], bias: headBias ?? [0f, 0f], labels: 2);

@@ -90,8 +90,15 @@ public sealed class ServiceUnavailableException(string detail, string slug = "mo
     /// <summary>Problem slug used when storage cannot be reached.</summary>
     public const string StorageSlug = "storage-unavailable";
 
+    /// <summary>Problem slug used when the local model cache cannot be written (disk full, unwritable, not private).</summary>
+    public const string CacheSlug = "model-cache-unavailable";
+
     /// <inheritdoc />
     public override int? RetryAfterSeconds => retryAfterSeconds;
+
+    /// <summary>The local model cache cannot be used, so no version can be downloaded and loaded.</summary>
+    public static ServiceUnavailableException Cache(string detail, Exception? inner = null) =>
+        new(detail, CacheSlug, "Model cache unavailable", 30, inner);
 
     /// <summary>Storage could not be reached.</summary>
     public static ServiceUnavailableException Storage(string detail, Exception? inner = null) =>

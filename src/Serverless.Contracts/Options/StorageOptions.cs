@@ -17,7 +17,11 @@ public sealed class RegistryOptions
     [Required]
     public string Container { get; set; } = "models";
 
-    /// <summary>Local folder where downloaded versions are cached; empty means a folder under the temp path.</summary>
+    /// <summary>
+    /// Local folder where downloaded versions are cached; empty means a per-user folder under the temp path
+    /// (serverless-models-{uid}). It is created readable and writable by this process's user only, and refused when
+    /// another user owns it or others may write to it.
+    /// </summary>
     public string? CacheDirectory { get; set; }
 
     /// <summary>How often served aliases are checked for a new version.</summary>
@@ -27,6 +31,10 @@ public sealed class RegistryOptions
     /// <summary>How many model versions are kept loaded at once (least recently used first out).</summary>
     [Range(1, 64)]
     public int MaxLoadedVersions { get; set; } = 3;
+
+    /// <summary>How many model versions may be downloading and loading at the same time; more requests wait their turn.</summary>
+    [Range(1, 16)]
+    public int MaxConcurrentLoads { get; set; } = 2;
 }
 
 /// <summary>Queue names and reply rules. Section "Queues".</summary>

@@ -44,6 +44,20 @@ public sealed class ModelPackage
             throw new InvalidModelPackageException("manifest.json lists no files.");
         }
 
+        // A required file present on disk but missing from the manifest would be published without it (only listed files
+        // are uploaded) and never load.
+        if (!manifest.Files.ContainsKey(PackageFiles.Model) && !manifest.Files.ContainsKey(PackageFiles.TransformersJsModel))
+        {
+            throw new InvalidModelPackageException(
+                $"manifest.json does not list {PackageFiles.Model} (at the root or under onnx/): every required file must be listed with its sha256 and size.");
+        }
+
+        foreach (var required in PackageFiles.Required.Where(f => f != PackageFiles.Model && !manifest.Files.ContainsKey(f)))
+        {
+            throw new InvalidModelPackageException(
+                $"manifest.json does not list {required}: every required file ({string.Join(", ", PackageFiles.Required)}) must be listed with its sha256 and size.");
+        }
+
         foreach (var (relativePath, expected) in manifest.Files)
         {
             VerifyFile(directory, relativePath, expected);
@@ -52,19 +66,40 @@ public sealed class ModelPackage
         return OpenUnverified(directory, manifest);
     }
 
+    /// <summary>
+    /// Reads the model file once and checks those very bytes against the manifest (size and sha256), so what is loaded is
+    /// what was verified even if the file is replaced after <see cref="Open"/>.
+    /// </summary>
+    /// <exception cref="InvalidModelPackageException">The model file no longer matches the manifest.</exception>
+    public byte[] ReadVerifiedModel()
+    {
+        var bytes = File.ReadAllBytes(ModelPath);
+        var relativePath = Path.GetRelativePath(Directory, ModelPath).Replace('\\', '/');
+        if (Manifest.Files.Count > 0 &&
+            (!Manifest.Files.TryGetValue(relativePath, out var expected) || bytes.LongLength != expected.Size ||
+             !string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), expected.Sha256, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new InvalidModelPackageException($"{relativePath} changed after it was verified: it no longer matches its sha256 and size in manifest.json.");
+        }
+
+        return bytes;
+    }
+
     /// <summary>Checks the package's content (required files, configs) without a manifest; used before one is written.</summary>
     public static void Validate(string directory) => OpenUnverified(directory, manifest: null);
 
     /// <summary>Where the model file of a package folder lies, or null.</summary>
     public static string? FindModel(string directory) =>
-        new[] { PackageFiles.Model, "onnx/" + PackageFiles.Model }
+        new[] { PackageFiles.Model, PackageFiles.TransformersJsModel }
             .Select(p => Path.Combine(directory, p))
             .FirstOrDefault(File.Exists);
 
     private static ModelPackage OpenUnverified(string directory, Manifest? manifest)
     {
-        var modelPath = FindModel(directory)
-            ?? throw new InvalidModelPackageException("The package has no model.onnx (at its root or under onnx/).");
+        // With a manifest, the model is the one it lists (a stray unlisted file beside it is never loaded).
+        var modelPath = manifest is null
+            ? FindModel(directory) ?? throw new InvalidModelPackageException("The package has no model.onnx (at its root or under onnx/).")
+            : Path.Combine(directory, manifest.Files.ContainsKey(PackageFiles.Model) ? PackageFiles.Model : PackageFiles.TransformersJsModel);
         foreach (var required in PackageFiles.Required.Where(f => f != PackageFiles.Model))
         {
             if (!File.Exists(Path.Combine(directory, required)))

@@ -6,6 +6,9 @@ public static class PackageFiles
     /// <summary>The ONNX graph: inputs input_ids, attention_mask (+ token_type_ids); output logits or last_hidden_state.</summary>
     public const string Model = "model.onnx";
 
+    /// <summary>Where a transformers.js layout keeps the ONNX graph instead of <see cref="Model"/>.</summary>
+    public const string TransformersJsModel = "onnx/" + Model;
+
     /// <summary>The WordPiece vocabulary, one token per line.</summary>
     public const string Vocab = "vocab.txt";
 

@@ -9,7 +9,9 @@ namespace Serverless.Functions;
 
 /// <summary>
 /// Loads the default model's default alias at start-up, so readiness turns 200 and the first request does not pay for
-/// the download; retries with growing pauses (up to a minute) while the model is not published or storage is unreachable.
+/// the download; retries with growing pauses (up to a minute) while the model is not published, storage is unreachable,
+/// or the version fails to load (a corrupt package, a graph that fails its warm-up run: /api/health then names it and
+/// why). No failure of a version stops the host; the alias watcher swaps in a good version once the alias moves.
 /// </summary>
 public sealed partial class DefaultModelPreloader(ServedModels models, IOptions<ServingOptions> serving, ILogger<DefaultModelPreloader> logger)
     : BackgroundService
@@ -27,8 +29,9 @@ public sealed partial class DefaultModelPreloader(ServedModels models, IOptions<
                 LogLoaded(logger, lease.Name, lease.Version, lease.Engine.Device);
                 return;
             }
-            catch (Exception e) when (e is ServiceException or Azure.RequestFailedException or IOException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
+                // Whatever one version does wrong, the host keeps serving everything else (and its health says why).
                 LogNotYet(logger, name, alias, attempt, pause.TotalSeconds, e.Message);
             }
 
