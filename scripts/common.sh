@@ -48,6 +48,16 @@ start_azurite() {
   fail "Azurite did not open ports $blob/$queue within 10 s (log: $log)"
 }
 
+# start_test_azurite WORK: a private Azurite on free loopback ports with its data under WORK, exported to the test
+# projects as SERVERLESS_TEST_STORAGE. The caller stops it (stop_azurite).
+start_test_azurite() {
+  local work="$1" blob queue table
+  blob=$(free_port); queue=$(free_port); table=$(free_port)
+  step "Starting Azurite on 127.0.0.1:$blob/$queue/$table"
+  start_azurite "$work/azurite" "$blob" "$queue" "$table" "$work/azurite.log"
+  export SERVERLESS_TEST_STORAGE="$(azurite_connection_string "$blob" "$queue" "$table")"
+}
+
 stop_azurite() {
   if [ -n "$AZURITE_PID" ] && kill -0 "$AZURITE_PID" 2>/dev/null; then
     kill "$AZURITE_PID" 2>/dev/null || true

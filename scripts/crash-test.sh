@@ -17,10 +17,7 @@ cleanup() { stop_azurite; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-blob=$(free_port); queue=$(free_port); table=$(free_port)
-step "Starting Azurite on 127.0.0.1:$blob/$queue/$table"
-start_azurite "$work/azurite" "$blob" "$queue" "$table" "$work/azurite.log"
-export SERVERLESS_TEST_STORAGE="$(azurite_connection_string "$blob" "$queue" "$table")"
+start_test_azurite "$work"
 export SERVERLESS_CRASH_MESSAGES="${1:-2000}"
 
 step "Running the crash test with $SERVERLESS_CRASH_MESSAGES messages"

@@ -130,17 +130,7 @@ public static class TinyModels
     /// <returns>The package directory.</returns>
     public static string WriteKeywordClassifierPackage(string directory, int maxLength = 64, float[]? headBias = null)
     {
-        var config = new ModelConfig
-        {
-            VocabSize = Vocabulary.Count,
-            HiddenSize = 2,
-            NumHiddenLayers = 0,
-            NumAttentionHeads = 1,
-            IntermediateSize = 0,
-            MaxPositionEmbeddings = Math.Max(64, maxLength),
-            Pooling = ClassifierHead.Mean,
-        }.WithLabels(KeywordLabels);
-        return Write(directory, KeywordModel(headBias), config, maxLength, "keyword spam classifier");
+        return Write(directory, KeywordModel(headBias), KeywordConfig(maxLength), maxLength, "keyword spam classifier");
     }
 
     /// <summary>
@@ -151,17 +141,8 @@ public static class TinyModels
     /// <returns>The package directory.</returns>
     public static string WriteFixedShapeClassifierPackage(string directory, bool fixedInputs, int sequence = 8)
     {
-        var config = new ModelConfig
-        {
-            VocabSize = Vocabulary.Count,
-            HiddenSize = 2,
-            NumHiddenLayers = 0,
-            NumAttentionHeads = 1,
-            IntermediateSize = 0,
-            MaxPositionEmbeddings = 64,
-            Pooling = ClassifierHead.Mean,
-        }.WithLabels(KeywordLabels);
-        return Write(directory, KeywordModel(headBias: null, fixedInputs ? [1, sequence] : null, fixedInputs ? null : [1, sequence, 2]), config, 32, "fixed-shape keyword classifier");
+        return Write(directory, KeywordModel(headBias: null, fixedInputs ? [1, sequence] : null, fixedInputs ? null : [1, sequence, 2]),
+            KeywordConfig(32), 32, "fixed-shape keyword classifier");
     }
 
     /// <summary>The keyword classifier's ONNX graph, with the head's bias per label ([0, 0] unless given).</summary>
@@ -202,6 +183,18 @@ public static class TinyModels
         b.AddOutput(ClassifierHead.HiddenStateName, TensorProto.Types.DataType.Float, "batch", "sequence", 2);
         return ClassifierHead.Append(b.ToBytes(), ClassifierHead.Mean, weight: [1f, 0f, 0f, 1f], bias: headBias ?? [0f, 0f], labels: 2);
     }
+
+    /// <summary>The keyword classifier's config: two hidden units, no layers, mean pooling, ham/spam.</summary>
+    private static ModelConfig KeywordConfig(int maxLength) => new ModelConfig
+    {
+        VocabSize = Vocabulary.Count,
+        HiddenSize = 2,
+        NumHiddenLayers = 0,
+        NumAttentionHeads = 1,
+        IntermediateSize = 0,
+        MaxPositionEmbeddings = Math.Max(64, maxLength),
+        Pooling = ClassifierHead.Mean,
+    }.WithLabels(KeywordLabels);
 
     private static string Write(string directory, byte[] model, ModelConfig config, int maxLength, string description)
     {
