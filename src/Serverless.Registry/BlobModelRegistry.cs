@@ -283,11 +283,24 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
                 "source-too-large", "Source too large");
         }
 
-        var staging = Directory.CreateTempSubdirectory("serverless-publish-").FullName;
+        // Staged in the private cache folder (a name no storage account can have): a full or unwritable disk is a 503 that
+        // says where, like a download's.
+        PrivateDirectory.Ensure(_cacheBase);
+        var staging = Path.Combine(_cacheBase, ".publish-" + Guid.NewGuid().ToString("N"));
         try
         {
-            await Parallel.ForEachAsync(files, Transfers(cancellationToken), async (file, token) =>
-                await sourceContainer.GetBlobClient(file.BlobName).DownloadToAsync(LocalPath(staging, file.RelativePath), token));
+            try
+            {
+                Directory.CreateDirectory(staging);
+                await Parallel.ForEachAsync(files, Transfers(cancellationToken), async (file, token) =>
+                    await sourceContainer.GetBlobClient(file.BlobName).DownloadToAsync(LocalPath(staging, file.RelativePath), token));
+            }
+            catch (Exception ex) when (IsLocalFileSystemFailure(ex))
+            {
+                throw ServiceUnavailableException.Cache(
+                    $"The package in '{containerName}/{prefix}' could not be staged in the local model cache '{_cacheBase}' ({ex.Message}): free disk " +
+                    "space there, or set Registry:CacheDirectory to a folder with room that this app may write.", ex);
+            }
 
             ModelPackage package;
             try
@@ -308,7 +321,10 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
         }
         finally
         {
-            Directory.Delete(staging, recursive: true);
+            if (Directory.Exists(staging))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
         }
     }, cancellationToken);
 

@@ -527,6 +527,20 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite) : IDisposable
         Assert.Contains("Registry:CacheDirectory", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = Timeout)]
+    public async Task PublishFromBlobFolder_CacheFolderThatCannotBeWritten_Is503AndPublishesNothing()
+    {
+        var source = $"{await UploadFolderAsync(_test.WritePackage("a"))}/pkg/";
+        var file = Path.Combine(_test.WorkDirectory, "not-a-folder");
+        File.WriteAllText(file, "in the way");
+        var blocked = RegistryWithCache(Path.Combine(file, "cache"));
+
+        var error = await Assert.ThrowsAsync<ServiceUnavailableException>(() => blocked.PublishFromBlobFolderAsync("spam", source, _ct));
+
+        Assert.EndsWith(ServiceUnavailableException.CacheSlug, error.Type, StringComparison.Ordinal);
+        Assert.Empty(await Registry.ListModelsAsync(_ct));
+    }
+
     [SkippableFact(Timeout = Timeout)]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Download_CacheFolderOthersMayWrite_IsRefusedAs503()
