@@ -63,14 +63,6 @@ public sealed class LogisticRegressionTests
     }
 
     [Fact]
-    public void BalancedClassWeights_WeighClassesEqually()
-    {
-        var weights = LogisticRegression.BalancedClassWeights([0, 0, 0, 1], 2);
-
-        Assert.Equal([4.0 / 6, 2.0], weights);
-    }
-
-    [Fact]
     public void HeadFitter_PicksTheBestPenaltyOnValidationAndRecordsCurves()
     {
         var (x, y) = Blobs(20, seed: 5);
