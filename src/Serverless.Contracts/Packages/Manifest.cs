@@ -31,5 +31,9 @@ public sealed record Lineage
     public string? DatasetSha256 { get; init; }
     public string? TrainingMode { get; init; }
     public JsonObject? Hyperparameters { get; init; }
+
+    /// <summary>Hyperparameters a training run chose from the data or took from the request, with why.</summary>
+    public IReadOnlyDictionary<string, Serverless.Training.HyperparameterChoice>? Choices { get; init; }
+
     public string? RunId { get; init; }
 }

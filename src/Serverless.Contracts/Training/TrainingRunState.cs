@@ -38,6 +38,9 @@ public sealed record TrainingRunStatus
     /// </summary>
     public JsonObject? Metrics { get; init; }
 
+    /// <summary>The hyperparameters the run settled from the data or took from the request, with why, once it has.</summary>
+    public IReadOnlyDictionary<string, HyperparameterChoice>? Choices { get; init; }
+
     /// <summary>Where the candidate package is (relative to the run folder) once it is written.</summary>
     public string? Candidate { get; init; }
 

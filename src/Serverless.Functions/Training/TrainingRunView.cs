@@ -27,6 +27,9 @@ public sealed record TrainingRunView
     /// <summary>Metrics the trainer reported (validation while training, test once evaluated).</summary>
     public JsonObject? Metrics { get; init; }
 
+    /// <summary>The hyperparameters the trainer chose from the data or took from the request (maxLength, classWeights), with why.</summary>
+    public IReadOnlyDictionary<string, HyperparameterChoice>? Choices { get; init; }
+
     /// <summary>Candidate and production on the test split, and the gate's decision.</summary>
     public TrainingEvaluationView? Evaluation { get; init; }
 

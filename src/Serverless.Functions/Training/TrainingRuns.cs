@@ -224,6 +224,7 @@ public sealed class TrainingRuns(
             Data = snapshot?.Data,
             Progress = trainer?.Progress,
             Metrics = trainer?.Metrics,
+            Choices = trainer?.Choices,
             Evaluation = evaluation is null ? null : new TrainingEvaluationView(evaluation.Split, evaluation.Device, evaluation.Texts,
                 evaluation.Candidate, evaluation.Production, evaluation.ProductionSkipped, snapshot?.Gate),
             Result = snapshot?.Result,

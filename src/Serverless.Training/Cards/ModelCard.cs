@@ -47,6 +47,9 @@ public sealed record ModelCardContent
     /// <summary>What an epoch is in this training mode (axis label), e.g. "epoch" or "iteration (full batch)".</summary>
     public string EpochLabel { get; init; } = "epoch";
 
+    /// <summary>How the run settled its hyperparameters (chosen from the data or given), by request name; shown with why.</summary>
+    public IReadOnlyDictionary<string, HyperparameterChoice>? Choices { get; init; }
+
     /// <summary>Further facts worth a line each (e.g. serving parity, timing).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
@@ -152,6 +155,15 @@ public static class ModelCard
             md.AppendLine("None recorded.");
         }
 
+        if (content.Choices is { Count: > 0 } choices)
+        {
+            md.AppendLine();
+            foreach (var (name, choice) in choices)
+            {
+                md.AppendLine(Invariant($"- {Inert(name)} {Inert(Shown(choice.Value))}{(choice.Chosen ? " (chosen)" : "")}: {Inert(choice.Reason)}"));
+            }
+        }
+
         md.AppendLine().AppendLine("## Metrics (test split)").AppendLine();
         AppendMetrics(md, content.TestMetrics);
         if (content.ValidationMetrics is { } validation)
@@ -214,6 +226,14 @@ public static class ModelCard
             md.AppendLine(Invariant($"| {Inert(m.Label)} | {m.Precision:0.0000} | {m.Recall:0.0000} | {m.F1:0.0000} | {m.Support} |"));
         }
     }
+
+    private static string Shown(JsonNode? value) => value?.GetValueKind() switch
+    {
+        System.Text.Json.JsonValueKind.True => "on",
+        System.Text.Json.JsonValueKind.False => "off",
+        null => "null",
+        _ => value.ToJsonString(),
+    };
 
     private static string Describe(string mode) => mode switch
     {

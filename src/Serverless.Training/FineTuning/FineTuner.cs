@@ -5,6 +5,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 
 using Serverless.Inference;
+using Serverless.Training.Choices;
 using Serverless.Training.Evaluation;
 
 using TorchSharp;
@@ -62,7 +63,7 @@ public sealed class FineTuner(TrainingHyperparameters hyperparameters, Device de
         var fingerprint = Fingerprint(model, train, validation, labels);
 
         using var optimizer = CreateOptimizer(model);
-        using var classWeights = h.ClassWeights ? ClassWeightsOf(train.Labels, labels.Count) : null;
+        using var classWeights = ClassWeightingRule.Decide(h.ClassWeights, train.Labels, labels.Count).Weighted ? ClassWeightsOf(train.Labels, labels.Count) : null;
 
         var state = checkpoints?.ReadState();
         var resumed = false;
@@ -265,18 +266,8 @@ public sealed class FineTuner(TrainingHyperparameters hyperparameters, Device de
             h.LearningRate);
     }
 
-    private Tensor ClassWeightsOf(IReadOnlyList<int> trainLabels, int labelCount)
-    {
-        // "Balanced" weights: n / (classes × count of the class), so every class carries the same total weight.
-        var counts = new int[labelCount];
-        foreach (var label in trainLabels)
-        {
-            counts[label]++;
-        }
-
-        var weights = counts.Select(c => c == 0 ? 0f : (float)trainLabels.Count / (labelCount * c)).ToArray();
-        return tensor(weights, device: Device);
-    }
+    private Tensor ClassWeightsOf(IReadOnlyList<int> trainLabels, int labelCount) =>
+        tensor(ClassWeightingRule.BalancedWeights(trainLabels, labelCount).Select(w => (float)w).ToArray(), device: Device);
 
     private double LearningRate(int step, int totalSteps, int warmupSteps)
     {

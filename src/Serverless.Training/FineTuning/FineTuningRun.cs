@@ -12,6 +12,7 @@ using Serverless.Options;
 using Serverless.Packages;
 using Serverless.Registry;
 using Serverless.Training.Cards;
+using Serverless.Training.Choices;
 using Serverless.Training.Data;
 using Serverless.Training.Evaluation;
 using Serverless.Training.HeadOnly;
@@ -65,6 +66,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
     private string _device = "cpu";
     private JsonObject? _lastMetrics;
     private FineTuningProgress? _lastProgress;
+    private IReadOnlyDictionary<string, HyperparameterChoice>? _choices;
 
     /// <summary>
     /// Runs the job; returns the final status (Succeeded or Failed), already written with its event, or the status an
@@ -110,6 +112,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
                 Error = error,
                 Device = _device,
                 Metrics = _lastMetrics,
+                Choices = _choices,
                 UpdatedAt = DateTimeOffset.UtcNow,
             };
             await ReportAsync(token => store.WriteStatusAsync(failed, token), cancellationToken);
@@ -137,9 +140,16 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
             Directory.Delete(candidate, recursive: true);
         }
 
-        var metrics = h.Mode == TrainingHyperparameters.HeadMode
-            ? await TrainHeadAsync(job, splits, basePackage, baseReference, candidate, progress, cancellationToken)
-            : await FineTuneAsync(job, train, splits, basePackage, baseReference, candidate, progress, cancellationToken);
+        // Head-only training embeds on the CPU; full fine-tuning trains where the device setting puts it.
+        var device = h.Mode == TrainingHyperparameters.HeadMode ? null : SelectDevice();
+        var choices = TrainingChoices.Decide(h, splits, basePackage, onCpu: _device == "cpu");
+        _choices = choices.ToDictionary();
+        RunLog.Chose(_logger, choices.MaxLength.MaxLength, choices.MaxLength.Reason, choices.ClassWeights.Weighted, choices.ClassWeights.Reason);
+        await WriteStatusAsync("preparing", null, cancellationToken);
+
+        var metrics = device is null
+            ? await TrainHeadAsync(job, splits, basePackage, baseReference, candidate, choices, progress, cancellationToken)
+            : await FineTuneAsync(job, train, splits, basePackage, baseReference, candidate, device, choices, progress, cancellationToken);
 
         _lastMetrics = metrics;
         await WriteStatusAsync("evaluating", metrics, cancellationToken);
@@ -159,6 +169,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
             Progress = _lastProgress,
             Metrics = metrics,
             Candidate = location,
+            Choices = _choices,
             Device = _device,
             UpdatedAt = DateTimeOffset.UtcNow,
         };
@@ -169,7 +180,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
     }
 
     private async Task<JsonObject> TrainHeadAsync(
-        TrainingJob job, DatasetSplits splits, ModelPackage basePackage, string baseReference, string candidate,
+        TrainingJob job, DatasetSplits splits, ModelPackage basePackage, string baseReference, string candidate, TrainingChoices choices,
         IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken)
     {
         // Head-only training (frozen embeddings, ONNX Runtime on the CPU) has its own trainer and serving check.
@@ -182,7 +193,8 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
             BasePackage = basePackage,
             BaseReference = baseReference,
             Data = splits,
-            Options = new HeadTrainingOptions { MaxLength = job.Hyperparameters.MaxLength, BalanceClasses = job.Hyperparameters.ClassWeights },
+            Options = new HeadTrainingOptions { MaxLength = choices.MaxLength.MaxLength, BalanceClasses = choices.ClassWeights.Weighted },
+            Choices = choices.ToDictionary(),
             SplitSeed = job.ValidationDataset is null || job.TestDataset is null ? job.Hyperparameters.Seed : null,
             RunId = job.RunId,
         }, candidate, headProgress, cancellationToken);
@@ -192,13 +204,12 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
 
     private async Task<JsonObject> FineTuneAsync(
         TrainingJob job, LabelledDataset train, DatasetSplits splits, ModelPackage basePackage, string baseReference, string candidate,
-        IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken)
+        Device device, TrainingChoices choices, IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken)
     {
-        var h = job.Hyperparameters;
-        var device = SelectDevice();
+        var h = choices.ApplyTo(job.Hyperparameters);
         var labels = splits.Labels;
         var tokenizer = BertTextTokenizer.Create(basePackage);
-        var maxLength = Math.Min(h.MaxLength, basePackage.MaxLength);
+        var maxLength = choices.MaxLength.MaxLength;
         var trainSplit = Encode(tokenizer, splits.Train, labels, maxLength);
         var validationSplit = Encode(tokenizer, splits.Validation, labels, maxLength);
         var testSplit = Encode(tokenizer, splits.Test, labels, maxLength);
@@ -243,7 +254,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
             AttentionProbsDropoutProb = encoderConfig.AttentionProbsDropoutProb,
         };
         var onnx = BertOnnxWriter.Write(exportConfig, model.ToWeights());
-        var hyperparameters = JsonSerializer.SerializeToNode(h with { MaxLength = maxLength }, TrainingJob.JsonOptions)!.AsObject();
+        var hyperparameters = JsonSerializer.SerializeToNode(h, TrainingJob.JsonOptions)!.AsObject();
         var lineage = new Lineage
         {
             Base = baseReference,
@@ -251,6 +262,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
             DatasetSha256 = train.Sha256,
             TrainingMode = TrainingHyperparameters.FullMode,
             Hyperparameters = hyperparameters,
+            Choices = _choices,
             RunId = job.RunId,
         };
         var card = ModelCard.Create(new ModelCardContent
@@ -264,6 +276,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
             Hyperparameters = hyperparameters.DeepClone().AsObject(),
             Loss = LossCurve(result, trainSplit.Count, h.BatchSize),
             ValidationCurve = result.Epochs.Select(e => new EpochMetrics(e.Epoch, e.ValidationAccuracy, e.ValidationMacroF1, e.TrainLoss)).ToArray(),
+            Choices = _choices,
             Notes = [string.Create(CultureInfo.InvariantCulture, $"Best epoch {result.BestEpoch} of {result.Epochs.Count}{(result.StoppedEarly ? " (stopped early)" : "")}; trained on {_device} in {trainingSeconds:F0} s.")],
             RunId = job.RunId,
         });
@@ -312,6 +325,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
             Stage = stage,
             Progress = _lastProgress,
             Metrics = metrics?.DeepClone().AsObject(),
+            Choices = _choices,
             Device = _device,
             UpdatedAt = DateTimeOffset.UtcNow,
         }, cancellationToken);
@@ -460,4 +474,7 @@ internal static partial class RunLog
 
     [LoggerMessage(EventId = 4107, Level = LogLevel.Warning, Message = "Reporting the outcome of training run {RunId} failed (attempt {Attempt} of {Attempts}); trying again in {Seconds} s")]
     public static partial void ReportRetried(ILogger logger, Exception exception, string runId, int attempt, int attempts, double seconds);
+
+    [LoggerMessage(EventId = 4108, Level = LogLevel.Information, Message = "Max length {MaxLength}: {MaxLengthReason}; class weights {ClassWeights}: {ClassWeightsReason}")]
+    public static partial void Chose(ILogger logger, int maxLength, string maxLengthReason, bool classWeights, string classWeightsReason);
 }

@@ -10,6 +10,7 @@ using Serverless.Onnx;
 using Serverless.Options;
 using Serverless.Packages;
 using Serverless.Training.Cards;
+using Serverless.Training.Choices;
 using Serverless.Training.Data;
 using Serverless.Training.Evaluation;
 
@@ -83,7 +84,7 @@ public sealed class HeadOnlyTrainer(ILoggerFactory loggerFactory)
         var lrOptions = new LogisticRegressionOptions(
             Epochs: options.Epochs,
             LearningRate: options.LearningRate,
-            ClassWeights: options.BalanceClasses ? LogisticRegression.BalancedClassWeights(trainY, labels.Count) : null);
+            ClassWeights: options.BalanceClasses ? ClassWeightingRule.BalancedWeights(trainY, labels.Count) : null);
         var fitEpochs = options.Epochs * options.L2Candidates.Count;
         var fitProgress = new SynchronousProgress<double>(share => progress?.Report(new TrainingProgress(
             "fitting", 80 + (10 * share), string.Create(CultureInfo.InvariantCulture, $"logistic regression, {options.L2Candidates.Count} L2 candidates"),
@@ -112,6 +113,7 @@ public sealed class HeadOnlyTrainer(ILoggerFactory loggerFactory)
             DatasetSha256 = data.DatasetSha256,
             TrainingMode = Mode,
             Hyperparameters = hyperparameters,
+            Choices = job.Choices,
             RunId = job.RunId,
         };
         var metrics = test.ToJson();
@@ -132,6 +134,7 @@ public sealed class HeadOnlyTrainer(ILoggerFactory loggerFactory)
             Loss = fit.Loss,
             ValidationCurve = fit.ValidationCurve,
             EpochLabel = "epoch (full batch)",
+            Choices = job.Choices,
             RunId = job.RunId,
         };
         var baseModel = await File.ReadAllBytesAsync(job.BasePackage.ModelPath, cancellationToken);

@@ -87,6 +87,9 @@ public sealed record HeadTrainingJob
 
     /// <summary>The training run, if any (lineage run_id).</summary>
     public string? RunId { get; init; }
+
+    /// <summary>How the run settled its hyperparameters (<see cref="Options"/> holds the values), for the lineage and the card; null outside a run.</summary>
+    public IReadOnlyDictionary<string, HyperparameterChoice>? Choices { get; init; }
 }
 
 /// <summary>What head-only training produced.</summary>

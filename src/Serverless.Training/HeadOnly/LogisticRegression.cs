@@ -6,7 +6,7 @@ namespace Serverless.Training.HeadOnly;
 /// <param name="L2">L2 penalty on the weights of the standardized features (λ/2·‖W‖²).</param>
 /// <param name="Epochs">Full-batch passes over the training data.</param>
 /// <param name="LearningRate">Peak Adam step size; it decays to zero on a cosine schedule.</param>
-/// <param name="ClassWeights">Weight of each class's examples in the loss (null: all 1); see <see cref="LogisticRegression.BalancedClassWeights"/>.</param>
+/// <param name="ClassWeights">Weight of each class's examples in the loss (null: all 1); see <see cref="Choices.ClassWeightingRule.BalancedWeights"/>.</param>
 public sealed record LogisticRegressionOptions(double L2 = 1e-3, int Epochs = 300, double LearningRate = 0.05, IReadOnlyList<double>? ClassWeights = null);
 
 /// <summary>A fitted linear classifier: logits = W·x + b, W [classes, features] row-major.</summary>
@@ -83,18 +83,6 @@ public sealed class LogisticRegressionModel(float[] weight, float[] bias)
 /// </summary>
 public static class LogisticRegression
 {
-    /// <summary>Class weights n / (classes · n_k), so every class weighs the same in the loss.</summary>
-    public static double[] BalancedClassWeights(IReadOnlyList<int> labels, int classes)
-    {
-        var counts = new int[classes];
-        foreach (var label in labels)
-        {
-            counts[label]++;
-        }
-
-        return counts.Select(c => c == 0 ? 0 : (double)labels.Count / (classes * c)).ToArray();
-    }
-
     /// <summary>Fits the model.</summary>
     /// <param name="features">Feature vectors, all the same length.</param>
     /// <param name="labels">Class index of each vector.</param>

@@ -282,6 +282,8 @@ public sealed class HttpBadInputTests(ServedApp app) : IClassFixture<ServedApp>
         yield return Train("training mode unknown", """{"model":"reviews","dataset":"datasets/x.jsonl","hyperparameters":{"mode":"fast"}}""", 400, "invalid-request");
         yield return Train("training epochs zero", """{"model":"reviews","dataset":"datasets/x.jsonl","hyperparameters":{"epochs":0}}""", 400, "invalid-request");
         yield return Train("training epochs string", """{"model":"reviews","dataset":"datasets/x.jsonl","hyperparameters":{"epochs":"3"}}""", 400, "invalid-request");
+        yield return Train("training maxLength too small", """{"model":"reviews","dataset":"datasets/x.jsonl","hyperparameters":{"maxLength":4}}""", 400, "invalid-request");
+        yield return Train("training classWeights string", """{"model":"reviews","dataset":"datasets/x.jsonl","hyperparameters":{"classWeights":"auto"}}""", 400, "invalid-request");
         yield return Train("training gate metric unknown", """{"model":"reviews","dataset":"datasets/x.jsonl","gate":{"metric":"auc"}}""", 400, "invalid-request");
         yield return Train("training approval timeout invalid", """{"model":"reviews","dataset":"datasets/x.jsonl","gate":{"approvalTimeout":"soon"}}""", 400, "invalid-request");
         yield return Train("training base invalid", """{"model":"reviews","dataset":"datasets/x.jsonl","base":"@@"}""", 400, "invalid-request");

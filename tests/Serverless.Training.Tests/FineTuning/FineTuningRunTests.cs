@@ -156,6 +156,81 @@ public sealed class FineTuningRunTests : IDisposable
         Assert.Equal("Succeeded", JsonNode.Parse(File.ReadAllLines(store.EventsPath).Single())!["status"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Run_MaxLengthAndClassWeightsLeftNull_ChoosesThemFromTheTrainingSplitAndRecordsWhyInStatusLineageAndCard()
+    {
+        // 60 ham and 15 spam: the training split keeps the 4× imbalance, so the classes are weighted.
+        var examples = ToyTask.Examples(160, 2);
+        var imbalanced = examples.Where(e => e.Label == "ham").Take(60).Concat(examples.Where(e => e.Label == "spam").Take(15)).ToList();
+        var store = Prepare(imbalanced.Select(e => Line(e.Text, e.Label)), hyperparameters: h =>
+        {
+            h["maxLength"] = null;
+            h["classWeights"] = null;
+        });
+
+        var status = await Run(store);
+
+        Assert.True(status.Status == TrainingRunOutcome.Succeeded, status.Error);
+        var splits = DatasetSplitter.Prepare(new LabelledDataset("train.jsonl", "", imbalanced.Select(e => new LabelledExample(e.Text, e.Label)).ToList()), null, null, new SplitOptions(Seed: 3));
+        var lengths = splits.Train.Select(e => ToyTask.Tokenizer.Tokenize(e.Text, 64).Length).Order().ToArray();
+        var expectedLength = lengths[(int)Math.Ceiling(0.95 * lengths.Length) - 1];
+        Assert.True(expectedLength < 32, $"the toy texts need {expectedLength} tokens, below the tiny encoder's 32");
+
+        var package = ModelPackage.Open(store.CandidateDirectory);
+        Assert.Equal(expectedLength, package.MaxLength);
+        Assert.Equal(expectedLength, package.TokenizerConfig.ModelMaxLength);
+        var choices = status.Choices!;
+        Assert.Equal(expectedLength, choices["maxLength"].Value!.GetValue<int>());
+        Assert.True(choices["maxLength"].Chosen);
+        var covered = 100.0 * lengths.Count(l => l <= expectedLength) / lengths.Length;
+        Assert.Equal(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"covers {covered:0.#} % of the {lengths.Length} training texts (encoder's limit 32)"),
+            choices["maxLength"].Reason);
+        Assert.True(choices["classWeights"].Value!.GetValue<bool>());
+        Assert.True(choices["classWeights"].Chosen);
+        var (ham, spam) = (splits.Train.Count(e => e.Label == "ham"), splits.Train.Count(e => e.Label == "spam"));
+        Assert.Equal(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"largest class {Math.Floor(10.0 * ham / spam) / 10:0.0}× the smallest ({ham} and {spam} training examples; weighted from 3×)"),
+            choices["classWeights"].Reason);
+
+        var written = JsonNode.Parse(File.ReadAllText(store.StatusPath))!;
+        Assert.Equal(expectedLength, written["choices"]!["maxLength"]!["value"]!.GetValue<int>());
+        Assert.Equal(choices["classWeights"].Reason, written["choices"]!["classWeights"]!["reason"]!.GetValue<string>());
+
+        var lineage = package.Manifest.Lineage!;
+        Assert.Equal(expectedLength, lineage.Hyperparameters!["maxLength"]!.GetValue<int>());
+        Assert.True(lineage.Hyperparameters["classWeights"]!.GetValue<bool>());
+        Assert.Equal(choices["maxLength"].Reason, lineage.Choices!["maxLength"].Reason);
+        Assert.True(lineage.Choices["classWeights"].Chosen);
+
+        var card = File.ReadAllText(Path.Combine(store.CandidateDirectory, PackageFiles.Card));
+        Assert.Contains($"- maxLength {expectedLength} (chosen): {choices["maxLength"].Reason}", card, StringComparison.Ordinal);
+        Assert.Contains($"- classWeights on (chosen): {choices["classWeights"].Reason}", card, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_HeadModeWithMaxLengthAndClassWeightsGiven_UsesThemAsIsAndRecordsThemAsGiven()
+    {
+        var examples = ToyTask.Examples(160, 2);
+        var imbalanced = examples.Where(e => e.Label == "ham").Take(60).Concat(examples.Where(e => e.Label == "spam").Take(15));
+        var store = Prepare(imbalanced.Select(e => Line(e.Text, e.Label)), mode: "head", hyperparameters: h =>
+        {
+            h["maxLength"] = 24;
+            h["classWeights"] = false;
+        });
+
+        var status = await Run(store);
+
+        Assert.True(status.Status == TrainingRunOutcome.Succeeded, status.Error);
+        var package = ModelPackage.Open(store.CandidateDirectory);
+        Assert.Equal(24, package.MaxLength);
+        Assert.Equal("given in the request", status.Choices!["maxLength"].Reason);
+        Assert.False(status.Choices["maxLength"].Chosen);
+        Assert.False(status.Choices["classWeights"].Value!.GetValue<bool>());
+        Assert.False(status.Choices["classWeights"].Chosen);
+        Assert.False(package.Manifest.Lineage!.Hyperparameters!["balance_classes"]!.GetValue<bool>());
+        Assert.False(package.Manifest.Lineage.Choices!["classWeights"].Chosen);
+        Assert.Contains("- classWeights off: given in the request", File.ReadAllText(Path.Combine(store.CandidateDirectory, PackageFiles.Card)), StringComparison.Ordinal);
+    }
+
     public static TheoryData<string, string[]> BadDatasets => new()
     {
         { "only one label", Enumerable.Range(0, 30).Select(i => Line($"text {i}", "ham")).ToArray() },
@@ -278,7 +353,8 @@ public sealed class FineTuningRunTests : IDisposable
         JsonSerializer.Deserialize<TrainingEvaluation>(File.ReadAllText(store.EvaluationPath), TrainingJob.JsonOptions)!;
 
     private LocalTrainingRunStore Prepare(
-        IEnumerable<string> train, string[]? test = null, string? baseFolder = null, string mode = "full", Func<string, string>? production = null)
+        IEnumerable<string> train, string[]? test = null, string? baseFolder = null, string mode = "full", Func<string, string>? production = null,
+        Action<JsonObject>? hyperparameters = null)
     {
         var root = Path.Combine(_directory, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
@@ -302,6 +378,7 @@ public sealed class FineTuningRunTests : IDisposable
                 ["mode"] = mode, ["epochs"] = 2, ["learningRate"] = 1e-3, ["batchSize"] = 16, ["maxLength"] = 32, ["seed"] = 3, ["pooling"] = "cls",
             },
         };
+        hyperparameters?.Invoke(job["hyperparameters"]!.AsObject());
         File.WriteAllText(Path.Combine(root, "job.json"), job.ToJsonString());
         return new LocalTrainingRunStore(Path.Combine(root, "job.json"), Path.Combine(root, "work"));
     }

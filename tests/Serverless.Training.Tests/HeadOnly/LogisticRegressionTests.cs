@@ -63,11 +63,19 @@ public sealed class LogisticRegressionTests
     }
 
     [Fact]
-    public void BalancedClassWeights_WeighClassesEqually()
+    public void Fit_BalancedClassWeightsOnImbalancedOverlappingClasses_RecallsMoreOfTheSmallClass()
     {
-        var weights = LogisticRegression.BalancedClassWeights([0, 0, 0, 1], 2);
+        // 180 examples of class 0 around 0 and 20 of class 1 around 1, overlapping: unweighted, class 1 is mostly missed.
+        var random = new Random(11);
+        var x = Enumerable.Range(0, 200).Select(i => new[] { (float)((i < 180 ? 0 : 1) + (random.NextDouble() - 0.5) * 3) }).ToArray();
+        var y = Enumerable.Range(0, 200).Select(i => i < 180 ? 0 : 1).ToArray();
+        int SmallClassRecalled(LogisticRegressionModel model) => model.Predict(x).Where((p, i) => y[i] == 1 && p == 1).Count();
 
-        Assert.Equal([4.0 / 6, 2.0], weights);
+        var unweighted = LogisticRegression.Fit(x, y, 2, new LogisticRegressionOptions(Epochs: 200));
+        var weighted = LogisticRegression.Fit(x, y, 2, new LogisticRegressionOptions(Epochs: 200, ClassWeights: Serverless.Training.Choices.ClassWeightingRule.BalancedWeights(y, 2)));
+
+        Assert.True(SmallClassRecalled(weighted) >= SmallClassRecalled(unweighted) + 5,
+            $"weighted recalls {SmallClassRecalled(weighted)} of 20, unweighted {SmallClassRecalled(unweighted)}");
     }
 
     [Fact]
