@@ -323,14 +323,18 @@ public sealed class ClassificationEngine : IAsyncDisposable
             total += windows[i].Length;
         }
 
-        var requestLimit = maxWindows ?? int.MaxValue;
-        var (limit, setting) = requestLimit < _maxQueuedTexts
-            ? (requestLimit, "Serving:Limits:MaxTexts, per request")
-            : (_maxQueuedTexts, "Serving:Batching:MaxQueuedTexts, the engine's queue");
-        if (total > limit)
+        var prefix = string.Create(CultureInfo.InvariantCulture,
+            $"The request's {texts.Count} texts make {total} windows of up to {Package.MaxLength} tokens, and every window counts as a text");
+        if (total > maxWindows)
         {
             throw new PayloadTooLargeException(string.Create(CultureInfo.InvariantCulture,
-                $"The request's {texts.Count} texts make {total} windows of up to {Package.MaxLength} tokens, and every window counts as a text: at most {limit} are allowed ({setting}). Send fewer or shorter texts per request."));
+                $"{prefix}: at most {maxWindows} are allowed per request. Send fewer or shorter texts per request."));
+        }
+
+        if (total > _maxQueuedTexts)
+        {
+            throw new PayloadTooLargeException(string.Create(CultureInfo.InvariantCulture,
+                $"{prefix}: the engine queues at most {_maxQueuedTexts} (Serving:Batching:MaxQueuedTexts). Send fewer or shorter texts per request."));
         }
 
         return windows;

@@ -123,8 +123,7 @@ public sealed class LongTextWindowsTests(TinyPackagesFixture packages) : IClassF
             texts, topK: null, LongTextMode.Windows, maxWindows: 5, waitForCapacity: false, CancellationToken.None));
 
         Assert.Contains("2 texts make 6 windows", error.Message, StringComparison.Ordinal);
-        Assert.Contains("at most 5", error.Message, StringComparison.Ordinal);
-        Assert.Contains("MaxTexts", error.Message, StringComparison.Ordinal);
+        Assert.Contains("at most 5 are allowed per request", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, engine.Statistics.Texts);
     }
 
@@ -140,8 +139,7 @@ public sealed class LongTextWindowsTests(TinyPackagesFixture packages) : IClassF
             texts, topK: null, LongTextMode.Windows, maxWindows: 256, waitForCapacity: true, CancellationToken.None));
 
         Assert.Contains("2 texts make 6 windows", error.Message, StringComparison.Ordinal);
-        Assert.Contains("at most 4", error.Message, StringComparison.Ordinal);
-        Assert.Contains("MaxQueuedTexts", error.Message, StringComparison.Ordinal);
+        Assert.Contains("the engine queues at most 4 (Serving:Batching:MaxQueuedTexts)", error.Message, StringComparison.Ordinal);
     }
 
     private static Task<IReadOnlyList<TextClassification>> ClassifyWindowsAsync(ClassificationEngine engine, IReadOnlyList<string> texts) =>
