@@ -19,6 +19,9 @@ namespace Serverless.Inference;
 /// </summary>
 public sealed class ClassificationEngine : IAsyncDisposable
 {
+    /// <summary>The most windows one text is cut into with <see cref="LongTextMode.Windows"/>; beyond them it is truncated.</summary>
+    public const int MaxWindowsPerText = 16;
+
     private const float DefaultThreshold = 0.5f;
 
     // Publish-time checks need no GPU and must not compete with serving for cores.
@@ -30,6 +33,7 @@ public sealed class ClassificationEngine : IAsyncDisposable
     private readonly ModelIdentity _identity;
     private readonly ILogger _logger;
     private readonly float _threshold;
+    private readonly int _maxQueuedTexts;
     private int _disposed;
 
     private ClassificationEngine(
@@ -43,6 +47,7 @@ public sealed class ClassificationEngine : IAsyncDisposable
         _logger = logger;
         Labels = package.Config.IsBaseEncoder ? [] : package.Config.LabelsInOrder();
         _threshold = (float)(package.Config.Threshold ?? DefaultThreshold);
+        _maxQueuedTexts = batching.MaxQueuedTexts;
         _scheduler = new BatchScheduler(
             batching, RunBatch, logger, InferenceMetrics.Tags(identity, session.Device), $"Inference {identity.Name}/{identity.Version}");
     }
@@ -105,8 +110,35 @@ public sealed class ClassificationEngine : IAsyncDisposable
     /// <exception cref="InvalidRequestException">No texts, a null text, topK below 1, or the model is a base encoder.</exception>
     /// <exception cref="PayloadTooLargeException">More texts than the engine's queue holds (<see cref="BatchingOptions.MaxQueuedTexts"/>).</exception>
     /// <exception cref="EngineBusyException">The engine's queue is full and <paramref name="waitForCapacity"/> is false.</exception>
+    public Task<IReadOnlyList<TextClassification>> ClassifyAsync(
+        IReadOnlyList<string> texts, int? topK, bool waitForCapacity, CancellationToken cancellationToken) =>
+        ClassifyAsync(texts, topK, LongTextMode.Truncate, maxWindows: null, waitForCapacity, cancellationToken);
+
+    /// <summary>
+    /// Classifies texts like <see cref="ClassifyAsync(IReadOnlyList{string}, int?, bool, CancellationToken)"/>, with
+    /// <paramref name="longTexts"/> choosing what happens to a text longer than the model's maximum length. With
+    /// <see cref="LongTextMode.Windows"/> each text is cut into overlapping windows of that length
+    /// (<see cref="BertTextTokenizer.TokenizeWindows"/>, at most <see cref="MaxWindowsPerText"/>), every window is one row
+    /// of the batch, and the windows' probabilities are pooled per text (<see cref="ScoreFunctions.ClassifyWindows"/>).
+    /// </summary>
+    /// <param name="texts">The texts.</param>
+    /// <param name="topK">How many labels to keep per text, or null for all.</param>
+    /// <param name="longTexts">Truncate long texts, or classify them in windows.</param>
+    /// <param name="maxWindows">
+    /// With <see cref="LongTextMode.Windows"/>: the most windows the whole request may make (the caller's request limit,
+    /// since every window costs what a text costs); null leaves only the engine's queue limit.
+    /// </param>
+    /// <param name="waitForCapacity">Wait for room in a full queue instead of throwing <see cref="EngineBusyException"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait; a cancelled request leaves its batch.</param>
+    /// <exception cref="InvalidRequestException">No texts, a null text, topK below 1, or the model is a base encoder.</exception>
+    /// <exception cref="PayloadTooLargeException">
+    /// More texts than the engine's queue holds, or the windows of the texts exceed <paramref name="maxWindows"/> or the
+    /// engine's queue (<see cref="BatchingOptions.MaxQueuedTexts"/>).
+    /// </exception>
+    /// <exception cref="EngineBusyException">The engine's queue is full and <paramref name="waitForCapacity"/> is false.</exception>
     public async Task<IReadOnlyList<TextClassification>> ClassifyAsync(
-        IReadOnlyList<string> texts, int? topK, bool waitForCapacity, CancellationToken cancellationToken)
+        IReadOnlyList<string> texts, int? topK, LongTextMode longTexts, int? maxWindows, bool waitForCapacity,
+        CancellationToken cancellationToken)
     {
         EnsureClassifier();
         if (topK < 1)
@@ -115,9 +147,25 @@ public sealed class ClassificationEngine : IAsyncDisposable
                 $"topK must be at least 1 (got {topK}); leave it out to get every label."), "invalid-top-k", "Invalid topK");
         }
 
+        var multiLabel = Package.Config.IsMultiLabel;
+        if (longTexts == LongTextMode.Windows)
+        {
+            var windows = TokenizeWindows(texts, maxWindows);
+            var windowLogits = await _scheduler.RunAsync([.. windows.SelectMany(w => w)], waitForCapacity, cancellationToken).ConfigureAwait(false);
+            var pooled = new TextClassification[windows.Length];
+            var row = 0;
+            for (var i = 0; i < pooled.Length; i++)
+            {
+                pooled[i] = ScoreFunctions.ClassifyWindows(
+                    new ArraySegment<float[]>(windowLogits, row, windows[i].Length), Labels, multiLabel, _threshold, topK, windows[i][0].Truncated);
+                row += windows[i].Length;
+            }
+
+            return pooled;
+        }
+
         var tokenized = Tokenize(texts);
         var logits = await _scheduler.RunAsync(tokenized, waitForCapacity, cancellationToken).ConfigureAwait(false);
-        var multiLabel = Package.Config.IsMultiLabel;
         var results = new TextClassification[logits.Length];
         for (var i = 0; i < results.Length; i++)
         {
@@ -236,21 +284,60 @@ public sealed class ClassificationEngine : IAsyncDisposable
 
     private TokenizedText[] Tokenize(IReadOnlyList<string> texts)
     {
+        ValidateTexts(texts);
+        var tokenized = new TokenizedText[texts.Count];
+        for (var i = 0; i < tokenized.Length; i++)
+        {
+            tokenized[i] = _tokenizer.Tokenize(texts[i], Package.MaxLength);
+        }
+
+        return tokenized;
+    }
+
+    private static void ValidateTexts(IReadOnlyList<string> texts)
+    {
         ArgumentNullException.ThrowIfNull(texts);
         if (texts.Count == 0)
         {
             throw new InvalidRequestException("Send at least one text.", "empty-texts", "No texts");
         }
 
-        var tokenized = new TokenizedText[texts.Count];
-        for (var i = 0; i < tokenized.Length; i++)
+        for (var i = 0; i < texts.Count; i++)
         {
-            var text = texts[i] ?? throw new InvalidRequestException(
-                string.Create(CultureInfo.InvariantCulture, $"Text {i} is null; every text must be a string."));
-            tokenized[i] = _tokenizer.Tokenize(text, Package.MaxLength);
+            if (texts[i] is null)
+            {
+                throw new InvalidRequestException(string.Create(CultureInfo.InvariantCulture, $"Text {i} is null; every text must be a string."));
+            }
+        }
+    }
+
+    // Every window is a row of the engine's batches, so it counts against the request's limit and the queue's like a text.
+    private TokenizedText[][] TokenizeWindows(IReadOnlyList<string> texts, int? maxWindows)
+    {
+        ValidateTexts(texts);
+        var windows = new TokenizedText[texts.Count][];
+        var total = 0;
+        for (var i = 0; i < windows.Length; i++)
+        {
+            windows[i] = _tokenizer.TokenizeWindows(texts[i], Package.MaxLength, MaxWindowsPerText);
+            total += windows[i].Length;
         }
 
-        return tokenized;
+        var prefix = string.Create(CultureInfo.InvariantCulture,
+            $"The request's {texts.Count} texts make {total} windows of up to {Package.MaxLength} tokens, and every window counts as a text");
+        if (total > maxWindows)
+        {
+            throw new PayloadTooLargeException(string.Create(CultureInfo.InvariantCulture,
+                $"{prefix}: at most {maxWindows} are allowed per request. Send fewer or shorter texts per request."));
+        }
+
+        if (total > _maxQueuedTexts)
+        {
+            throw new PayloadTooLargeException(string.Create(CultureInfo.InvariantCulture,
+                $"{prefix}: the engine queues at most {_maxQueuedTexts} (Serving:Batching:MaxQueuedTexts). Send fewer or shorter texts per request."));
+        }
+
+        return windows;
     }
 
     private float[][] RunBatch(IReadOnlyList<TokenizedText> texts)

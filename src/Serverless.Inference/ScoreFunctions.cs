@@ -51,7 +51,38 @@ internal static class ScoreFunctions
     /// </summary>
     /// <exception cref="InvalidModelOutputException">A logit is NaN or infinite: no score can be given for it.</exception>
     public static TextClassification Classify(
-        ReadOnlySpan<float> logits, IReadOnlyList<string> labels, bool multiLabel, float threshold, int? topK, bool truncated)
+        ReadOnlySpan<float> logits, IReadOnlyList<string> labels, bool multiLabel, float threshold, int? topK, bool truncated) =>
+        Rank(Score(logits, labels, multiLabel), labels, multiLabel, threshold, topK, truncated, windows: null);
+
+    /// <summary>
+    /// Classifies one text from its windows' logits: each window is scored as <see cref="Classify"/> scores a text, then the
+    /// scores are pooled per label — the mean of the softmax probabilities for single-label models, the maximum for
+    /// multi-label ones (a label present anywhere in the text is present in it) — and ranked; the result carries the
+    /// number of windows.
+    /// </summary>
+    /// <exception cref="InvalidModelOutputException">A logit is NaN or infinite: no score can be given for it.</exception>
+    public static TextClassification ClassifyWindows(
+        IReadOnlyList<float[]> windowLogits, IReadOnlyList<string> labels, bool multiLabel, float threshold, int? topK, bool truncated)
+    {
+        var pooled = new float[labels.Count];
+        if (multiLabel)
+        {
+            Array.Fill(pooled, float.NegativeInfinity);
+        }
+
+        foreach (var logits in windowLogits)
+        {
+            var scores = Score(logits, labels, multiLabel);
+            for (var i = 0; i < pooled.Length; i++)
+            {
+                pooled[i] = multiLabel ? Math.Max(pooled[i], scores[i]) : pooled[i] + (scores[i] / windowLogits.Count);
+            }
+        }
+
+        return Rank(pooled, labels, multiLabel, threshold, topK, truncated, windowLogits.Count);
+    }
+
+    private static float[] Score(ReadOnlySpan<float> logits, IReadOnlyList<string> labels, bool multiLabel)
     {
         for (var i = 0; i < logits.Length; i++)
         {
@@ -62,7 +93,12 @@ internal static class ScoreFunctions
             }
         }
 
-        var scores = multiLabel ? Sigmoid(logits) : Softmax(logits);
+        return multiLabel ? Sigmoid(logits) : Softmax(logits);
+    }
+
+    private static TextClassification Rank(
+        float[] scores, IReadOnlyList<string> labels, bool multiLabel, float threshold, int? topK, bool truncated, int? windows)
+    {
         var order = new int[scores.Length];
         for (var i = 0; i < order.Length; i++)
         {
@@ -82,6 +118,6 @@ internal static class ScoreFunctions
             ? order.Where(i => scores[i] >= threshold).Select(i => labels[i]).ToArray()
             : null;
         var top = order[0];
-        return new TextClassification(labels[top], scores[top], ranked, above, truncated);
+        return new TextClassification(labels[top], scores[top], ranked, above, truncated, windows);
     }
 }

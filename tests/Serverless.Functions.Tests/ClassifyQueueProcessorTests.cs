@@ -130,6 +130,7 @@ public sealed class ClassifyQueueProcessorTests(AzuriteFixture azurite)
     [InlineData("""{"id":"dup-1","text":"free money","topK":1}""")]
     [InlineData("""{"id":"dup-1","text":"free money","version":"1"}""")]
     [InlineData("""{"id":"dup-1","text":"free money","model":"spam"}""")]
+    [InlineData("""{"id":"dup-1","text":"free money","long":"windows"}""")]
     public async Task SameIdWithAnotherRequest_GetsIdConflictOnItsOwnReplyTo_NeverTheStoredAnswer(string other)
     {
         await using var host = await StartWithSpamModelAsync();
@@ -144,6 +145,40 @@ public sealed class ClassifyQueueProcessorTests(AzuriteFixture azurite)
         Assert.False(answer.TryGetProperty("results", out _));
         Assert.Equal(ServiceException.TypePrefix + "id-conflict", answer.GetProperty("error").GetProperty("type").GetString());
         Assert.Equal(0, await host.CountAsync(host.ResultsQueue));
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task RedeliveredSameRequest_WithTheDefaultLongSpelledOut_IsReplayed()
+    {
+        await using var host = await StartWithSpamModelAsync();
+        await Processor(host).ProcessAsync("""{"id":"same-2","text":"free money"}""", 1, AzuriteFixture.TestTimeout());
+        var first = (await host.ReceiveAsync(host.ResultsQueue)).Single();
+
+        await Processor(host).ProcessAsync("""{"id":"same-2","text":"free money","long":"truncate"}""", 2, AzuriteFixture.TestTimeout());
+
+        Assert.Equal(first, (await host.ReceiveAsync(host.ResultsQueue)).Single());
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task MessageWithLongWindows_IsAnsweredWithTheWindowCount_AndTooManyWindowsIsAPermanentPayloadTooLarge()
+    {
+        // Window length 8: six text tokens per window, a new one every three, so twelve words are three windows.
+        await using var host = new FunctionTestHost(azurite, new Dictionary<string, string?> { ["Serving:Limits:MaxTexts"] = "4" });
+        await host.PublishAsync("spam", dir => TinyModels.WriteKeywordClassifierPackage(dir, maxLength: 8));
+        await host.Registry.SetAliasAsync("spam", "production", "1", AzuriteFixture.TestTimeout());
+        var text = string.Join(' ', Enumerable.Repeat("good team meeting", 4));
+
+        await Processor(host).ProcessAsync($$"""{"id":"win-1","text":"{{text}}","long":"windows"}""", 1, AzuriteFixture.TestTimeout());
+        await Processor(host).ProcessAsync($$"""{"id":"win-2","texts":["{{text}}","{{text}}"],"long":"windows"}""", 1, AzuriteFixture.TestTimeout());
+
+        var answers = (await host.ReceiveAsync(host.ResultsQueue, 2)).Select(a => JsonDocument.Parse(a).RootElement)
+            .ToDictionary(a => a.GetProperty("id").GetString()!);
+        var result = Assert.Single(answers["win-1"].GetProperty("results").EnumerateArray());
+        Assert.Equal(3, result.GetProperty("windows").GetInt32());
+        Assert.False(result.GetProperty("truncated").GetBoolean());
+        var error = answers["win-2"].GetProperty("error");
+        Assert.Equal(ServiceException.TypePrefix + "payload-too-large", error.GetProperty("type").GetString());
+        Assert.Contains("6 windows", error.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]

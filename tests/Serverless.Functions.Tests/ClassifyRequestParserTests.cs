@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Serverless.Classification;
 using Serverless.Errors;
 using Serverless.Options;
 
@@ -34,6 +35,30 @@ public sealed class ClassifyRequestParserTests
     public void Parse_AliasVersion_IsKeptAsText()
     {
         Assert.Equal("production", Parse("""{"text":"one","version":"production"}""").Version);
+    }
+
+    [Theory]
+    [InlineData("""{"text":"one"}""", LongTextMode.Truncate)]
+    [InlineData("""{"text":"one","long":null}""", LongTextMode.Truncate)]
+    [InlineData("""{"text":"one","long":"truncate"}""", LongTextMode.Truncate)]
+    [InlineData("""{"text":"one","Long":"windows"}""", LongTextMode.Windows)]
+    public void Parse_Long_IsTruncateUnlessWindowsIsAskedFor(string json, LongTextMode expected)
+    {
+        Assert.Equal(expected, Parse(json).Long);
+    }
+
+    [Theory]
+    [InlineData("""{"text":"one","long":"window"}""")]
+    [InlineData("""{"text":"one","long":"Windows"}""")]
+    [InlineData("""{"text":"one","long":1}""")]
+    [InlineData("""{"text":"one","long":true}""")]
+    public void Parse_LongNotAnAllowedValue_IsInvalidRequestNamingTheAllowedValues(string json)
+    {
+        var error = Assert.Throws<InvalidRequestException>(() => Parse(json));
+
+        Assert.Equal(ServiceException.TypePrefix + "invalid-request", error.Type);
+        Assert.Contains("\"truncate\"", error.Message, StringComparison.Ordinal);
+        Assert.Contains("\"windows\"", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -79,6 +79,7 @@ public sealed class HttpFunctionsTests(AzuriteFixture azurite)
     [InlineData("{\"text\":\"a\",\"version\":0}", "invalid-version")]
     [InlineData("{\"text\":\"a\",\"version\":\"../1\"}", "invalid-version")]
     [InlineData("{\"text\":\"a\",\"version\":true}", "invalid-version")]
+    [InlineData("{\"text\":\"a\",\"long\":\"chunks\"}", "invalid-request")]
     public async Task Classify_BadRequest_Is400ProblemJsonWithSpecificType(string body, string slug)
     {
         await using var host = new FunctionTestHost(azurite);
@@ -97,6 +98,54 @@ public sealed class HttpFunctionsTests(AzuriteFixture azurite)
 
         AssertProblem(response, 413, "payload-too-large");
         Assert.Contains("at most 3", response.Json.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task Classify_LongWindows_PoolsTheWindowsScoresAndReportsTheirCount()
+    {
+        // Window length 8: six text tokens per window, a new one every three, so twelve words are three windows, and the
+        // keyword sits in the last window only.
+        await using var host = new FunctionTestHost(azurite);
+        await host.PublishAsync("spam", dir => TinyModels.WriteKeywordClassifierPackage(dir, maxLength: 8));
+        await host.Registry.SetAliasAsync("spam", "production", "1", AzuriteFixture.TestTimeout());
+        string[] windows = ["good team meeting see you tomorrow", "see you tomorrow for the lunch", "for the lunch free money now"];
+        var text = string.Join(' ', windows[0], windows[2]);
+        var body = JsonSerializer.Serialize(new { texts = (string[])[text, .. windows], @long = "windows" });
+
+        var response = await ClassifyAsync(host, body);
+        var truncated = await ClassifyAsync(host, JsonSerializer.Serialize(new { text }));
+
+        Assert.Equal(200, response.Status);
+        var results = response.Json.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal([3, 1, 1, 1], results.Select(r => r.GetProperty("windows").GetInt32()));
+        foreach (var label in new[] { "ham", "spam" })
+        {
+            var alone = results.Skip(1).Average(r => r.GetProperty("scores").GetProperty(label).GetSingle());
+            Assert.Equal(alone, results[0].GetProperty("scores").GetProperty(label).GetSingle(), 4);
+        }
+
+        var first = Assert.Single(truncated.Json.GetProperty("results").EnumerateArray());
+        Assert.True(first.GetProperty("truncated").GetBoolean());
+        Assert.False(first.TryGetProperty("windows", out _));
+        Assert.Equal("ham", first.GetProperty("label").GetString());
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task Classify_LongWindowsBeyondTheTextLimit_Is413SayingHowManyWindowsAndTheLimit()
+    {
+        await using var host = new FunctionTestHost(azurite, new Dictionary<string, string?> { ["Serving:Limits:MaxTexts"] = "3" });
+        await host.PublishAsync("spam", dir => TinyModels.WriteKeywordClassifierPackage(dir, maxLength: 8));
+        await host.Registry.SetAliasAsync("spam", "production", "1", AzuriteFixture.TestTimeout());
+        var text = string.Join(' ', Enumerable.Repeat("good team meeting", 4));
+
+        var fits = await ClassifyAsync(host, JsonSerializer.Serialize(new { texts = new[] { text }, @long = "windows" }));
+        var response = await ClassifyAsync(host, JsonSerializer.Serialize(new { texts = new[] { text, "hello" }, @long = "windows" }));
+
+        Assert.Equal(200, fits.Status);
+        AssertProblem(response, 413, "payload-too-large");
+        var detail = response.Json.GetProperty("detail").GetString();
+        Assert.Contains("2 texts make 4 windows", detail, StringComparison.Ordinal);
+        Assert.Contains("at most 3", detail, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]

@@ -11,13 +11,18 @@ public sealed record LabelScore(string Label, float Score);
 /// <param name="Score">The top label's score.</param>
 /// <param name="Scores">Labels by descending score (top-k when asked); serialized as an ordered JSON object.</param>
 /// <param name="Labels">Multi-label models: every label whose score reaches the threshold; null for single-label models.</param>
-/// <param name="Truncated">True when the text was longer than the model's maximum length and was cut.</param>
+/// <param name="Truncated">
+/// True when text was cut: longer than the model's maximum length, or with <see cref="LongTextMode.Windows"/> longer than
+/// the most windows a text gets.
+/// </param>
+/// <param name="Windows">With <see cref="LongTextMode.Windows"/>: how many windows the text was classified in; null otherwise.</param>
 public sealed record TextClassification(
     string Label,
     float Score,
     [property: JsonConverter(typeof(LabelScoresJsonConverter))] IReadOnlyList<LabelScore> Scores,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Labels,
-    bool Truncated);
+    bool Truncated,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Windows = null);
 
 /// <summary>Writes label scores as a JSON object that keeps their order: {"spam":0.98,"ham":0.02}.</summary>
 public sealed class LabelScoresJsonConverter : JsonConverter<IReadOnlyList<LabelScore>>

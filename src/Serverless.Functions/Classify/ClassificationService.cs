@@ -10,7 +10,8 @@ namespace Serverless.Functions;
 /// Classifies a validated request with the model version it names (default model and alias from
 /// <see cref="ServingOptions"/>), for HTTP and queue alike. Thread-safe.
 /// </summary>
-public sealed class ClassificationService(ServedModels models, IOptions<ServingOptions> serving, FunctionsMetrics metrics)
+public sealed class ClassificationService(
+    ServedModels models, IOptions<ServingOptions> serving, IOptions<RequestLimitsOptions> limits, FunctionsMetrics metrics)
 {
     /// <summary>Source tag of HTTP requests.</summary>
     public const string Http = "http";
@@ -24,6 +25,7 @@ public sealed class ClassificationService(ServedModels models, IOptions<ServingO
     /// <param name="cancellationToken">Cancels the wait; a cancelled request leaves its batch.</param>
     /// <exception cref="Errors.ModelNotFoundException">Unknown model or version.</exception>
     /// <exception cref="Errors.InvalidRequestException">The model is a base encoder.</exception>
+    /// <exception cref="Errors.PayloadTooLargeException">With windows: the texts make more windows than a request may send.</exception>
     /// <exception cref="Errors.EngineBusyException">The engine's queue is full (HTTP only: the queue path waits for room).</exception>
     /// <exception cref="Errors.ServiceUnavailableException">Storage cannot be reached or the model cannot be loaded yet.</exception>
     public async Task<ClassifyResponse> ClassifyAsync(ClassifyRequest request, string source, CancellationToken cancellationToken)
@@ -32,8 +34,10 @@ public sealed class ClassificationService(ServedModels models, IOptions<ServingO
         var name = request.Model ?? serving.Value.DefaultModel;
         using var lease = await models.AcquireAsync(name, request.Version ?? serving.Value.DefaultAlias, cancellationToken);
         // Queue messages wait for room in the engine (back-pressure): a busy engine is no failure for them, and retrying
-        // them later only loses their place. HTTP callers get 429 with Retry-After at once.
-        var results = await lease.Engine.ClassifyAsync(request.Texts, request.TopK, waitForCapacity: source == Queue, cancellationToken);
+        // them later only loses their place. HTTP callers get 429 with Retry-After at once. Each window of a long text costs
+        // what a text costs, so windows count against the request's text limit.
+        var results = await lease.Engine.ClassifyAsync(
+            request.Texts, request.TopK, request.Long, limits.Value.MaxTexts, waitForCapacity: source == Queue, cancellationToken);
         metrics.Classified(lease.Name, lease.Version, source, request.Texts.Count, Stopwatch.GetElapsedTime(started));
         return new ClassifyResponse(lease.Name, lease.Version, lease.Engine.Device, results);
     }

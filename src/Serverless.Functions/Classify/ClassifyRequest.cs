@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Serverless.Classification;
 
 namespace Serverless.Functions;
@@ -7,7 +8,15 @@ namespace Serverless.Functions;
 /// <param name="Model">Model name, or null for the configured default.</param>
 /// <param name="Version">Version number or alias, or null for the configured default alias.</param>
 /// <param name="TopK">How many labels to keep per text, or null for all.</param>
-public sealed record ClassifyRequest(IReadOnlyList<string> Texts, string? Model = null, string? Version = null, int? TopK = null);
+/// <param name="Long">What to do with texts longer than the model's maximum length: truncate (the default) or windows.</param>
+public sealed record ClassifyRequest(
+    IReadOnlyList<string> Texts,
+    string? Model = null,
+    string? Version = null,
+    int? TopK = null,
+    // Left out of the queue idempotency hash when it is the default, so requests that never say "long" keep the hash they
+    // had before the field existed and their stored answers still match.
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] LongTextMode Long = LongTextMode.Truncate);
 
 /// <summary>The answer to a classify request (SPEC: <c>{"model","version","device","results"}</c>).</summary>
 /// <param name="Model">The model that answered.</param>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Serverless.Classification;
 using Serverless.Errors;
 using Serverless.Inference.Tokenization;
 using Serverless.Options;
@@ -8,7 +9,7 @@ namespace Serverless.Functions;
 
 /// <summary>
 /// Validates the JSON of a classify request — <c>{"texts":[…]}</c> or <c>{"text":"…"}</c>, optional <c>model</c>,
-/// <c>version</c> (number or alias) and <c>topK</c> — with a specific 400 or 413 for each way it can be wrong.
+/// <c>version</c> (number or alias), <c>topK</c> and <c>long</c> (<c>truncate</c> or <c>windows</c>) — with a specific 400 or 413 for each way it can be wrong.
 /// Property names match case-insensitively; unknown properties are ignored (queue messages carry <c>id</c> and <c>replyTo</c>).
 /// </summary>
 public static partial class ClassifyRequestParser
@@ -35,7 +36,8 @@ public static partial class ClassifyRequestParser
             (null, JsonElement many) => ReadTexts(many, limits.MaxTexts),
         };
 
-        return new ClassifyRequest(list, ReadModel(Find(root, "model")), ReadVersion(Find(root, "version")), ReadTopK(Find(root, "topK")));
+        return new ClassifyRequest(
+            list, ReadModel(Find(root, "model")), ReadVersion(Find(root, "version")), ReadTopK(Find(root, "topK")), ReadLong(Find(root, "long")));
     }
 
     /// <summary>The value of a property matched case-insensitively, or null when absent.</summary>
@@ -123,6 +125,15 @@ public static partial class ClassifyRequestParser
         null or JsonValueKind.Null => null,
         JsonValueKind.Number when value.Value.TryGetInt32(out var k) && k >= 1 => k,
         _ => throw Invalid("\"topK\" must be an integer of at least 1 (leave it out for all labels).", "invalid-top-k", "Invalid topK"),
+    };
+
+    private static LongTextMode ReadLong(JsonElement? value) => value?.ValueKind switch
+    {
+        null or JsonValueKind.Null => LongTextMode.Truncate,
+        JsonValueKind.String when value.Value.ValueEquals("truncate") => LongTextMode.Truncate,
+        JsonValueKind.String when value.Value.ValueEquals("windows") => LongTextMode.Windows,
+        JsonValueKind.String => throw Invalid($"\"long\" must be \"truncate\" (the default: keep the first tokens that fit) or \"windows\" (classify overlapping windows of the model's length and pool them), not '{CallerInput.Excerpt(value.Value.GetString())}'."),
+        _ => throw Invalid($"\"long\" must be the string \"truncate\" or \"windows\", not {Describe(value.Value.ValueKind)}."),
     };
 
     private const string InvalidVersion = "invalid-version";

@@ -5,8 +5,9 @@ namespace Serverless.Functions.Queues;
 
 /// <summary>
 /// What a queue message asked, as a hash that binds a stored answer to its request: SHA-256 over the validated
-/// <see cref="ClassifyRequest"/> — texts (<c>text</c> is a one-item <c>texts</c>), model, version and topK as sent, and
-/// every field the record gains later, since the whole record is hashed.
+/// <see cref="ClassifyRequest"/> — texts (<c>text</c> is a one-item <c>texts</c>), model, version, topK and long as sent
+/// (long only when not the default, so older stored answers still match), and every field the record gains later, since
+/// the whole record is hashed.
 /// </summary>
 public static class ClassifyRequestHash
 {

@@ -192,6 +192,61 @@ public sealed class BertTextTokenizer
         }
     }
 
+    /// <summary>
+    /// How far apart consecutive windows of <see cref="TokenizeWindows"/> start, in tokens: half of a window's text tokens
+    /// (its length without [CLS] and [SEP]), rounded up, so each window shares about half its tokens with the next.
+    /// </summary>
+    /// <param name="maxLength">The window length, [CLS] and [SEP] included; at least 3.</param>
+    public static int WindowStride(int maxLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 3);
+        return (maxLength - 1) / 2;
+    }
+
+    /// <summary>
+    /// Tokenizes one text once and cuts its tokens into overlapping windows, each <c>[CLS] tokens [SEP]</c> of at most
+    /// <paramref name="maxLength"/> ids: windows start every <see cref="WindowStride"/> tokens and the last one ends with
+    /// the text's last token (so every window of a long text is full). A text that fits is one window, as
+    /// <see cref="Tokenize"/> gives it. Tokens beyond what <paramref name="maxWindows"/> windows cover are dropped, and then
+    /// every window is flagged <see cref="TokenizedText.Truncated"/>.
+    /// </summary>
+    /// <param name="text">The text; any string, including empty.</param>
+    /// <param name="maxLength">The window length, [CLS] and [SEP] included; at least 2.</param>
+    /// <param name="maxWindows">Most windows to return; at least 1.</param>
+    public TokenizedText[] TokenizeWindows(string text, int maxLength, int maxWindows)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxWindows, 1);
+        if (maxLength < 3)
+        {
+            // No room for a text token beside [CLS] and [SEP]: there is nothing to slide, so one window as truncation gives it.
+            return [Tokenize(text, maxLength)];
+        }
+
+        var stride = WindowStride(maxLength);
+        var width = maxLength - 2;
+        var covered = width + (long)stride * (maxWindows - 1);
+        var whole = Tokenize(text, (int)Math.Min(covered + 2, int.MaxValue));
+        var tokens = whole.Ids.AsSpan(1, whole.Length - 2);
+        if (tokens.Length <= width)
+        {
+            return [whole];
+        }
+
+        var count = 1 + (tokens.Length - width + stride - 1) / stride;
+        var windows = new TokenizedText[count];
+        for (var w = 0; w < count; w++)
+        {
+            var start = Math.Min(w * stride, tokens.Length - width);
+            var ids = new int[width + 2];
+            ids[0] = ClsId;
+            tokens.Slice(start, width).CopyTo(ids.AsSpan(1));
+            ids[^1] = SepId;
+            windows[w] = new TokenizedText(ids, whole.Truncated);
+        }
+
+        return windows;
+    }
+
     // Special tokens written in the text are matched before normalization, longest first, as tokenizer.json's added
     // tokens are ("normalized": false).
     private (int Index, string Token) FindSpecialToken(string text, int start)

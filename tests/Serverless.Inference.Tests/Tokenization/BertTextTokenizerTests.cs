@@ -155,6 +155,60 @@ public sealed class BertTextTokenizerTests
     }
 
     [Fact]
+    public void TokenizeWindows_TextThatFits_IsOneWindowAsTokenizeGivesIt()
+    {
+        var window = Assert.Single(Uncased.TokenizeWindows("hello world cafe a", 6, maxWindows: 16));
+
+        Assert.Equal(Uncased.Tokenize("hello world cafe a", 6).Ids, window.Ids);
+        Assert.False(window.Truncated);
+    }
+
+    [Fact]
+    public void TokenizeWindows_LongText_CutsOverlappingWindowsFromTheTokenIdsEachWrappedInClsAndSep()
+    {
+        // Window length 6: four text tokens per window, a new window every two tokens.
+        var windows = Uncased.TokenizeWindows("hello world cafe a b sep i 5", 6, maxWindows: 16);
+
+        Assert.Equal(2, BertTextTokenizer.WindowStride(6));
+        Assert.Equal(
+            [[2, 5, 6, 7, 15, 3], [2, 7, 15, 17, 26, 3], [2, 17, 26, 35, 14, 3]],
+            windows.Select(w => w.Ids));
+        Assert.All(windows, w => Assert.False(w.Truncated));
+    }
+
+    [Fact]
+    public void TokenizeWindows_TokensLeftAfterTheLastStride_EndInAFullWindowWithTheLastToken()
+    {
+        var windows = Uncased.TokenizeWindows("hello world cafe a b sep i 5 tag", 6, maxWindows: 16);
+
+        Assert.Equal(4, windows.Length);
+        Assert.Equal([2, 26, 35, 14, 19, 3], windows[^1].Ids);
+        Assert.All(windows, w => Assert.Equal(6, w.Length));
+    }
+
+    [Fact]
+    public void TokenizeWindows_AWordOfSeveralPieces_IsCutOnTokenIdsNotOnWords()
+    {
+        var windows = Uncased.TokenizeWindows("hello unaffable world", 4, maxWindows: 16);
+
+        Assert.Equal(
+            [["[CLS]", "hello", "un", "[SEP]"], ["[CLS]", "un", "##aff", "[SEP]"], ["[CLS]", "##aff", "##able", "[SEP]"], ["[CLS]", "##able", "world", "[SEP]"]],
+            windows.Select(w => w.Ids.Select(id => Vocab[id]).ToArray()));
+    }
+
+    [Fact]
+    public void TokenizeWindows_MoreTokensThanTheWindowsCover_KeepsTheCoveredOnesAndFlagsEveryWindowTruncated()
+    {
+        var cut = Uncased.TokenizeWindows("hello world cafe a b sep i 5", 6, maxWindows: 2);
+        var exact = Uncased.TokenizeWindows("hello world cafe a b sep", 6, maxWindows: 2);
+
+        Assert.Equal([[2, 5, 6, 7, 15, 3], [2, 7, 15, 17, 26, 3]], cut.Select(w => w.Ids));
+        Assert.All(cut, w => Assert.True(w.Truncated));
+        Assert.Equal(cut.Select(w => w.Ids), exact.Select(w => w.Ids));
+        Assert.All(exact, w => Assert.False(w.Truncated));
+    }
+
+    [Fact]
     public void Tokenize_LongText_GivesTheSameTokensAsTheUntruncatedPrefix()
     {
         var text = string.Join(' ', Enumerable.Repeat("hello unaffable café $5", 500));
