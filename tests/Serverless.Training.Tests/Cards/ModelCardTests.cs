@@ -87,7 +87,7 @@ public sealed class ModelCardTests
     {
         var content = Content();
         var calibration = ConfidenceCalibration.Compute([0.95, 0.95, 0.65, 0.55], [true, true, false, true]);
-        var slices = new SliceReport("source", 3, 1, 0.9, 0.88,
+        var slices = new SliceReport("source_id", 3, 1, 0.9, 0.88,
             [new SliceResult("web|mail", 60, 0.95, 0.94, false), new SliceResult("chat", 25, 0.7, 0.65, true), new SliceResult(DatasetFields.NoSlice, 5, 0.4, 0.4, false)]);
         return content with { Diagnostics = new TestSplitDiagnostics(calibration, slices) };
     }
@@ -98,7 +98,6 @@ public sealed class ModelCardTests
         var files = ModelCard.Create(ContentWithDiagnostics());
         var card = Encoding.UTF8.GetString(files[PackageFiles.Card]);
 
-        Assert.Contains("## Slices by `source` (test split)", card, StringComparison.Ordinal);
         Assert.Contains("3 slices, 1 flagged", card, StringComparison.Ordinal);
         Assert.Contains("| web\\|mail | 60 | 0.9500 | 0.9400 |  |", card, StringComparison.Ordinal);
         Assert.Contains("| chat | 25 | 0.7000 | 0.6500 | ⚠ flagged |", card, StringComparison.Ordinal);
@@ -107,8 +106,9 @@ public sealed class ModelCardTests
         Assert.Contains("Expected calibration error **0.3000** over 4 examples", card, StringComparison.Ordinal);
         Assert.Contains($"![Reliability diagram]({ModelCard.ReliabilityPlot})", card, StringComparison.Ordinal);
         Assert.Contains("| 0.9–1.0 | 2 | 0.9500 | 1.0000 |", card, StringComparison.Ordinal);
-        var tables = XDocument.Parse("<root>" + Markdown.ToHtml(card, new MarkdownPipelineBuilder().UseAdvancedExtensions().Build()) + "</root>")
-            .Descendants("table").ToArray();
+        var html = XDocument.Parse("<root>" + Markdown.ToHtml(card, new MarkdownPipelineBuilder().UseAdvancedExtensions().Build()) + "</root>");
+        Assert.Contains(html.Descendants("h2"), h => h.Value == "Slices by source_id (test split)");
+        var tables = html.Descendants("table").ToArray();
         var sliceTable = tables.Single(t => t.Descendants("th").First().Value == "slice");
         Assert.Equal(["web|mail", "chat", "(none)"], sliceTable.Descendants("tbody").Elements("tr").Select(r => r.Elements("td").First().Value));
     }

@@ -172,7 +172,7 @@ public sealed class DatasetLoaderTests
     {
         var error = Assert.Throws<DatasetException>(() => Jsonl("{\"text\":\"a\",\"label\":\"x\",\"src\":\"web\"}\n", s_sliced));
 
-        Assert.Contains("no line has the slice field 'source'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("no line has a value in the slice field 'source'", error.Message, StringComparison.Ordinal);
         Assert.Contains("sliceField", error.Message, StringComparison.Ordinal);
     }
 

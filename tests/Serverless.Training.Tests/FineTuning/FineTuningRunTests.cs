@@ -91,7 +91,7 @@ public sealed class FineTuningRunTests : IDisposable
         Assert.Equal(calibration.ToJsonString(), package.Manifest.Metrics["calibration"]!.ToJsonString());
         Assert.Contains(ModelCard.ReliabilityPlot, package.Manifest.Files.Keys);
         var card = File.ReadAllText(Path.Combine(store.CandidateDirectory, PackageFiles.Card));
-        Assert.Contains("## Slices by `source` (test split)", card, StringComparison.Ordinal);
+        Assert.Contains("## Slices by source (test split)", card, StringComparison.Ordinal);
         Assert.Contains("| contradictory | 40 | 0.5000 |", card, StringComparison.Ordinal);
         Assert.Contains("⚠ flagged", card, StringComparison.Ordinal);
         Assert.Contains("## Calibration (test split)", card, StringComparison.Ordinal);

@@ -135,7 +135,7 @@ public static class DatasetLoader
         if (fields.SliceField is not null && examples.Count > 0 && examples.All(e => e.Slice == DatasetFields.NoSlice))
         {
             throw new DatasetException(
-                $"{source}: no line has the slice field '{fields.SliceField}'. Set sliceField in the training request to a field the lines have, or leave it out.");
+                $"{source}: no line has a value in the slice field '{fields.SliceField}'. Set sliceField in the training request to a field the lines have, or leave it out.");
         }
 
         return examples;
