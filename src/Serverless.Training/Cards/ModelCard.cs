@@ -255,7 +255,7 @@ public static class ModelCard
         md.AppendLine(Invariant($"## Slices by {Inert(slices.Field)} (test split)")).AppendLine()
             .AppendLine(Invariant($"{slices.SliceCount} slices, {slices.FlaggedCount} flagged (⚠): a slice of at least {SliceMetrics.MinFlaggedCount} examples is flagged when its accuracy or macro-F1 is ") +
                 Invariant($"{SliceMetrics.FlaggedDrop * 100:0} points or more below the overall {slices.OverallAccuracy:0.0000} / {slices.OverallMacroF1:0.0000}. ") +
-                Invariant($"A slice's macro-F1 averages over the labels present in it; examples without a value form the slice {Inert(DatasetFields.NoSlice)}."));
+                Invariant($"A slice's macro-F1 averages over the labels its examples have; examples without a value form the slice {Inert(DatasetFields.NoSlice)}."));
         if (slices.Shown.Count < slices.SliceCount)
         {
             md.AppendLine().AppendLine(Invariant($"Shown: the {SliceMetrics.MaxShown} largest slices and every flagged one ({slices.Shown.Count} of {slices.SliceCount})."));

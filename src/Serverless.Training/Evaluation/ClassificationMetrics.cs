@@ -7,10 +7,11 @@ public enum MacroAverage
     AllLabels,
 
     /// <summary>
-    /// The labels that occur in the examples or the predictions (scikit-learn's default), for subsets such as slices: a
-    /// slice holding only one class would otherwise count every absent class as an F1 of 0.
+    /// The labels that the examples have (scikit-learn's <c>labels=unique(y_true)</c>), for subsets such as slices: a slice
+    /// holding only one class would otherwise count every other class as an F1 of 0 — absent ones, and any the model
+    /// wrongly predicts there, which punishes each error a second time.
     /// </summary>
-    PresentLabels,
+    LabelsWithSupport,
 }
 
 /// <summary>Computes accuracy, macro-F1, per-class metrics and the confusion matrix.</summary>
@@ -19,8 +20,8 @@ public static class ClassificationMetrics
     /// <summary>Evaluates predictions given as label indices into <paramref name="labels"/>.</summary>
     /// <remarks>
     /// A class never predicted has precision 0 and a class without examples recall 0 (as scikit-learn with
-    /// zero_division=0); macro-F1 averages over every label of the model, or with <see cref="MacroAverage.PresentLabels"/>
-    /// over the labels that are actual or predicted at least once.
+    /// zero_division=0); macro-F1 averages over every label of the model, or with <see cref="MacroAverage.LabelsWithSupport"/>
+    /// over the labels that at least one example has.
     /// </remarks>
     public static ClassificationReport Compute(
         IReadOnlyList<string> labels, IReadOnlyList<int> actual, IReadOnlyList<int> predicted, MacroAverage average = MacroAverage.AllLabels)
@@ -64,7 +65,7 @@ public static class ClassificationMetrics
             var recall = support == 0 ? 0 : (double)truePositives / support;
             var f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
             perClass[c] = new ClassMetrics(labels[c], precision, recall, f1, support);
-            present[c] = average == MacroAverage.AllLabels || support > 0 || predictedAs > 0;
+            present[c] = average == MacroAverage.AllLabels || support > 0;
         }
 
         var averaged = perClass.Where((_, c) => present[c]).ToArray();

@@ -26,8 +26,8 @@ public static class SliceMetrics
     /// <param name="slices">Slice value per text.</param>
     /// <param name="overall">The metrics over all the texts, which slices are compared with.</param>
     /// <remarks>
-    /// A slice's macro-F1 averages over the labels present in it (actual or predicted): a slice of one class is not
-    /// penalised for the classes it does not hold.
+    /// A slice's macro-F1 averages over the labels its texts have: a slice of one class is not penalised for the classes
+    /// it does not hold (its macro-F1 is then that class's F1).
     /// </remarks>
     public static SliceReport Compute(
         string field, IReadOnlyList<string> labels, IReadOnlyList<int> actual, IReadOnlyList<int> predicted,
@@ -46,7 +46,7 @@ public static class SliceMetrics
             {
                 var members = group.ToArray();
                 var report = ClassificationMetrics.Compute(
-                    labels, members.Select(i => actual[i]).ToArray(), members.Select(i => predicted[i]).ToArray(), MacroAverage.PresentLabels);
+                    labels, members.Select(i => actual[i]).ToArray(), members.Select(i => predicted[i]).ToArray(), MacroAverage.LabelsWithSupport);
                 return new SliceResult(group.Key, report.Count, report.Accuracy, report.MacroF1, IsFlagged(report.Count, report.Accuracy, report.MacroF1, overall));
             })
             .OrderByDescending(s => s.Count)

@@ -59,6 +59,19 @@ public sealed class SliceMetricsTests
     }
 
     [Fact]
+    public void Compute_SliceOfOneClassWithAFewErrors_IsJudgedByThatClassAlone()
+    {
+        // Every SpamAssassin group is one class. 38 of 40 spam right: accuracy 0.95, spam F1 2 × 0.95 / 1.95 = 0.974; the
+        // ham the model wrongly predicted twice has no texts here and does not halve the slice's macro-F1.
+        var report = Compute([.. Enumerable.Range(0, 40).Select(i => (1, i < 38 ? 1 : 0, "spam-only")), .. Slice("mixed", 60, 57)]);
+
+        var spamOnly = report.Shown.Single(s => s.Value == "spam-only");
+        Assert.Equal(0.95, spamOnly.Accuracy, 12);
+        Assert.Equal(2 * 0.95 / 1.95, spamOnly.MacroF1, 12);
+        Assert.False(spamOnly.Flagged);
+    }
+
+    [Fact]
     public void Compute_ManySlices_ShowsTheLargestAndEveryFlaggedOne()
     {
         // 60 good slices of 25 texts (largest first by count), then a bad slice of 20 that ranks last by size.
