@@ -5,7 +5,7 @@ using Serverless.Errors;
 namespace Serverless.Inference;
 
 /// <summary>Turns one text's logits into scores and a <see cref="TextClassification"/>. Stateless.</summary>
-internal static class ScoreFunctions
+public static class ScoreFunctions
 {
     /// <summary>Softmax, computed after subtracting the largest logit so no exponent overflows.</summary>
     public static float[] Softmax(ReadOnlySpan<float> logits)

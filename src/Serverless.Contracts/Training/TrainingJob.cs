@@ -36,6 +36,9 @@ public sealed record TrainingJob
     /// <summary>Field (JSONL) or column (CSV) holding the label.</summary>
     public string LabelField { get; init; } = "label";
 
+    /// <summary>Optional field (JSONL) or column (CSV) whose values group the texts; test metrics are reported per value.</summary>
+    public string? SliceField { get; init; }
+
     /// <summary>Training settings.</summary>
     public TrainingHyperparameters Hyperparameters { get; init; } = new();
 
@@ -106,6 +109,12 @@ public sealed record TrainingJob
         if (string.IsNullOrWhiteSpace(Dataset))
         {
             throw new InvalidRequestException("dataset is missing: give \"dataset\": \"container/path.jsonl\" (JSONL or CSV).");
+        }
+
+        if (SliceField is not null && (string.IsNullOrWhiteSpace(SliceField) || SliceField == TextField || SliceField == LabelField))
+        {
+            throw new InvalidRequestException(
+                $"sliceField '{CallerInput.Excerpt(SliceField)}' is not valid: name a field other than the text and label fields whose values group the texts, or leave it out.");
         }
 
         Hyperparameters.Validate();

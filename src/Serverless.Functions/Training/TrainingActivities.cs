@@ -46,7 +46,7 @@ public sealed class TrainingActivities(
     {
         var job = await runs.ReadJobAsync(runId, cancellationToken)
             ?? throw new TrainingRunException($"training/{TrainingStorage.Job(runId)} is missing: the run was not staged.");
-        var fields = new DatasetFields(job.TextField, job.LabelField);
+        var fields = DatasetFields.Of(job);
         var train = await runs.ReadDatasetAsync(job.Dataset, fields, cancellationToken);
         var validation = job.ValidationDataset is null ? null : await runs.ReadDatasetAsync(job.ValidationDataset, fields, cancellationToken);
         var test = job.TestDataset is null ? null : await runs.ReadDatasetAsync(job.TestDataset, fields, cancellationToken);

@@ -35,6 +35,9 @@ public sealed record ModelCardContent
     /// <summary>Metrics on the validation split, if computed.</summary>
     public ClassificationReport? ValidationMetrics { get; init; }
 
+    /// <summary>Calibration and per-slice metrics on the test split, if computed.</summary>
+    public TestSplitDiagnostics? Diagnostics { get; init; }
+
     /// <summary>Hyperparameters as written to the lineage.</summary>
     public JsonObject? Hyperparameters { get; init; }
 
@@ -75,6 +78,9 @@ public static class ModelCard
     /// <summary>Relative path of the confusion matrix heatmap.</summary>
     public const string ConfusionMatrixPlot = "plots/confusion_matrix.svg";
 
+    /// <summary>Relative path of the reliability diagram (calibration on the test split).</summary>
+    public const string ReliabilityPlot = "plots/reliability.svg";
+
     /// <summary>Returns card.md and the plots by relative path.</summary>
     public static IReadOnlyDictionary<string, byte[]> Create(ModelCardContent content)
     {
@@ -83,6 +89,11 @@ public static class ModelCard
             [PackageFiles.Card] = Encoding.UTF8.GetBytes(Markdown(content)),
             [ConfusionMatrixPlot] = Encoding.UTF8.GetBytes(SvgPlot.ConfusionMatrixHeatmap(content.TestMetrics.ConfusionMatrix)),
         };
+        if (content.Diagnostics is { } diagnostics)
+        {
+            files[ReliabilityPlot] = Encoding.UTF8.GetBytes(SvgPlot.ReliabilityDiagram(diagnostics.Calibration));
+        }
+
         if (content.Loss.Count > 0)
         {
             files[LossPlot] = Encoding.UTF8.GetBytes(SvgPlot.LineChart(
@@ -181,6 +192,14 @@ public static class ModelCard
         }
 
         md.AppendLine().AppendLine(Invariant($"![Confusion matrix]({ConfusionMatrixPlot})")).AppendLine();
+        if (content.Diagnostics is { } diagnostics)
+        {
+            AppendCalibration(md, diagnostics.Calibration);
+            if (diagnostics.Slices is { } slices)
+            {
+                AppendSlices(md, slices);
+            }
+        }
 
         if (content.Loss.Count > 0 || content.ValidationCurve.Count > 0)
         {
@@ -234,6 +253,42 @@ public static class ModelCard
         null => "null",
         _ => value.ToJsonString(),
     };
+
+    private static void AppendCalibration(StringBuilder md, ConfidenceCalibrationReport calibration)
+    {
+        md.AppendLine("## Calibration (test split)").AppendLine()
+            .AppendLine(Invariant($"Expected calibration error **{calibration.ExpectedCalibrationError:0.0000}** over {calibration.Count} examples ") +
+                Invariant($"({ConfidenceCalibration.BinCount} equal-width bins of the top label's probability; 0 means the confidences match the accuracy)."))
+            .AppendLine()
+            .AppendLine(Invariant($"![Reliability diagram]({ReliabilityPlot})")).AppendLine()
+            .AppendLine("| confidence | examples | mean confidence | accuracy |").AppendLine("|---|---:|---:|---:|");
+        foreach (var bin in calibration.Bins.Where(b => b.Count > 0))
+        {
+            md.AppendLine(Invariant($"| {bin.Lower:0.0}–{bin.Upper:0.0} | {bin.Count} | {bin.MeanConfidence:0.0000} | {bin.Accuracy:0.0000} |"));
+        }
+
+        md.AppendLine();
+    }
+
+    private static void AppendSlices(StringBuilder md, SliceReport slices)
+    {
+        md.AppendLine(Invariant($"## Slices by {Inert(slices.Field)} (test split)")).AppendLine()
+            .AppendLine(Invariant($"{slices.SliceCount} slices, {slices.FlaggedCount} flagged (⚠): a slice of at least {SliceMetrics.MinFlaggedCount} examples is flagged when its accuracy or macro-F1 is ") +
+                Invariant($"{SliceMetrics.FlaggedDrop * 100:0} points or more below the overall {slices.OverallAccuracy:0.0000} / {slices.OverallMacroF1:0.0000}. ") +
+                Invariant($"A slice's macro-F1 averages over the labels its examples have; examples without a value form the slice {Inert(DatasetFields.NoSlice)}."));
+        if (slices.Shown.Count < slices.SliceCount)
+        {
+            md.AppendLine().AppendLine(Invariant($"Shown: the {SliceMetrics.MaxShown} largest slices and every flagged one ({slices.Shown.Count} of {slices.SliceCount})."));
+        }
+
+        md.AppendLine().AppendLine("| slice | examples | accuracy | macro-F1 | flagged |").AppendLine("|---|---:|---:|---:|---|");
+        foreach (var slice in slices.Shown)
+        {
+            md.AppendLine(Invariant($"| {Inert(slice.Value)} | {slice.Count} | {slice.Accuracy:0.0000} | {slice.MacroF1:0.0000} | {(slice.Flagged ? "⚠ flagged" : "")} |"));
+        }
+
+        md.AppendLine();
+    }
 
     private static string Describe(string mode) => mode switch
     {

@@ -11,7 +11,7 @@ namespace Serverless.Training.Cards;
 /// <param name="Points">(x, y) points in x order.</param>
 public sealed record PlotSeries(string Name, IReadOnlyList<(double X, double Y)> Points);
 
-/// <summary>Small self-contained SVG charts for model cards: line charts and a confusion-matrix heatmap.</summary>
+/// <summary>Small self-contained SVG charts for model cards: line charts, a confusion-matrix heatmap and a reliability diagram.</summary>
 public static class SvgPlot
 {
     private const int Width = 640;
@@ -112,6 +112,59 @@ public static class SvgPlot
             }
         }
 
+        return End(svg);
+    }
+
+    /// <summary>
+    /// A reliability diagram: per confidence bin, a bar of its accuracy and a point at (mean confidence, accuracy), with the
+    /// diagonal a perfectly calibrated model would follow; empty bins draw nothing. Both axes run 0–1.
+    /// </summary>
+    public static string ReliabilityDiagram(ConfidenceCalibrationReport report, string title = "Reliability (test)")
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var size = Height - Top - Bottom;
+        var svg = Begin(Left + size + Right + 150, Height, Invariant($"{title}: ECE {report.ExpectedCalibrationError:0.0000}"));
+        double X(double x) => Left + (x * size);
+        double Y(double y) => Top + size - (y * size);
+
+        for (var i = 0; i <= 5; i++)
+        {
+            var value = i / 5.0;
+            svg.Append(Line(Left, Y(value), X(1), Y(value), "#e0e0e0"));
+            svg.Append(Text(Left - 6, Y(value) + 4, Format(value), "end", 11));
+            svg.Append(Text(X(value), Top + size + 16, Format(value), "middle", 11));
+        }
+
+        var filled = report.Bins.Where(b => b.Count > 0).ToArray();
+        foreach (var bin in filled)
+        {
+            svg.Append(Invariant($"<rect x=\"{X(bin.Lower) + 1:0.##}\" y=\"{Y(bin.Accuracy):0.##}\" width=\"{((bin.Upper - bin.Lower) * size) - 2:0.##}\" height=\"{bin.Accuracy * size:0.##}\" fill=\"#aec7e8\"/>\n"));
+        }
+
+        svg.Append(Invariant($"<line x1=\"{X(0):0.##}\" y1=\"{Y(0):0.##}\" x2=\"{X(1):0.##}\" y2=\"{Y(1):0.##}\" stroke=\"#888\" stroke-width=\"1\" stroke-dasharray=\"4 3\"/>\n"));
+        if (filled.Length > 0)
+        {
+            var path = string.Join(' ', filled.Select(b => Invariant($"{X(b.MeanConfidence):0.##},{Y(b.Accuracy):0.##}")));
+            svg.Append(Invariant($"<polyline fill=\"none\" stroke=\"{s_colors[0]}\" stroke-width=\"2\" points=\"{path}\"/>\n"));
+            foreach (var bin in filled)
+            {
+                svg.Append(Invariant($"<circle cx=\"{X(bin.MeanConfidence):0.##}\" cy=\"{Y(bin.Accuracy):0.##}\" r=\"3\" fill=\"{s_colors[0]}\"/>\n"));
+            }
+        }
+        else
+        {
+            svg.Append(Text(X(0.5), Y(0.5), "no data", "middle", 14));
+        }
+
+        svg.Append(Line(Left, Y(0), X(1), Y(0), "#333"));
+        svg.Append(Line(Left, Y(0), Left, Y(1), "#333"));
+        svg.Append(Text(X(0.5), Height - 18, "confidence (top-label probability)", "middle", 12));
+        svg.Append(Invariant($"<text x=\"16\" y=\"{Y(0.5):0.#}\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 16 {Y(0.5):0.#})\">accuracy</text>\n"));
+        var legendX = X(1) + 12;
+        svg.Append(Line(legendX, Top + 4, legendX + 20, Top + 4, s_colors[0], 2));
+        svg.Append(Text(legendX + 25, Top + 8, "per bin", "start", 11));
+        svg.Append(Invariant($"<line x1=\"{legendX:0.##}\" y1=\"{Top + 20}\" x2=\"{legendX + 20:0.##}\" y2=\"{Top + 20}\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>\n"));
+        svg.Append(Text(legendX + 25, Top + 24, "calibrated", "start", 11));
         return End(svg);
     }
 

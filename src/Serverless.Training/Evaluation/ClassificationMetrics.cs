@@ -1,14 +1,30 @@
 namespace Serverless.Training.Evaluation;
 
+/// <summary>Which labels macro-F1 averages over.</summary>
+public enum MacroAverage
+{
+    /// <summary>Every label of the model, as the model's own metrics do.</summary>
+    AllLabels,
+
+    /// <summary>
+    /// The labels that the examples have (scikit-learn's <c>labels=unique(y_true)</c>), for subsets such as slices: a slice
+    /// holding only one class would otherwise count every other class as an F1 of 0 — absent ones, and any the model
+    /// wrongly predicts there, which punishes each error a second time.
+    /// </summary>
+    LabelsWithSupport,
+}
+
 /// <summary>Computes accuracy, macro-F1, per-class metrics and the confusion matrix.</summary>
 public static class ClassificationMetrics
 {
     /// <summary>Evaluates predictions given as label indices into <paramref name="labels"/>.</summary>
     /// <remarks>
     /// A class never predicted has precision 0 and a class without examples recall 0 (as scikit-learn with
-    /// zero_division=0); macro-F1 averages over every label of the model.
+    /// zero_division=0); macro-F1 averages over every label of the model, or with <see cref="MacroAverage.LabelsWithSupport"/>
+    /// over the labels that at least one example has.
     /// </remarks>
-    public static ClassificationReport Compute(IReadOnlyList<string> labels, IReadOnlyList<int> actual, IReadOnlyList<int> predicted)
+    public static ClassificationReport Compute(
+        IReadOnlyList<string> labels, IReadOnlyList<int> actual, IReadOnlyList<int> predicted, MacroAverage average = MacroAverage.AllLabels)
     {
         if (actual.Count != predicted.Count)
         {
@@ -39,6 +55,7 @@ public static class ClassificationMetrics
         }
 
         var perClass = new ClassMetrics[labels.Count];
+        var present = new bool[labels.Count];
         for (var c = 0; c < labels.Count; c++)
         {
             var truePositives = counts[c][c];
@@ -48,12 +65,14 @@ public static class ClassificationMetrics
             var recall = support == 0 ? 0 : (double)truePositives / support;
             var f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
             perClass[c] = new ClassMetrics(labels[c], precision, recall, f1, support);
+            present[c] = average == MacroAverage.AllLabels || support > 0;
         }
 
+        var averaged = perClass.Where((_, c) => present[c]).ToArray();
         return new ClassificationReport(
             actual.Count,
             actual.Count == 0 ? 0 : (double)correct / actual.Count,
-            perClass.Average(m => m.F1),
+            averaged.Length == 0 ? 0 : averaged.Average(m => m.F1),
             perClass,
             new ConfusionMatrix(labels, counts));
     }

@@ -127,7 +127,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         await WriteStatusAsync("preparing", null, cancellationToken);
 
         // Data: validate and split before anything heavy, so bad data fails in seconds.
-        var fields = new DatasetFields(job.TextField, job.LabelField);
+        var fields = DatasetFields.Of(job);
         var train = await store.ReadDatasetAsync(job.Dataset, fields, cancellationToken);
         var validation = job.ValidationDataset is null ? null : await store.ReadDatasetAsync(job.ValidationDataset, fields, cancellationToken);
         var test = job.TestDataset is null ? null : await store.ReadDatasetAsync(job.TestDataset, fields, cancellationToken);
@@ -195,6 +195,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
             Data = splits,
             Options = new HeadTrainingOptions { MaxLength = choices.MaxLength.MaxLength, BalanceClasses = choices.ClassWeights.Weighted },
             Choices = choices.ToDictionary(),
+            SliceField = job.SliceField,
             SplitSeed = job.ValidationDataset is null || job.TestDataset is null ? job.Hyperparameters.Seed : null,
             RunId = job.RunId,
         }, candidate, headProgress, cancellationToken);
@@ -238,13 +239,16 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         await statusProgress.FlushAsync(cancellationToken);
 
         await WriteStatusAsync("evaluating", null, cancellationToken);
-        var testReport = tuner.Evaluate(model, testSplit, labels, tokenizer.PadId);
+        var testLogits = tuner.Predict(model, testSplit.Texts, tokenizer.PadId);
+        var testReport = ClassificationMetrics.Compute(labels, testSplit.Labels, testLogits.Select(FineTuner.ArgMax).ToArray());
+        var diagnostics = TestSplitDiagnostics.Compute(labels, splits.Test, testLogits, job.SliceField, testReport);
         var validationReport = tuner.Evaluate(model, validationSplit, labels, tokenizer.PadId);
         var validationLogits = tuner.Predict(model, validationSplit.Texts, tokenizer.PadId);
         var metrics = testReport.ToJson();
         metrics["validation"] = validationReport.ToJson();
         metrics["best_epoch"] = result.BestEpoch;
         metrics["training_seconds"] = Math.Round(trainingSeconds, 1);
+        diagnostics.AddTo(metrics);
         _lastMetrics = metrics;
 
         await WriteStatusAsync("exporting", metrics, cancellationToken);
@@ -273,6 +277,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
             Data = splits,
             TestMetrics = testReport,
             ValidationMetrics = validationReport,
+            Diagnostics = diagnostics,
             Hyperparameters = hyperparameters.DeepClone().AsObject(),
             Loss = LossCurve(result, trainSplit.Count, h.BatchSize),
             ValidationCurve = result.Epochs.Select(e => new EpochMetrics(e.Epoch, e.ValidationAccuracy, e.ValidationMacroF1, e.TrainLoss)).ToArray(),

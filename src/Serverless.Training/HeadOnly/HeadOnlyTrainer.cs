@@ -93,7 +93,9 @@ public sealed class HeadOnlyTrainer(ILoggerFactory loggerFactory)
             () => HeadFitter.Fit(labels, (trainX, trainY), (validationX, validationY), options.L2Candidates, lrOptions, fitProgress, cancellationToken),
             cancellationToken);
         var head = fit.Model;
-        var test = ClassificationMetrics.Compute(labels, testY, head.Predict(testX));
+        var testLogits = testX.Select(x => head.Logits(x)).ToArray();
+        var test = ClassificationMetrics.Compute(labels, testY, testLogits.Select(l => LogisticRegressionModel.ArgMax(l)).ToArray());
+        var diagnostics = TestSplitDiagnostics.Compute(labels, data.Test, testLogits, job.SliceField, test);
         Log.Fitted(_logger, fit.L2, fit.Validation.MacroF1, test.Accuracy, test.MacroF1);
 
         // Packaging: 90–93 %.
@@ -122,6 +124,7 @@ public sealed class HeadOnlyTrainer(ILoggerFactory loggerFactory)
             ["accuracy"] = Math.Round(fit.Validation.Accuracy, 6),
             ["macro_f1"] = Math.Round(fit.Validation.MacroF1, 6),
         };
+        diagnostics.AddTo(metrics);
         var card = new ModelCardContent
         {
             ModelName = job.ModelName,
@@ -130,6 +133,7 @@ public sealed class HeadOnlyTrainer(ILoggerFactory loggerFactory)
             Data = data,
             TestMetrics = test,
             ValidationMetrics = fit.Validation,
+            Diagnostics = diagnostics,
             Hyperparameters = hyperparameters,
             Loss = fit.Loss,
             ValidationCurve = fit.ValidationCurve,

@@ -82,6 +82,9 @@ public sealed record HeadTrainingJob
     /// <summary>Settings.</summary>
     public HeadTrainingOptions Options { get; init; } = new();
 
+    /// <summary>The slice field whose values <see cref="Data"/>'s examples carry, for per-slice test metrics; null for none.</summary>
+    public string? SliceField { get; init; }
+
     /// <summary>Seed the splits were drawn with (recorded in the lineage), if they were drawn.</summary>
     public int? SplitSeed { get; init; }
 

@@ -83,6 +83,61 @@ public sealed class ModelCardTests
         Assert.Equal([PackageFiles.Card, ModelCard.ConfusionMatrixPlot], files.Keys.Order(StringComparer.Ordinal));
     }
 
+    private static ModelCardContent ContentWithDiagnostics()
+    {
+        var content = Content();
+        var calibration = ConfidenceCalibration.Compute([0.95, 0.95, 0.65, 0.55], [true, true, false, true]);
+        var slices = new SliceReport("source_id", 3, 1, 0.9, 0.88,
+            [new SliceResult("web|mail", 60, 0.95, 0.94, false), new SliceResult("chat", 25, 0.7, 0.65, true), new SliceResult(DatasetFields.NoSlice, 5, 0.4, 0.4, false)]);
+        return content with { Diagnostics = new TestSplitDiagnostics(calibration, slices) };
+    }
+
+    [Fact]
+    public void Create_WithDiagnostics_CardShowsTheSliceTableWithFlaggedSlicesMarkedAndTheCalibrationFigure()
+    {
+        var files = ModelCard.Create(ContentWithDiagnostics());
+        var card = Encoding.UTF8.GetString(files[PackageFiles.Card]);
+
+        Assert.Contains("3 slices, 1 flagged", card, StringComparison.Ordinal);
+        Assert.Contains("| web\\|mail | 60 | 0.9500 | 0.9400 |  |", card, StringComparison.Ordinal);
+        Assert.Contains("| chat | 25 | 0.7000 | 0.6500 | ⚠ flagged |", card, StringComparison.Ordinal);
+        Assert.Contains("| (none) | 5 | 0.4000 | 0.4000 |  |", card, StringComparison.Ordinal);
+        // ECE: bin 9 (0.95, 2 of 2 right) 0.05 off, bin 6 (0.65, wrong) 0.65 off, bin 5 (0.55, right) 0.45 off → (0.1 + 0.65 + 0.45) / 4.
+        Assert.Contains("Expected calibration error **0.3000** over 4 examples", card, StringComparison.Ordinal);
+        Assert.Contains($"![Reliability diagram]({ModelCard.ReliabilityPlot})", card, StringComparison.Ordinal);
+        Assert.Contains("| 0.9–1.0 | 2 | 0.9500 | 1.0000 |", card, StringComparison.Ordinal);
+        var html = XDocument.Parse("<root>" + Markdown.ToHtml(card, new MarkdownPipelineBuilder().UseAdvancedExtensions().Build()) + "</root>");
+        Assert.Contains(html.Descendants("h2"), h => h.Value == "Slices by source_id (test split)");
+        var tables = html.Descendants("table").ToArray();
+        var sliceTable = tables.Single(t => t.Descendants("th").First().Value == "slice");
+        Assert.Equal(["web|mail", "chat", "(none)"], sliceTable.Descendants("tbody").Elements("tr").Select(r => r.Elements("td").First().Value));
+    }
+
+    [Fact]
+    public void ReliabilityDiagram_HasTheDiagonalAndOnePointAndBarPerFilledBin()
+    {
+        var files = ModelCard.Create(ContentWithDiagnostics());
+
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        var svg = XDocument.Parse(Encoding.UTF8.GetString(files[ModelCard.ReliabilityPlot]));
+        Assert.Equal(3, svg.Descendants(ns + "circle").Count());
+        Assert.Equal(3, svg.Descendants(ns + "rect").Count() - 1);
+        var diagonal = svg.Descendants(ns + "line").Single(l => l.Attribute("stroke-dasharray") is not null && l.Attribute("x1")!.Value != l.Attribute("x2")!.Value && l.Attribute("y1")!.Value != l.Attribute("y2")!.Value);
+        Assert.Equal("70", diagonal.Attribute("x1")!.Value);
+        Assert.Contains(svg.Descendants(ns + "text"), t => t.Value.Contains("ECE 0.3000", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Create_WithoutDiagnostics_HasNoCalibrationOrSliceSection()
+    {
+        var files = ModelCard.Create(Content());
+        var card = Encoding.UTF8.GetString(files[PackageFiles.Card]);
+
+        Assert.DoesNotContain("## Calibration", card, StringComparison.Ordinal);
+        Assert.DoesNotContain("## Slices", card, StringComparison.Ordinal);
+        Assert.False(files.ContainsKey(ModelCard.ReliabilityPlot));
+    }
+
     [Fact]
     public void LineChart_LabelsWithMarkup_AreEscaped()
     {

@@ -150,5 +150,64 @@ public sealed class DatasetLoaderTests
         Assert.Contains("data.jsonl: the dataset has 1001 distinct labels; at most 1000 are allowed", error.Message, StringComparison.Ordinal);
     }
 
+    private static readonly DatasetFields s_sliced = new(SliceField: "source");
+
+    [Fact]
+    public void Parse_JsonLinesWithSliceField_ReadsEachValueAndPutsMissingOrEmptyOnesInTheNoneSlice()
+    {
+        var dataset = Jsonl(
+            "{\"text\":\"a\",\"label\":\"x\",\"source\":\" web \"}\n{\"text\":\"b\",\"label\":\"x\",\"source\":3}\n" +
+            "{\"text\":\"c\",\"label\":\"x\"}\n{\"text\":\"d\",\"label\":\"x\",\"source\":null}\n{\"text\":\"e\",\"label\":\"x\",\"source\":\"\"}\n",
+            s_sliced);
+
+        Assert.Equal(["web", "3", DatasetFields.NoSlice, DatasetFields.NoSlice, DatasetFields.NoSlice], dataset.Examples.Select(e => e.Slice));
+    }
+
+    [Fact]
+    public void Parse_WithoutSliceField_LeavesSlicesNull() =>
+        Assert.Null(Jsonl("{\"text\":\"a\",\"label\":\"x\",\"source\":\"web\"}").Examples[0].Slice);
+
+    [Fact]
+    public void Parse_SliceFieldNoLineHas_IsADatasetErrorNamingTheField()
+    {
+        var error = Assert.Throws<DatasetException>(() => Jsonl("{\"text\":\"a\",\"label\":\"x\",\"src\":\"web\"}\n", s_sliced));
+
+        Assert.Contains("no line has a value in the slice field 'source'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("sliceField", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_SliceValueThatIsAnObject_IsADatasetErrorNamingTheLine()
+    {
+        var error = Assert.Throws<DatasetException>(() => Jsonl("{\"text\":\"a\",\"label\":\"x\",\"source\":\"web\"}\n{\"text\":\"b\",\"label\":\"x\",\"source\":{\"k\":1}}\n", s_sliced));
+
+        Assert.Equal("data.jsonl: line 2: the slice field 'source' is object; use a string, number or boolean.", error.Message);
+    }
+
+    [Fact]
+    public void Parse_SliceValueLongerThanALabel_IsADatasetError()
+    {
+        var error = Assert.Throws<DatasetException>(() => Jsonl(JsonLine("a", "x")[..^1] + ",\"source\":\"" + new string('s', DatasetLoader.MaxLabelLength + 1) + "\"}", s_sliced));
+
+        Assert.Contains("slice field 'source' is 101 characters long", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_CsvWithSliceColumn_ReadsItAndEmptyCellsAreTheNoneSlice()
+    {
+        var dataset = Csv("text,label,source\nhello,ham,web\nbye,spam,\n", s_sliced);
+
+        Assert.Equal(["web", DatasetFields.NoSlice], dataset.Examples.Select(e => e.Slice));
+    }
+
+    [Fact]
+    public void Parse_CsvWithoutTheSliceColumn_IsADatasetErrorListingTheColumns()
+    {
+        var error = Assert.Throws<DatasetException>(() => Csv("text,label\nhello,ham\n", s_sliced));
+
+        Assert.Contains("the slice field 'source' is missing (fields present: text, label)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("set sliceField", error.Message, StringComparison.Ordinal);
+    }
+
     private static string JsonLine(string text, string label) => System.Text.Json.JsonSerializer.Serialize(new { text, label });
 }

@@ -5,8 +5,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 using Serverless.Packages;
 using Serverless.Testing;
+using Serverless.Training.Cards;
 using Serverless.Training.Data;
 using Serverless.Training.FineTuning;
+using Serverless.Training.Tests.HeadOnly;
 
 namespace Serverless.Training.Tests.FineTuning;
 
@@ -45,6 +47,54 @@ public sealed class FineTuningRunTests : IDisposable
         var trainingEvent = JsonNode.Parse(File.ReadAllLines(store.EventsPath).Single())!;
         Assert.Equal("Succeeded", trainingEvent["status"]!.GetValue<string>());
         Assert.Equal("run-1", trainingEvent["runId"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("head")]
+    [InlineData("full")]
+    public async Task Run_WithSliceField_ReportsSliceMetricsFlaggingTheBadSliceAndCalibrationInStatusManifestAndCard(string mode)
+    {
+        // Slice "contradictory" holds every text twice, once per label, so any model gets exactly half of it right; slice
+        // "clean" is drawn like the training data, which the model learns.
+        string[] test =
+        [
+            .. TinyData.Create(perClass: 15, seed: 2).Examples.Select(e => Line(e.Text, e.Label, "clean")),
+            .. TinyData.Create(perClass: 10, seed: 3).Examples.SelectMany(e => new[] { Line(e.Text, "ham", "contradictory"), Line(e.Text, "spam", "contradictory") }),
+        ];
+        var store = Prepare(TinyData.Create(perClass: 160, seed: 1).Examples.Select(e => Line(e.Text, e.Label, "train")), test, mode: mode,
+            sliceField: "source", schedule: (4, 1e-2, "mean"));
+
+        var status = await Run(store);
+
+        Assert.True(status.Status == TrainingRunOutcome.Succeeded, status.Error);
+        var metrics = JsonNode.Parse(File.ReadAllText(store.StatusPath))!["metrics"]!;
+        var slices = metrics["slices"]!;
+        Assert.Equal("source", slices["field"]!.GetValue<string>());
+        Assert.Equal(2, slices["count"]!.GetValue<int>());
+        var values = slices["values"]!.AsArray().ToDictionary(v => v!["value"]!.GetValue<string>(), v => v!);
+        Assert.Equal(30, values["clean"]["count"]!.GetValue<int>());
+        Assert.Equal(40, values["contradictory"]["count"]!.GetValue<int>());
+        Assert.Equal(0.5, values["contradictory"]["accuracy"]!.GetValue<double>());
+        // Overall (30 × clean + 20) / 70 is ten points above 0.5 once the clean slice reaches 0.733.
+        Assert.True(values["clean"]["accuracy"]!.GetValue<double>() >= 0.8, $"clean accuracy {values["clean"]["accuracy"]}");
+        Assert.True(values["contradictory"]["flagged"]!.GetValue<bool>());
+        Assert.False(values["clean"]["flagged"]!.GetValue<bool>());
+        Assert.Equal(1, slices["flagged"]!.GetValue<int>());
+
+        var calibration = metrics["calibration"]!;
+        Assert.Equal(70, calibration["count"]!.GetValue<int>());
+        Assert.Equal(70, calibration["bins"]!.AsArray().Sum(b => b!["count"]!.GetValue<int>()));
+        Assert.InRange(calibration["ece"]!.GetValue<double>(), 0, 1);
+
+        var package = ModelPackage.Open(store.CandidateDirectory);
+        Assert.Equal(slices.ToJsonString(), package.Manifest.Metrics!["slices"]!.ToJsonString());
+        Assert.Equal(calibration.ToJsonString(), package.Manifest.Metrics["calibration"]!.ToJsonString());
+        Assert.Contains(ModelCard.ReliabilityPlot, package.Manifest.Files.Keys);
+        var card = File.ReadAllText(Path.Combine(store.CandidateDirectory, PackageFiles.Card));
+        Assert.Contains("## Slices by source (test split)", card, StringComparison.Ordinal);
+        Assert.Contains("| contradictory | 40 | 0.5000 |", card, StringComparison.Ordinal);
+        Assert.Contains("⚠ flagged", card, StringComparison.Ordinal);
+        Assert.Contains("## Calibration (test split)", card, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -349,12 +399,14 @@ public sealed class FineTuningRunTests : IDisposable
 
     private static string Line(string text, string label) => JsonSerializer.Serialize(new { text, label });
 
+    private static string Line(string text, string label, string source) => JsonSerializer.Serialize(new { text, label, source });
+
     private static TrainingEvaluation ReadEvaluation(LocalTrainingRunStore store) =>
         JsonSerializer.Deserialize<TrainingEvaluation>(File.ReadAllText(store.EvaluationPath), TrainingJob.JsonOptions)!;
 
     private LocalTrainingRunStore Prepare(
         IEnumerable<string> train, string[]? test = null, string? baseFolder = null, string mode = "full", Func<string, string>? production = null,
-        Action<JsonObject>? hyperparameters = null)
+        Action<JsonObject>? hyperparameters = null, string? sliceField = null, (int Epochs, double LearningRate, string Pooling)? schedule = null)
     {
         var root = Path.Combine(_directory, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
@@ -373,9 +425,10 @@ public sealed class FineTuningRunTests : IDisposable
             ["base"] = baseFolder ?? "base",
             ["dataset"] = "train.jsonl",
             ["testDataset"] = test is null ? null : "test.jsonl",
+            ["sliceField"] = sliceField,
             ["hyperparameters"] = new JsonObject
             {
-                ["mode"] = mode, ["epochs"] = 2, ["learningRate"] = 1e-3, ["batchSize"] = 16, ["maxLength"] = 32, ["seed"] = 3, ["pooling"] = "cls",
+                ["mode"] = mode, ["epochs"] = schedule?.Epochs ?? 2, ["learningRate"] = schedule?.LearningRate ?? 1e-3, ["batchSize"] = 16, ["maxLength"] = 32, ["seed"] = 3, ["pooling"] = schedule?.Pooling ?? "cls",
             },
         };
         hyperparameters?.Invoke(job["hyperparameters"]!.AsObject());

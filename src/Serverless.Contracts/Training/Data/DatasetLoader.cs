@@ -18,7 +18,9 @@ public enum DatasetFormat
 /// <summary>
 /// Loads labelled datasets from JSONL or CSV, with the text and label fields a job names. Every problem is a
 /// <see cref="DatasetException"/> naming the line or row and what to do. Labels may be strings, numbers or booleans in
-/// JSONL; they become strings.
+/// JSONL; they become strings. A slice field, when named, is read the same way; an example where it is missing, null or
+/// empty belongs to the slice <see cref="DatasetFields.NoSlice"/>, but a slice field that no example has is an error (a
+/// misspelt name would otherwise put every text in one slice).
 /// </summary>
 public static class DatasetLoader
 {
@@ -126,11 +128,27 @@ public static class DatasetLoader
                 var other => throw new DatasetException(
                     $"{where}: the text field '{fields.TextField}' is {other.GetValueKind().ToString().ToLowerInvariant()}, not a string. Write the text as a JSON string."),
             };
-            examples.Add(Example(textValue, label ?? throw MissingField(where, "label", fields.LabelField, "labelField", available), where, fields));
+            var slice = fields.SliceField is null ? null : SliceOf(item[fields.SliceField], where, fields.SliceField);
+            examples.Add(Example(textValue, label ?? throw MissingField(where, "label", fields.LabelField, "labelField", available), slice, where, fields));
+        }
+
+        if (fields.SliceField is not null && examples.Count > 0 && examples.All(e => e.Slice == DatasetFields.NoSlice))
+        {
+            throw new DatasetException(
+                $"{source}: no line has a value in the slice field '{fields.SliceField}'. Set sliceField in the training request to a field the lines have, or leave it out.");
         }
 
         return examples;
     }
+
+    private static string SliceOf(JsonNode? node, string where, string sliceField) => node switch
+    {
+        null => DatasetFields.NoSlice,
+        JsonValue v when v.TryGetValue<string>(out var s) => s,
+        JsonValue v when v.GetValueKind() is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => v.ToJsonString(),
+        _ => throw new DatasetException(
+            $"{where}: the slice field '{sliceField}' is {node.GetValueKind().ToString().ToLowerInvariant()}; use a string, number or boolean."),
+    };
 
     private static string? LabelOf(JsonNode? node, string where) => node switch
     {
@@ -162,8 +180,15 @@ public static class DatasetLoader
             throw MissingField($"{source}: header", "label", fields.LabelField, "labelField", available);
         }
 
+        var sliceColumn = fields.SliceField is null ? -1 : IndexOf(header, fields.SliceField);
+        if (fields.SliceField is not null && sliceColumn < 0)
+        {
+            throw MissingField($"{source}: header", "slice", fields.SliceField, "sliceField", available);
+        }
+
         return rows
-            .Select(r => Example(r.Fields[textColumn], r.Fields[labelColumn], $"{source}: row {r.Row} (line {r.Line})", fields))
+            .Select(r => Example(
+                r.Fields[textColumn], r.Fields[labelColumn], sliceColumn < 0 ? null : r.Fields[sliceColumn], $"{source}: row {r.Row} (line {r.Line})", fields))
             .ToList();
     }
 
@@ -180,7 +205,7 @@ public static class DatasetLoader
         return -1;
     }
 
-    private static LabelledExample Example(string text, string label, string where, DatasetFields fields)
+    private static LabelledExample Example(string text, string label, string? slice, string where, DatasetFields fields)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -200,7 +225,15 @@ public static class DatasetLoader
                 "A label is a class name: check that the label field is the right one, or shorten the label.");
         }
 
-        return new LabelledExample(text, label);
+        slice = slice?.Trim();
+        if (slice is { Length: > MaxLabelLength })
+        {
+            throw new DatasetException(
+                $"{where}: the value in the slice field '{fields.SliceField}' is {slice.Length} characters long; at most {MaxLabelLength} are allowed. " +
+                "A slice value names a group of texts (a source, a language, a product): check that the slice field is the right one.");
+        }
+
+        return new LabelledExample(text, label, slice is null ? null : slice.Length == 0 ? DatasetFields.NoSlice : slice);
     }
 
     private static DatasetException MissingField(string where, string role, string name, string setting, string available) =>
