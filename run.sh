@@ -14,7 +14,9 @@ OUT="bin/$CONFIG/net10.0/linux-x64"
 APP_PID=""
 
 cleanup() {
-  trap - EXIT INT TERM
+  # A second Ctrl-C (or a signal forwarded by a wrapper) must not cut the cleanup short and leave Azurite running.
+  trap - EXIT
+  trap '' INT TERM
   if [ -n "$APP_PID" ] && kill -0 "$APP_PID" 2>/dev/null; then
     kill -TERM "$APP_PID" 2>/dev/null || true
     for _ in $(seq 1 100); do kill -0 "$APP_PID" 2>/dev/null || break; sleep 0.1; done

@@ -11,7 +11,7 @@ step "Building (Release)"
 dotnet build Serverless.sln -c Release -nologo -v:q -clp:ErrorsOnly || fail "the build failed (errors above)"
 
 work="$(mktemp -d)"
-cleanup() { stop_azurite; rm -rf "$work"; }
+cleanup() { trap '' INT TERM; stop_azurite; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
