@@ -373,7 +373,7 @@ public sealed class ServedModels : IAsyncDisposable
                 _aliases[(name, alias)] = new ServedAlias(newVersion, etag);
             }
 
-            if (!_aliases.Any(a => a.Key.Name == name && a.Value.Version == oldVersion) &&
+            if (!IsPinned(name, oldVersion) &&
                 _versions.TryGetValue((name, oldVersion), out var old) && old.Loading.IsCompletedSuccessfully && Retire(old))
             {
                 retired.Add(old);
@@ -401,8 +401,8 @@ public sealed class ServedModels : IAsyncDisposable
     }
 
     /// <summary>True when a served alias points at the version. Call under the lock.</summary>
-    private bool IsPinned(LoadedVersion entry) =>
-        _aliases.Any(a => a.Key.Name == entry.Name && a.Value.Version == entry.Version);
+    private bool IsPinned(string name, string version) =>
+        _aliases.Any(a => a.Key.Name == name && a.Value.Version == version);
 
     private void UnloadBeyondLimit()
     {
@@ -417,7 +417,7 @@ public sealed class ServedModels : IAsyncDisposable
             // Versions an alias points at (the default model's among them) are what the service exists to serve: a
             // request for some other version never pushes them out; it is unloaded itself once its lease ends instead.
             var live = _versions.Values.Where(v => !v.Loading.IsFaulted).ToList();
-            foreach (var victim in live.Where(v => v.Loading.IsCompletedSuccessfully && !IsPinned(v)).OrderBy(v => v.LastUsed)
+            foreach (var victim in live.Where(v => v.Loading.IsCompletedSuccessfully && !IsPinned(v.Name, v.Version)).OrderBy(v => v.LastUsed)
                 .Take(Math.Max(0, live.Count - _options.MaxLoadedVersions)).ToList())
             {
                 if (Retire(victim))

@@ -157,7 +157,7 @@ public static class RequestBody
                     if (!names.Peek().Add(name))
                     {
                         throw new InvalidRequestException(
-                            $"The property \"{(name.Length > 64 ? name[..64] + "…" : name)}\" appears twice in one object (names match without regard to case): send each property once.",
+                            $"The property \"{CallerInput.Excerpt(name)}\" appears twice in one object (names match without regard to case): send each property once.",
                             "duplicate-property", "Duplicate property");
                     }
 
