@@ -110,12 +110,17 @@ public static class TinyModels
         return Write(directory, model, config, maxLength, "tiny random BERT classifier");
     }
 
-    /// <summary>Writes a tiny random BERT base-encoder package (output last_hidden_state, no labels).</summary>
+    /// <summary>
+    /// Writes a tiny random BERT base-encoder package (output last_hidden_state, no labels); <paramref name="edit"/> may
+    /// change the weights first.
+    /// </summary>
     /// <returns>The package directory.</returns>
-    public static string WriteBaseEncoderPackage(string directory, int seed = 1, int maxLength = 32)
+    public static string WriteBaseEncoderPackage(string directory, int seed = 1, int maxLength = 32, Action<BertWeights>? edit = null)
     {
         var config = EncoderConfig(Math.Max(64, maxLength));
-        var model = BertOnnxWriter.Write(config, RandomWeights(config, 0, seed));
+        var weights = RandomWeights(config, 0, seed);
+        edit?.Invoke(weights);
+        var model = BertOnnxWriter.Write(config, weights);
         return Write(directory, model, config, maxLength, "tiny random BERT encoder");
     }
 

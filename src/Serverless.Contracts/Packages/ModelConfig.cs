@@ -76,6 +76,17 @@ public sealed record ModelConfig
         return labels;
     }
 
+    /// <summary>The config of a classifier's encoder alone: no labels, no head.</summary>
+    public ModelConfig WithoutLabels() => this with
+    {
+        Architectures = [BaseEncoderArchitecture],
+        Id2label = null,
+        Label2id = null,
+        ProblemType = null,
+        Threshold = null,
+        Pooling = null,
+    };
+
     /// <summary>Builds a classifier config from an encoder config and labels.</summary>
     public ModelConfig WithLabels(IReadOnlyList<string> labels, string problemType = SingleLabel) => this with
     {

@@ -41,4 +41,23 @@ public sealed record FineTuningProgress(
     /// <summary>Overall share of the head phase done, 0–100; absent in the full phase.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? Percent { get; init; }
+
+    /// <summary>The learning-rate trial of full fine-tuning under way, 1-based; absent in the head phase.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Trial { get; init; }
+
+    /// <summary>The learning-rate trials planned; absent in the head phase.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Trials { get; init; }
+
+    /// <summary>The peak learning rate of <see cref="Trial"/>; absent in the head phase.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? LearningRate { get; init; }
+
+    /// <summary>
+    /// Estimated seconds until training ends (every phase and trial still planned; early stopping may end it sooner), from
+    /// the pace so far; absent until there is a pace to go by.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? SecondsLeft { get; init; }
 }

@@ -131,20 +131,38 @@ public sealed record TrainingHyperparameters
     /// <summary>Head-only training on frozen embeddings.</summary>
     public const string HeadMode = "head";
 
+    /// <summary>Head-only first (the baseline), then full fine-tuning; the better on the validation split is kept.</summary>
+    public const string AutoMode = "auto";
+
+    /// <summary>The peak learning rate full fine-tuning tries first when the request leaves it null.</summary>
+    public const double DefaultLearningRate = 5e-5;
+
     /// <summary>Mean of the token embeddings (attention-masked) feeds the head.</summary>
     public const string MeanPooling = "mean";
 
     /// <summary>The [CLS] token's embedding feeds the head.</summary>
     public const string ClsPooling = "cls";
 
-    /// <summary>"full" (fine-tune encoder and head) or "head" (head only, on frozen embeddings).</summary>
-    public string Mode { get; init; } = FullMode;
+    /// <summary>
+    /// "auto" (the default: head-only, then full fine-tuning, keeping the better on validation), "full" (fine-tune encoder
+    /// and head) or "head" (head only, on frozen embeddings).
+    /// </summary>
+    public string Mode { get; init; } = AutoMode;
 
     /// <summary>Maximum number of passes over the training data (early stopping may end sooner).</summary>
     public int Epochs { get; init; } = 3;
 
-    /// <summary>Peak learning rate of AdamW, reached after warmup.</summary>
-    public double LearningRate { get; init; } = 5e-5;
+    /// <summary>
+    /// Peak learning rate of AdamW, reached after warmup. Null (the default): full fine-tuning tries <see cref="Trials"/>
+    /// rates and keeps the best on the validation split.
+    /// </summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>
+    /// How many learning rates full fine-tuning tries when <see cref="LearningRate"/> is null. Null (the default): one on a
+    /// CPU, four on CUDA.
+    /// </summary>
+    public int? Trials { get; init; }
 
     /// <summary>Examples per optimisation step.</summary>
     public int BatchSize { get; init; } = 16;
@@ -196,9 +214,10 @@ public sealed record TrainingHyperparameters
             }
         }
 
-        Require(Mode is FullMode or HeadMode, $"hyperparameters.mode must be \"{FullMode}\" or \"{HeadMode}\", not \"{CallerInput.Excerpt(Mode)}\".");
+        Require(Mode is AutoMode or FullMode or HeadMode, $"hyperparameters.mode must be \"{AutoMode}\", \"{FullMode}\" or \"{HeadMode}\", not \"{CallerInput.Excerpt(Mode)}\".");
         Require(Epochs is >= 1 and <= 100, $"hyperparameters.epochs must be 1-100, not {Epochs}.");
-        Require(LearningRate is > 0 and < 1, $"hyperparameters.learningRate must be in (0, 1), not {LearningRate}.");
+        Require(LearningRate is null or (> 0 and < 1), $"hyperparameters.learningRate must be in (0, 1) (or null to choose it on the validation split), not {LearningRate}.");
+        Require(Trials is null or (>= 1 and <= 8), $"hyperparameters.trials must be 1-8 (or null: 1 on a CPU, 4 on CUDA), not {Trials}.");
         Require(BatchSize is >= 1 and <= 1024, $"hyperparameters.batchSize must be 1-1024, not {BatchSize}.");
         Require(MaxLength is null or (>= 8 and <= 8192), $"hyperparameters.maxLength must be 8-8192 (or null to choose it from the data), not {MaxLength}.");
         Require(WarmupRatio is >= 0 and < 1, $"hyperparameters.warmupRatio must be in [0, 1), not {WarmupRatio}.");

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 
 using Serverless.Packages;
+using Serverless.Training.Choices;
 using Serverless.Training.Data;
 using Serverless.Training.Evaluation;
 
@@ -52,6 +53,15 @@ public sealed record ModelCardContent
 
     /// <summary>How the run settled its hyperparameters (chosen from the data or given), by request name; shown with why.</summary>
     public IReadOnlyDictionary<string, HyperparameterChoice>? Choices { get; init; }
+
+    /// <summary>The decision calibration folded into the head's bias, if any was tried.</summary>
+    public DecisionOffsets? Offsets { get; init; }
+
+    /// <summary>Metrics on the test split before <see cref="Offsets"/> were applied (<see cref="TestMetrics"/> are after).</summary>
+    public ClassificationReport? TestMetricsBeforeOffsets { get; init; }
+
+    /// <summary>In mode "auto": both modes side by side and which was kept.</summary>
+    public ModeSelection? Selection { get; init; }
 
     /// <summary>Further facts worth a line each (e.g. serving parity, timing).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
@@ -128,6 +138,11 @@ public static class ModelCard
             .AppendLine(Invariant($"**Test accuracy {content.TestMetrics.Accuracy:0.0000}, macro-F1 {content.TestMetrics.MacroF1:0.0000}** on {content.TestMetrics.Count} held-out examples."))
             .AppendLine();
 
+        if (content.Selection is { } selection)
+        {
+            AppendSelection(md, selection);
+        }
+
         md.AppendLine("## Data").AppendLine()
             .AppendLine(Invariant($"- Dataset: `{content.Data.Dataset}`"))
             .AppendLine(Invariant($"- sha256: `{content.Data.DatasetSha256}`"));
@@ -180,6 +195,11 @@ public static class ModelCard
         if (content.ValidationMetrics is { } validation)
         {
             md.AppendLine().AppendLine(Invariant($"Validation split: accuracy {validation.Accuracy:0.0000}, macro-F1 {validation.MacroF1:0.0000} on {validation.Count} examples."));
+        }
+
+        if (content.Offsets is { } offsets)
+        {
+            AppendOffsets(md, offsets, content.TestMetricsBeforeOffsets, content.TestMetrics);
         }
 
         md.AppendLine().AppendLine("## Confusion matrix (test split)").AppendLine()
@@ -245,6 +265,49 @@ public static class ModelCard
             md.AppendLine(Invariant($"| {Inert(m.Label)} | {m.Precision:0.0000} | {m.Recall:0.0000} | {m.F1:0.0000} | {m.Support} |"));
         }
     }
+
+    private static void AppendSelection(StringBuilder md, ModeSelection selection)
+    {
+        md.AppendLine("## Training modes compared").AppendLine()
+            .AppendLine(Invariant($"Kept: **{ModeName(selection.Kept.Mode)}** — {Inert(selection.Reason)}. The choice looks at the validation split only (before decision calibration); the test split is scored afterwards for both."))
+            .AppendLine()
+            .AppendLine("| mode | validation accuracy | validation macro-F1 | test accuracy | test macro-F1 | kept |")
+            .AppendLine("|---|---:|---:|---:|---:|---|");
+        foreach (var candidate in new[] { selection.Head, selection.Full }.OfType<CandidateModel>())
+        {
+            md.AppendLine(Invariant($"| {ModeName(candidate.Mode)} | {candidate.Uncalibrated.Accuracy:0.0000} | {candidate.Uncalibrated.MacroF1:0.0000} | ") +
+                Invariant($"{candidate.Test.Accuracy:0.0000} | {candidate.Test.MacroF1:0.0000} | {(ReferenceEquals(candidate, selection.Kept) ? "✓" : "")} |"));
+        }
+
+        md.AppendLine();
+    }
+
+    private static void AppendOffsets(StringBuilder md, DecisionOffsets offsets, ClassificationReport? before, ClassificationReport after)
+    {
+        md.AppendLine().AppendLine("## Decision calibration (validation split)").AppendLine()
+            .AppendLine(Invariant($"Per-class logit offsets chosen on the validation split to maximise {offsets.Metric}, folded into the exported head's bias: {Inert(offsets.Reason)}."))
+            .AppendLine();
+        if (before is null)
+        {
+            return;
+        }
+
+        md.AppendLine("| label | offset | test precision before | after | test recall before | after |").AppendLine("|---|---:|---:|---:|---:|---:|");
+        for (var k = 0; k < offsets.Labels.Count; k++)
+        {
+            var (b, a) = (before.PerClass[k], after.PerClass[k]);
+            md.AppendLine(Invariant($"| {Inert(offsets.Labels[k])} | {offsets.Offsets[k]:+0.00;-0.00;0} | {b.Precision:0.0000} | {a.Precision:0.0000} | {b.Recall:0.0000} | {a.Recall:0.0000} |"));
+        }
+
+        md.AppendLine().AppendLine(Invariant($"Test accuracy {before.Accuracy:0.0000} → {after.Accuracy:0.0000}, macro-F1 {before.MacroF1:0.0000} → {after.MacroF1:0.0000}."));
+    }
+
+    private static string ModeName(string mode) => mode switch
+    {
+        "head" => "head-only",
+        "full" => "full fine-tuning",
+        _ => Inert(mode),
+    };
 
     private static string Shown(JsonNode? value) => value?.GetValueKind() switch
     {

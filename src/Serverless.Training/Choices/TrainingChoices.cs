@@ -6,12 +6,17 @@ namespace Serverless.Training.Choices;
 
 /// <summary>
 /// The hyperparameters a run settles before it trains, from the request or, where the request leaves them null, from
-/// the training split: the maximum length (<see cref="MaxLengthRule"/>) and class weighting (<see cref="ClassWeightingRule"/>).
+/// the training split: the maximum length (<see cref="MaxLengthRule"/>), class weighting (<see cref="ClassWeightingRule"/>)
+/// and the learning rates full fine-tuning tries (<see cref="LearningRateSearch"/>; the one kept is known after training).
 /// </summary>
 /// <param name="MaxLength">The maximum length and why.</param>
 /// <param name="ClassWeights">Whether the classes are weighted and why.</param>
-public sealed record TrainingChoices(MaxLengthDecision MaxLength, ClassWeightingDecision ClassWeights)
+/// <param name="LearningRates">The learning rates full fine-tuning tries and why.</param>
+public sealed record TrainingChoices(MaxLengthDecision MaxLength, ClassWeightingDecision ClassWeights, LearningRateDecision LearningRates)
 {
+    /// <summary>The learning rate full fine-tuning kept, once it has trained, with what the trials measured.</summary>
+    public (double Rate, string Outcome)? KeptLearningRate { get; init; }
+
     /// <summary>Decides both for <paramref name="hyperparameters"/> on the training split of <paramref name="splits"/>.</summary>
     /// <param name="hyperparameters">The request's hyperparameters.</param>
     /// <param name="splits">The data; only the training split informs a choice.</param>
@@ -27,7 +32,8 @@ public sealed record TrainingChoices(MaxLengthDecision MaxLength, ClassWeighting
             : MaxLengthRule.Decide(null, MaxLengthRule.TokenLengths(BertTextTokenizer.Create(basePackage), splits.Train.Select(e => e.Text)), basePackage.MaxLength, onCpu);
         var labelIndex = splits.Labels.Select((label, index) => (label, index)).ToDictionary(x => x.label, x => x.index, StringComparer.Ordinal);
         var classWeights = ClassWeightingRule.Decide(hyperparameters.ClassWeights, splits.Train.Select(e => labelIndex[e.Label]).ToArray(), splits.Labels.Count);
-        return new TrainingChoices(maxLength, classWeights);
+        var learningRates = LearningRateSearch.Decide(hyperparameters.LearningRate, hyperparameters.Trials, onCpu);
+        return new TrainingChoices(maxLength, classWeights, learningRates);
     }
 
     /// <summary>The hyperparameters with both settled, as the trainers use them and the lineage records them.</summary>
@@ -37,10 +43,22 @@ public sealed record TrainingChoices(MaxLengthDecision MaxLength, ClassWeighting
         return hyperparameters with { MaxLength = MaxLength.MaxLength, ClassWeights = ClassWeights.Weighted };
     }
 
-    /// <summary>Both choices by request name, as status.json, the lineage and the card record them.</summary>
-    public IReadOnlyDictionary<string, HyperparameterChoice> ToDictionary() => new Dictionary<string, HyperparameterChoice>(StringComparer.Ordinal)
+    /// <summary>
+    /// The choices by request name, as status.json, the lineage and the card record them; the learning rate only when the
+    /// run fine-tunes (<paramref name="fineTunes"/>), since head-only training does not use it.
+    /// </summary>
+    public IReadOnlyDictionary<string, HyperparameterChoice> ToDictionary(bool fineTunes = true)
     {
-        ["maxLength"] = MaxLength.ToChoice(),
-        ["classWeights"] = ClassWeights.ToChoice(),
-    };
+        var choices = new Dictionary<string, HyperparameterChoice>(StringComparer.Ordinal)
+        {
+            ["maxLength"] = MaxLength.ToChoice(),
+            ["classWeights"] = ClassWeights.ToChoice(),
+        };
+        if (fineTunes)
+        {
+            choices["learningRate"] = LearningRates.ToChoice(KeptLearningRate?.Rate, KeptLearningRate?.Outcome);
+        }
+
+        return choices;
+    }
 }

@@ -29,6 +29,9 @@ public sealed class FineTuner(TrainingHyperparameters hyperparameters, Device de
 
     private Dictionary<string, Tensor>? _bestInMemory;
 
+    /// <summary>The peak learning rate: the hyperparameters' own, else the default.</summary>
+    private double PeakLearningRate => hyperparameters.LearningRate ?? TrainingHyperparameters.DefaultLearningRate;
+
     /// <summary>The device the model trains on.</summary>
     public Device Device { get; } = device;
 
@@ -260,10 +263,10 @@ public sealed class FineTuner(TrainingHyperparameters hyperparameters, Device de
         static bool Decays(string name) => !name.EndsWith(".bias", StringComparison.Ordinal) && !name.Contains("LayerNorm", StringComparison.Ordinal);
         return optim.AdamW(
             [
-                new AdamW.ParamGroup(parameters.Where(p => Decays(p.name)).Select(p => p.parameter), h.LearningRate, weight_decay: h.WeightDecay),
-                new AdamW.ParamGroup(parameters.Where(p => !Decays(p.name)).Select(p => p.parameter), h.LearningRate, weight_decay: 0.0),
+                new AdamW.ParamGroup(parameters.Where(p => Decays(p.name)).Select(p => p.parameter), PeakLearningRate, weight_decay: h.WeightDecay),
+                new AdamW.ParamGroup(parameters.Where(p => !Decays(p.name)).Select(p => p.parameter), PeakLearningRate, weight_decay: 0.0),
             ],
-            h.LearningRate);
+            PeakLearningRate);
     }
 
     private Tensor ClassWeightsOf(IReadOnlyList<int> trainLabels, int labelCount) =>
@@ -274,7 +277,7 @@ public sealed class FineTuner(TrainingHyperparameters hyperparameters, Device de
         var factor = step < warmupSteps
             ? (double)(step + 1) / warmupSteps
             : Math.Max(0.0, (double)(totalSteps - step) / Math.Max(1, totalSteps - warmupSteps));
-        return hyperparameters.LearningRate * factor;
+        return PeakLearningRate * factor;
     }
 
     private void SeedStep(int globalStep)

@@ -67,6 +67,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
     private JsonObject? _lastMetrics;
     private FineTuningProgress? _lastProgress;
     private IReadOnlyDictionary<string, HyperparameterChoice>? _choices;
+    private TrainingTimeEstimate? _estimate;
 
     /// <summary>
     /// Runs the job; returns the final status (Succeeded or Failed), already written with its event, or the status an
@@ -135,21 +136,61 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         var baseReference = job.Base ?? options.DefaultBase;
         var basePackage = await store.GetBaseAsync(baseReference, cancellationToken);
         var candidate = Path.Combine(options.WorkDirectory, "candidate");
-        if (Directory.Exists(candidate))
+        var candidates = Path.Combine(options.WorkDirectory, "candidates");
+        foreach (var folder in new[] { candidate, candidates })
         {
-            Directory.Delete(candidate, recursive: true);
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
         }
 
         // Head-only training embeds on the CPU; full fine-tuning trains where the device setting puts it.
-        var device = h.Mode == TrainingHyperparameters.HeadMode ? null : SelectDevice();
+        var trainsHead = h.Mode != TrainingHyperparameters.FullMode;
+        var fineTunes = h.Mode != TrainingHyperparameters.HeadMode;
+        var device = fineTunes ? SelectDevice() : null;
         var choices = TrainingChoices.Decide(h, splits, basePackage, onCpu: _device == "cpu");
-        _choices = choices.ToDictionary();
-        RunLog.Chose(_logger, choices.MaxLength.MaxLength, choices.MaxLength.Reason, choices.ClassWeights.Weighted, choices.ClassWeights.Reason);
+        _choices = choices.ToDictionary(fineTunes);
+        _estimate = new TrainingTimeEstimate(splits.Train.Count, splits.Validation.Count, h.Epochs, choices.LearningRates.Rates.Count, fullFollowsHead: trainsHead && fineTunes);
+        RunLog.Chose(_logger, h.Mode, choices.MaxLength.MaxLength, choices.MaxLength.Reason, choices.ClassWeights.Weighted, choices.ClassWeights.Reason,
+            fineTunes ? string.Join(", ", choices.LearningRates.Rates) : "none (head only)");
         await WriteStatusAsync("preparing", null, cancellationToken);
 
-        var metrics = device is null
-            ? await TrainHeadAsync(job, splits, basePackage, baseReference, candidate, choices, progress, cancellationToken)
-            : await FineTuneAsync(job, train, splits, basePackage, baseReference, candidate, device, choices, progress, cancellationToken);
+        // A classifier base gives its encoder (the same weights full fine-tuning starts from) for the head-only baseline.
+        CandidateModel? head = null;
+        if (trainsHead)
+        {
+            var encoder = ClassifierEncoder.EncoderOf(basePackage, Path.Combine(options.WorkDirectory, "encoder"));
+            head = await TrainHeadAsync(job, splits, encoder, baseReference, Path.Combine(candidates, TrainingHyperparameters.HeadMode), choices, progress, cancellationToken);
+            _lastMetrics = new JsonObject { [TrainingHyperparameters.HeadMode] = head.Summary() };
+        }
+
+        CandidateModel? full = null;
+        if (fineTunes)
+        {
+            (full, choices) = await FineTuneAsync(job, train, splits, basePackage, baseReference, Path.Combine(candidates, TrainingHyperparameters.FullMode),
+                device!, choices, progress, cancellationToken);
+            _choices = choices.ToDictionary();
+        }
+
+        var selection = ModeSelection.Choose(head, full, job.Gate.Metric);
+        RunLog.Kept(_logger, selection.Kept.Mode, selection.Reason);
+        Directory.Move(selection.Kept.Directory, candidate);
+        var metrics = selection.Kept.Metrics;
+        if (h.Mode == TrainingHyperparameters.AutoMode)
+        {
+            // The card and the manifest of the kept package show both modes; the manifest is written again, last.
+            metrics["selection"] = selection.ToJson();
+            var lineage = selection.Kept.Lineage with { Choices = _choices };
+            foreach (var (path, bytes) in ModelCard.Create(selection.Kept.Card with { Selection = selection, Choices = _choices }))
+            {
+                var file = Path.Combine(candidate, path);
+                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                await File.WriteAllBytesAsync(file, bytes, cancellationToken);
+            }
+
+            ModelPackageWriter.WriteManifest(candidate, metrics, lineage);
+        }
 
         _lastMetrics = metrics;
         await WriteStatusAsync("evaluating", metrics, cancellationToken);
@@ -166,7 +207,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
             Id = job.RunId,
             Status = TrainingRunOutcome.Succeeded,
             Stage = "done",
-            Progress = _lastProgress,
+            Progress = _lastProgress is null ? null : _lastProgress with { SecondsLeft = 0 },
             Metrics = metrics,
             Candidate = location,
             Choices = _choices,
@@ -179,36 +220,38 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         return done;
     }
 
-    private async Task<JsonObject> TrainHeadAsync(
-        TrainingJob job, DatasetSplits splits, ModelPackage basePackage, string baseReference, string candidate, TrainingChoices choices,
+    private async Task<CandidateModel> TrainHeadAsync(
+        TrainingJob job, DatasetSplits splits, ModelPackage encoder, string baseReference, string directory, TrainingChoices choices,
         IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken)
     {
         // Head-only training (frozen embeddings, ONNX Runtime on the CPU) has its own trainer and serving check.
-        await WriteStatusAsync("training", null, cancellationToken);
+        await WriteStatusAsync("training", _lastMetrics, cancellationToken);
         var statusProgress = new StatusProgress(this, progress, options.StatusInterval);
         var headProgress = new HeadProgress(statusProgress);
         var result = await new HeadOnlyTrainer(loggerFactory).TrainAsync(new HeadTrainingJob
         {
             ModelName = job.Model,
-            BasePackage = basePackage,
+            BasePackage = encoder,
             BaseReference = baseReference,
             Data = splits,
             Options = new HeadTrainingOptions { MaxLength = choices.MaxLength.MaxLength, BalanceClasses = choices.ClassWeights.Weighted },
-            Choices = choices.ToDictionary(),
+            Choices = choices.ToDictionary(fineTunes: false),
             SliceField = job.SliceField,
             SplitSeed = job.ValidationDataset is null || job.TestDataset is null ? job.Hyperparameters.Seed : null,
             RunId = job.RunId,
-        }, candidate, headProgress, cancellationToken);
+            SelectionMetric = job.Gate.Metric,
+        }, directory, headProgress, cancellationToken);
         await statusProgress.FlushAsync(cancellationToken);
-        return result.Manifest.Metrics?.DeepClone().AsObject() ?? result.Test.ToJson();
+        var metrics = result.Manifest.Metrics?.DeepClone().AsObject() ?? result.Test.ToJson();
+        return new CandidateModel(TrainingHyperparameters.HeadMode, directory, result.Validation, result.UncalibratedValidation, result.Test, metrics, result.Lineage, result.Card);
     }
 
-    private async Task<JsonObject> FineTuneAsync(
-        TrainingJob job, LabelledDataset train, DatasetSplits splits, ModelPackage basePackage, string baseReference, string candidate,
+    private async Task<(CandidateModel Candidate, TrainingChoices Choices)> FineTuneAsync(
+        TrainingJob job, LabelledDataset train, DatasetSplits splits, ModelPackage basePackage, string baseReference, string directory,
         Device device, TrainingChoices choices, IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken)
     {
-        var h = choices.ApplyTo(job.Hyperparameters);
         var labels = splits.Labels;
+        var metric = job.Gate.Metric;
         var tokenizer = BertTextTokenizer.Create(basePackage);
         var maxLength = choices.MaxLength.MaxLength;
         var trainSplit = Encode(tokenizer, splits.Train, labels, maxLength);
@@ -218,47 +261,104 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         // Build on the CPU, load the base weights, then move to the device.
         var weights = OnnxBertWeightsReader.Read(basePackage.ModelPath);
         var encoderConfig = basePackage.Config;
-        var trainingConfig = h.Dropout is { } dropout
-            ? encoderConfig with { HiddenDropoutProb = dropout, AttentionProbsDropoutProb = dropout }
-            : encoderConfig;
-        using var model = new BertClassifier(trainingConfig, labels.Count, h.Pooling, h.Seed);
-        // A classifier base keeps its head only when it has exactly these labels in this order.
-        model.LoadWeights(weights, includeHead: encoderConfig.LabelsInOrder().SequenceEqual(labels));
-        model.to(device);
-
         var checkpointDirectory = Path.Combine(options.WorkDirectory, "checkpoints");
         await store.RestoreCheckpointsAsync(checkpointDirectory, cancellationToken);
-        var checkpoints = new TrainingCheckpoints(checkpointDirectory);
-        var tuner = new FineTuner(h, device, loggerFactory.CreateLogger<FineTuner>());
         var statusProgress = new StatusProgress(this, progress, options.StatusInterval);
-        var stopwatch = Stopwatch.StartNew();
-        await WriteStatusAsync("training", null, cancellationToken);
-        var result = await tuner.TrainAsync(model, trainSplit, validationSplit, labels, tokenizer.PadId, checkpoints,
-            store.SaveCheckpointsAsync, statusProgress, cancellationToken);
-        var trainingSeconds = stopwatch.Elapsed.TotalSeconds;
-        await statusProgress.FlushAsync(cancellationToken);
+        await WriteStatusAsync("training", _lastMetrics, cancellationToken);
 
-        await WriteStatusAsync("evaluating", null, cancellationToken);
-        var testLogits = tuner.Predict(model, testSplit.Texts, tokenizer.PadId);
+        // One training per learning rate tried; the best on the validation metric is kept, the others disposed.
+        var rates = choices.LearningRates.Rates;
+        var trials = new List<(double Rate, double Validation, int BestEpoch)>();
+        FineTunedTrial? best = null;
+        try
+        {
+            for (var t = 0; t < rates.Count; t++)
+            {
+                var h = choices.ApplyTo(job.Hyperparameters) with { LearningRate = rates[t] };
+                var trainingConfig = h.Dropout is { } dropout
+                    ? encoderConfig with { HiddenDropoutProb = dropout, AttentionProbsDropoutProb = dropout }
+                    : encoderConfig;
+                var model = new BertClassifier(trainingConfig, labels.Count, h.Pooling, h.Seed);
+                // A classifier base keeps its head only when it has exactly these labels in this order.
+                model.LoadWeights(weights, includeHead: encoderConfig.LabelsInOrder().SequenceEqual(labels));
+                model.to(device);
+                var name = string.Create(CultureInfo.InvariantCulture, $"trial-{t + 1}");
+                var checkpoints = new TrainingCheckpoints(Path.Combine(checkpointDirectory, name), name);
+                var tuner = new FineTuner(h, device, loggerFactory.CreateLogger<FineTuner>());
+                var stopwatch = Stopwatch.StartNew();
+                statusProgress.StartPhase();
+                var result = await tuner.TrainAsync(model, trainSplit, validationSplit, labels, tokenizer.PadId, checkpoints,
+                    store.SaveCheckpointsAsync, new TrialProgress(statusProgress, t + 1, rates.Count, rates[t]), cancellationToken);
+                var trial = new FineTunedTrial(h, model, tuner, result, tuner.Evaluate(model, validationSplit, labels, tokenizer.PadId), stopwatch.Elapsed.TotalSeconds);
+                var value = metric == TrainingGate.AccuracyMetric ? trial.Validation.Accuracy : trial.Validation.MacroF1;
+                trials.Add((rates[t], value, result.BestEpoch));
+                RunLog.Trial(_logger, t + 1, rates.Count, rates[t], metric, value, result.BestEpoch);
+                if (best is null || value > (metric == TrainingGate.AccuracyMetric ? best.Validation.Accuracy : best.Validation.MacroF1))
+                {
+                    best?.Model.Dispose();
+                    best = trial;
+                }
+                else
+                {
+                    model.Dispose();
+                }
+            }
+
+            await statusProgress.FlushAsync(cancellationToken);
+            var outcome = trials.Count == 1
+                ? string.Create(CultureInfo.InvariantCulture, $"validation {metric} {trials[0].Validation:0.0000}")
+                : "validation " + metric + " by rate: " + string.Join(", ", trials.Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.Rate:G3} → {x.Validation:0.0000}")));
+            choices = choices with { KeptLearningRate = (best!.Hyperparameters.LearningRate!.Value, outcome) };
+            _choices = choices.ToDictionary();
+            return (await ExportAsync(job, train, splits, basePackage, baseReference, directory, best, tokenizer, validationSplit, testSplit, trials.Count, cancellationToken), choices);
+        }
+        finally
+        {
+            best?.Model.Dispose();
+        }
+    }
+
+    private async Task<CandidateModel> ExportAsync(
+        TrainingJob job, LabelledDataset train, DatasetSplits splits, ModelPackage basePackage, string baseReference, string directory,
+        FineTunedTrial trial, BertTextTokenizer tokenizer, EncodedSplit validationSplit, EncodedSplit testSplit, int trialCount,
+        CancellationToken cancellationToken)
+    {
+        var (h, model, tuner, result) = (trial.Hyperparameters, trial.Model, trial.Tuner, trial.Result);
+        var labels = splits.Labels;
+        var maxLength = h.MaxLength!.Value;
+        await WriteStatusAsync("evaluating", _lastMetrics, cancellationToken);
+
+        // The decision is calibrated on validation and folded into the exported head's bias; parity covers it.
+        var rawValidationLogits = tuner.Predict(model, validationSplit.Texts, tokenizer.PadId);
+        var offsets = DecisionCalibration.Fit(labels, rawValidationLogits, validationSplit.Labels, job.Gate.Metric);
+        var validationLogits = DecisionCalibration.Apply(rawValidationLogits, offsets.Offsets);
+        var validationReport = ClassificationMetrics.Compute(labels, validationSplit.Labels, DecisionCalibration.Predict(rawValidationLogits, offsets.Offsets));
+        var rawTestLogits = tuner.Predict(model, testSplit.Texts, tokenizer.PadId);
+        var testBefore = ClassificationMetrics.Compute(labels, testSplit.Labels, DecisionCalibration.Predict(rawTestLogits, new float[labels.Count]));
+        var testLogits = DecisionCalibration.Apply(rawTestLogits, offsets.Offsets);
         var testReport = ClassificationMetrics.Compute(labels, testSplit.Labels, testLogits.Select(FineTuner.ArgMax).ToArray());
         var diagnostics = TestSplitDiagnostics.Compute(labels, splits.Test, testLogits, job.SliceField, testReport);
-        var validationReport = tuner.Evaluate(model, validationSplit, labels, tokenizer.PadId);
-        var validationLogits = tuner.Predict(model, validationSplit.Texts, tokenizer.PadId);
         var metrics = testReport.ToJson();
         metrics["validation"] = validationReport.ToJson();
         metrics["best_epoch"] = result.BestEpoch;
-        metrics["training_seconds"] = Math.Round(trainingSeconds, 1);
+        metrics["training_seconds"] = Math.Round(trial.Seconds, 1);
+        metrics["decision_calibration"] = offsets.ToJson();
         diagnostics.AddTo(metrics);
-        _lastMetrics = metrics;
 
-        await WriteStatusAsync("exporting", metrics, cancellationToken);
+        await WriteStatusAsync("exporting", _lastMetrics, cancellationToken);
+        var encoderConfig = basePackage.Config;
         var exportConfig = model.ExportConfig(labels) with
         {
             HiddenDropoutProb = encoderConfig.HiddenDropoutProb,
             AttentionProbsDropoutProb = encoderConfig.AttentionProbsDropoutProb,
         };
-        var onnx = BertOnnxWriter.Write(exportConfig, model.ToWeights());
+        var exported = model.ToWeights();
+        var bias = exported["classifier.bias"];
+        exported.Set("classifier.bias", bias.Data.Select((b, k) => b + offsets.Offsets[k]).ToArray(), bias.Shape);
+        var onnx = BertOnnxWriter.Write(exportConfig, exported);
         var hyperparameters = JsonSerializer.SerializeToNode(h, TrainingJob.JsonOptions)!.AsObject();
+        hyperparameters["best_epoch"] = result.BestEpoch;
+        hyperparameters["logit_offsets"] = offsets.ToJson()["offsets"]!.DeepClone();
         var lineage = new Lineage
         {
             Base = baseReference,
@@ -269,35 +369,38 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
             Choices = _choices,
             RunId = job.RunId,
         };
-        var card = ModelCard.Create(new ModelCardContent
+        var card = new ModelCardContent
         {
             ModelName = job.Model,
-            TrainingMode = "full fine-tuning (TorchSharp)",
+            TrainingMode = TrainingHyperparameters.FullMode,
             Base = baseReference,
             Data = splits,
             TestMetrics = testReport,
             ValidationMetrics = validationReport,
             Diagnostics = diagnostics,
+            Offsets = offsets,
+            TestMetricsBeforeOffsets = testBefore,
             Hyperparameters = hyperparameters.DeepClone().AsObject(),
-            Loss = LossCurve(result, trainSplit.Count, h.BatchSize),
+            Loss = LossCurve(result, splits.Train.Count, h.BatchSize),
             ValidationCurve = result.Epochs.Select(e => new EpochMetrics(e.Epoch, e.ValidationAccuracy, e.ValidationMacroF1, e.TrainLoss)).ToArray(),
             Choices = _choices,
-            Notes = [string.Create(CultureInfo.InvariantCulture, $"Best epoch {result.BestEpoch} of {result.Epochs.Count}{(result.StoppedEarly ? " (stopped early)" : "")}; trained on {_device} in {trainingSeconds:F0} s.")],
+            Notes = [string.Create(CultureInfo.InvariantCulture,
+                $"Best epoch {result.BestEpoch} of {result.Epochs.Count}{(result.StoppedEarly ? " (stopped early)" : "")} at learning rate {h.LearningRate:G3}{(trialCount > 1 ? $" (best of {trialCount} trials)" : "")}; trained on {_device} in {trial.Seconds:F0} s.")],
             RunId = job.RunId,
-        });
-        ModelPackageWriter.Write(candidate, new ModelPackageContent
+        };
+        ModelPackageWriter.Write(directory, new ModelPackageContent
         {
             Model = onnx,
             Vocab = File.ReadAllLines(basePackage.VocabPath).Where(l => l.Length > 0).ToArray(),
             TokenizerConfig = basePackage.TokenizerConfig with { ModelMaxLength = maxLength },
             Config = exportConfig,
-            ExtraFiles = card,
+            ExtraFiles = ModelCard.Create(card),
             Metrics = metrics,
             Lineage = lineage,
         });
 
-        await WriteStatusAsync("parity", metrics, cancellationToken);
-        var parity = await ParityGate.CheckAsync(ModelPackage.Open(candidate), splits.Validation.Select(e => e.Text).ToArray(),
+        await WriteStatusAsync("parity", _lastMetrics, cancellationToken);
+        var parity = await ParityGate.CheckAsync(ModelPackage.Open(directory), splits.Validation.Select(e => e.Text).ToArray(),
             validationLogits, loggerFactory, cancellationToken);
         metrics["parity"] = parity.ToJson();
         RunLog.Parity(_logger, parity.Texts, parity.MaxAbsoluteDifference, parity.ArgMaxMismatches);
@@ -308,9 +411,9 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         }
 
         // The manifest records the parity figures too; rewriting it keeps it the last file written.
-        ModelPackageWriter.WriteManifest(candidate, metrics, lineage);
-        RunLog.FineTuned(_logger, result.BestEpoch, result.Epochs.Count, trainingSeconds);
-        return metrics;
+        ModelPackageWriter.WriteManifest(directory, metrics, lineage);
+        RunLog.FineTuned(_logger, result.BestEpoch, result.Epochs.Count, trial.Seconds);
+        return new CandidateModel(TrainingHyperparameters.FullMode, directory, validationReport, trial.Validation, testReport, metrics, lineage, card);
     }
 
     private async Task<TrainingEvaluation> EvaluateAsync(
@@ -418,11 +521,16 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
     private sealed class StatusProgress(FineTuningRun run, IProgress<FineTuningProgress>? inner, TimeSpan interval) : IProgress<FineTuningProgress>
     {
         private readonly Stopwatch _sinceWrite = Stopwatch.StartNew();
+        private readonly Stopwatch _phase = Stopwatch.StartNew();
         private Task _pending = Task.CompletedTask;
         private string? _lastStage;
 
+        /// <summary>Starts the clock of a new phase or trial, which the time-left estimate reads.</summary>
+        public void StartPhase() => _phase.Restart();
+
         public void Report(FineTuningProgress value)
         {
+            value = value with { SecondsLeft = run._estimate?.SecondsLeft(value, _phase.Elapsed.TotalSeconds) };
             run._lastProgress = value;
             inner?.Report(value);
             var epochEnd = value.ValidationMacroF1 is not null && value.Step % Math.Max(1, value.Steps / Math.Max(1, value.Epochs)) == 0;
@@ -431,15 +539,30 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
             if ((_sinceWrite.Elapsed >= interval || epochEnd || newStage) && _pending.IsCompleted)
             {
                 _sinceWrite.Restart();
-                var metrics = value.ValidationMacroF1 is { } f1
-                    ? new JsonObject { ["validation_accuracy"] = value.ValidationAccuracy, ["validation_macro_f1"] = f1 }
-                    : null;
+                var metrics = run._lastMetrics?.DeepClone().AsObject();
+                if (value.ValidationMacroF1 is { } f1)
+                {
+                    metrics ??= [];
+                    metrics["validation_accuracy"] = value.ValidationAccuracy;
+                    metrics["validation_macro_f1"] = f1;
+                }
+
                 _pending = run.WriteStatusAsync("training", metrics, CancellationToken.None);
             }
         }
 
         public Task FlushAsync(CancellationToken cancellationToken) => _pending.WaitAsync(cancellationToken);
     }
+
+    /// <summary>Adds the learning-rate trial to full fine-tuning's progress.</summary>
+    private sealed class TrialProgress(StatusProgress status, int trial, int trials, double learningRate) : IProgress<FineTuningProgress>
+    {
+        public void Report(FineTuningProgress value) => status.Report(value with { Trial = trial, Trials = trials, LearningRate = learningRate });
+    }
+
+    /// <summary>One learning-rate trial of full fine-tuning: the model at its best epoch and its validation metrics.</summary>
+    private sealed record FineTunedTrial(
+        TrainingHyperparameters Hyperparameters, BertClassifier Model, FineTuner Tuner, FineTuningResult Result, ClassificationReport Validation, double Seconds);
 
     /// <summary>Turns head-only training's progress into the run's progress (phase "head").</summary>
     private sealed class HeadProgress(StatusProgress status) : IProgress<TrainingProgress>
@@ -480,6 +603,12 @@ internal static partial class RunLog
     [LoggerMessage(EventId = 4107, Level = LogLevel.Warning, Message = "Reporting the outcome of training run {RunId} failed (attempt {Attempt} of {Attempts}); trying again in {Seconds} s")]
     public static partial void ReportRetried(ILogger logger, Exception exception, string runId, int attempt, int attempts, double seconds);
 
-    [LoggerMessage(EventId = 4108, Level = LogLevel.Information, Message = "Max length {MaxLength}: {MaxLengthReason}; class weights {ClassWeights}: {ClassWeightsReason}")]
-    public static partial void Chose(ILogger logger, int maxLength, string maxLengthReason, bool classWeights, string classWeightsReason);
+    [LoggerMessage(EventId = 4108, Level = LogLevel.Information, Message = "Mode {Mode}; max length {MaxLength}: {MaxLengthReason}; class weights {ClassWeights}: {ClassWeightsReason}; learning rates tried: {LearningRates}")]
+    public static partial void Chose(ILogger logger, string mode, int maxLength, string maxLengthReason, bool classWeights, string classWeightsReason, string learningRates);
+
+    [LoggerMessage(EventId = 4110, Level = LogLevel.Information, Message = "Kept {Mode}: {Reason}")]
+    public static partial void Kept(ILogger logger, string mode, string reason);
+
+    [LoggerMessage(EventId = 4111, Level = LogLevel.Information, Message = "Learning-rate trial {Trial} of {Trials} (rate {LearningRate}): validation {Metric} {Value:F4} at best epoch {BestEpoch}")]
+    public static partial void Trial(ILogger logger, int trial, int trials, double learningRate, string metric, double value, int bestEpoch);
 }

@@ -20,15 +20,22 @@ public sealed class TrainingCheckpoints
     private const string ModelFile = "model.bin";
     private const string OptimizerFile = "optimizer.bin";
 
-    /// <summary>Uses (and creates) <paramref name="directory"/>.</summary>
-    public TrainingCheckpoints(string directory)
+    /// <summary>
+    /// Uses (and creates) <paramref name="directory"/>; <paramref name="name"/> is its path below the run's checkpoint
+    /// folder (e.g. "trial-2"), so several trainings of one run keep their checkpoints apart in storage too.
+    /// </summary>
+    public TrainingCheckpoints(string directory, string? name = null)
     {
         Directory = directory;
+        Name = name;
         System.IO.Directory.CreateDirectory(directory);
     }
 
     /// <summary>The local folder holding the checkpoints.</summary>
     public string Directory { get; }
+
+    /// <summary>The folder's path below the run's checkpoint folder (forward slashes), or null for that folder itself.</summary>
+    public string? Name { get; }
 
     /// <summary>Every file path (relative, forward slashes) the current checkpoint consists of, latest.json last.</summary>
     public IReadOnlyList<string> CurrentFiles()

@@ -50,7 +50,7 @@ public interface ITrainingRunStore
     /// <summary>Writes evaluation.json: the candidate and production scored on the test split.</summary>
     Task WriteEvaluationAsync(TrainingEvaluation evaluation, CancellationToken cancellationToken);
 
-    /// <summary>Brings the run's latest checkpoint (if any) into <paramref name="localDirectory"/>.</summary>
+    /// <summary>Brings the run's checkpoints (the latest of each training, if any) into <paramref name="localDirectory"/>.</summary>
     /// <exception cref="InvalidDataException">A checkpoint blob's name is not a safe path inside the folder (<see cref="LocalFolderPath"/>).</exception>
     Task RestoreCheckpointsAsync(string localDirectory, CancellationToken cancellationToken);
 
@@ -291,13 +291,6 @@ public sealed class BlobTrainingRunStore : ITrainingRunStore
     public async Task RestoreCheckpointsAsync(string localDirectory, CancellationToken cancellationToken)
     {
         var prefix = _prefix + "checkpoints/";
-        var latest = _training.GetBlobClient(prefix + TrainingCheckpoints.LatestFile);
-        if (!await latest.ExistsAsync(cancellationToken))
-        {
-            return;
-        }
-
-        Directory.CreateDirectory(localDirectory);
         await foreach (var item in _training.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
         {
             var path = LocalFolderPath.ForBlob(localDirectory, prefix, item.Name);
@@ -309,7 +302,7 @@ public sealed class BlobTrainingRunStore : ITrainingRunStore
     /// <inheritdoc />
     public async Task SaveCheckpointsAsync(TrainingCheckpoints checkpoints, CancellationToken cancellationToken)
     {
-        var prefix = _prefix + "checkpoints/";
+        var prefix = _prefix + "checkpoints/" + (checkpoints.Name is { } name ? name + "/" : "");
         var current = checkpoints.CurrentFiles();
         var existing = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var item in _training.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))

@@ -92,11 +92,15 @@ public sealed class HeadOnlyTrainer(ILoggerFactory loggerFactory)
         var fit = await Task.Run(
             () => HeadFitter.Fit(labels, (trainX, trainY), (validationX, validationY), options.L2Candidates, lrOptions, fitProgress, cancellationToken),
             cancellationToken);
-        var head = fit.Model;
+        // The decision is calibrated on validation and folded into the bias, so the package serves it as is.
+        var offsets = DecisionCalibration.Fit(labels, validationX.Select(x => fit.Model.Logits(x)).ToArray(), validationY, job.SelectionMetric);
+        var head = new LogisticRegressionModel(fit.Model.Weight, fit.Model.Bias.Select((b, k) => b + offsets.Offsets[k]).ToArray());
+        var validation = ClassificationMetrics.Compute(labels, validationY, head.Predict(validationX));
+        var testBefore = ClassificationMetrics.Compute(labels, testY, fit.Model.Predict(testX));
         var testLogits = testX.Select(x => head.Logits(x)).ToArray();
         var test = ClassificationMetrics.Compute(labels, testY, testLogits.Select(l => LogisticRegressionModel.ArgMax(l)).ToArray());
         var diagnostics = TestSplitDiagnostics.Compute(labels, data.Test, testLogits, job.SliceField, test);
-        Log.Fitted(_logger, fit.L2, fit.Validation.MacroF1, test.Accuracy, test.MacroF1);
+        Log.Fitted(_logger, fit.L2, validation.MacroF1, test.Accuracy, test.MacroF1);
 
         // Packaging: 90–93 %.
         progress?.Report(new TrainingProgress("packaging", 90, "appending the head to the encoder graph"));
@@ -118,12 +122,14 @@ public sealed class HeadOnlyTrainer(ILoggerFactory loggerFactory)
             Choices = job.Choices,
             RunId = job.RunId,
         };
+        hyperparameters["logit_offsets"] = offsets.ToJson()["offsets"]!.DeepClone();
         var metrics = test.ToJson();
         metrics["validation"] = new System.Text.Json.Nodes.JsonObject
         {
-            ["accuracy"] = Math.Round(fit.Validation.Accuracy, 6),
-            ["macro_f1"] = Math.Round(fit.Validation.MacroF1, 6),
+            ["accuracy"] = Math.Round(validation.Accuracy, 6),
+            ["macro_f1"] = Math.Round(validation.MacroF1, 6),
         };
+        metrics["decision_calibration"] = offsets.ToJson();
         diagnostics.AddTo(metrics);
         var card = new ModelCardContent
         {
@@ -132,8 +138,10 @@ public sealed class HeadOnlyTrainer(ILoggerFactory loggerFactory)
             Base = job.BaseReference,
             Data = data,
             TestMetrics = test,
-            ValidationMetrics = fit.Validation,
+            ValidationMetrics = validation,
             Diagnostics = diagnostics,
+            Offsets = offsets,
+            TestMetricsBeforeOffsets = testBefore,
             Hyperparameters = hyperparameters,
             Loss = fit.Loss,
             ValidationCurve = fit.ValidationCurve,
@@ -164,16 +172,17 @@ public sealed class HeadOnlyTrainer(ILoggerFactory loggerFactory)
         }
 
         // The card gains the parity line; the manifest is rewritten last to cover it.
-        var cardFiles = ModelCard.Create(card with
+        card = card with
         {
             Notes = [parity.ToString(), string.Create(CultureInfo.InvariantCulture, $"Trained in {stopwatch.Elapsed.TotalSeconds:0} s on the CPU.")],
-        });
+        };
+        var cardFiles = ModelCard.Create(card);
         await File.WriteAllBytesAsync(Path.Combine(outputDirectory, PackageFiles.Card), cardFiles[PackageFiles.Card], cancellationToken);
         metrics["serving_agreement"] = Math.Round(parity.Agreement, 6);
         var manifest = ModelPackageWriter.WriteManifest(outputDirectory, metrics, lineage);
         progress?.Report(new TrainingProgress("done", 100, string.Create(CultureInfo.InvariantCulture,
             $"test accuracy {test.Accuracy:0.0000}, macro-F1 {test.MacroF1:0.0000}")));
-        return new HeadTrainingResult(outputDirectory, manifest, test, fit.Validation, fit.L2, parity, stopwatch.Elapsed);
+        return new HeadTrainingResult(outputDirectory, manifest, test, validation, fit.L2, parity, stopwatch.Elapsed) { UncalibratedValidation = fit.Validation, Lineage = lineage, Card = card };
     }
 
     private async Task<ServingParity> VerifyAsync(

@@ -93,6 +93,9 @@ public sealed record HeadTrainingJob
 
     /// <summary>How the run settled its hyperparameters (<see cref="Options"/> holds the values), for the lineage and the card; null outside a run.</summary>
     public IReadOnlyDictionary<string, HyperparameterChoice>? Choices { get; init; }
+
+    /// <summary>The validation metric the decision is calibrated for (the gate's): accuracy or macro_f1.</summary>
+    public string SelectionMetric { get; init; } = TrainingGate.MacroF1Metric;
 }
 
 /// <summary>What head-only training produced.</summary>
@@ -110,7 +113,17 @@ public sealed record HeadTrainingResult(
     ClassificationReport Validation,
     double L2,
     ServingParity Parity,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>Metrics on the validation split before the decision calibration.</summary>
+    public required ClassificationReport UncalibratedValidation { get; init; }
+
+    /// <summary>The package's lineage.</summary>
+    public required Lineage Lineage { get; init; }
+
+    /// <summary>What the package's card shows.</summary>
+    public required Cards.ModelCardContent Card { get; init; }
+}
 
 /// <summary>Agreement between the serving engine on the package and the head fitted in C#, on the same texts.</summary>
 /// <param name="Texts">Texts compared.</param>

@@ -41,7 +41,7 @@ public sealed class BlobTrainingRunTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal($"{_training}/run-ok/candidate/", written["candidate"]!.GetValue<string>());
         Assert.True(await training.GetBlobClient("run-ok/candidate/manifest.json").ExistsAsync(cancellationToken));
         Assert.True(await training.GetBlobClient("run-ok/candidate/model.onnx").ExistsAsync(cancellationToken));
-        Assert.True(await training.GetBlobClient("run-ok/checkpoints/latest.json").ExistsAsync(cancellationToken));
+        Assert.True(await training.GetBlobClient("run-ok/checkpoints/trial-1/latest.json").ExistsAsync(cancellationToken));
         var message = await NextEventAsync(cancellationToken);
         Assert.Equal("run-ok", message["runId"]!.GetValue<string>());
         Assert.Equal("Succeeded", message["status"]!.GetValue<string>());

@@ -49,6 +49,153 @@ public sealed class FineTuningRunTests : IDisposable
         Assert.Equal("run-1", trainingEvent["runId"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Run_AutoModeWhereFullFineTuningCannotLearn_KeepsHeadOnlyAndShowsBothInStatusManifestAndCard()
+    {
+        // A learning rate of 1e-9 leaves the fine-tuned model at its random start; the head-only fit learns the keywords.
+        var store = Prepare(ToyTask.Examples(200, 1).Select(e => Line(e.Text, e.Label)), mode: "auto", schedule: (1, 1e-9, "mean"));
+
+        var status = await Run(store);
+
+        Assert.True(status.Status == TrainingRunOutcome.Succeeded, status.Error);
+        var selection = status.Metrics!["selection"]!;
+        Assert.True(selection["kept"]!.GetValue<string>() == "head", selection.ToJsonString());
+        Assert.Equal("macro_f1", selection["metric"]!.GetValue<string>());
+        var headValidation = selection["head"]!["validation_uncalibrated"]!["macro_f1"]!.GetValue<double>();
+        var fullValidation = selection["full"]!["validation_uncalibrated"]!["macro_f1"]!.GetValue<double>();
+        Assert.True(headValidation >= fullValidation, $"head {headValidation}, full {fullValidation}");
+        Assert.StartsWith("head-only: validation macro_f1", selection["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(status.Metrics["macro_f1"]!.GetValue<double>(), selection["head"]!["test"]!["macro_f1"]!.GetValue<double>(), 6);
+
+        var package = ModelPackage.Open(store.CandidateDirectory);
+        Assert.Equal("head", package.Manifest.Lineage!.TrainingMode);
+        Assert.Equal("head", package.Manifest.Metrics!["selection"]!["kept"]!.GetValue<string>());
+        var card = File.ReadAllText(Path.Combine(store.CandidateDirectory, PackageFiles.Card));
+        Assert.Contains("## Training modes compared", card, StringComparison.Ordinal);
+        Assert.Contains("Kept: **head-only**", card, StringComparison.Ordinal);
+        Assert.Contains("| head-only |", card, StringComparison.Ordinal);
+        Assert.Contains("| full fine-tuning |", card, StringComparison.Ordinal);
+        Assert.Equal(1e-9, status.Choices!["learningRate"].Value!.GetValue<double>());
+        Assert.False(status.Choices["learningRate"].Chosen);
+        Assert.False(Directory.Exists(Path.Combine(store.WorkDirectory, "candidates", "head")));
+    }
+
+    [Fact]
+    public async Task Run_AutoModeOnAnEncoderWhoseFrozenEmbeddingsCannotTellTextsApart_KeepsFullFineTuning()
+    {
+        // With every word embedding zero, the frozen encoder gives the same vectors whatever the words, so head-only stays
+        // at chance; fine-tuning trains the word embeddings and learns the keywords.
+        var store = Prepare(ToyTask.Examples(240, 1).Select(e => Line(e.Text, e.Label)), mode: "auto", schedule: (8, 1e-2, "mean"),
+            hyperparameters: h => h["earlyStoppingPatience"] = 0,
+            writeBase: folder => TinyModels.WriteBaseEncoderPackage(folder, edit: w =>
+            {
+                var word = w["embeddings.word_embeddings.weight"];
+                w.Set("embeddings.word_embeddings.weight", new float[word.Data.Length], word.Shape);
+            }));
+        var phases = new List<string>();
+
+        var status = await new FineTuningRun(store, new FineTuningRunOptions { WorkDirectory = store.WorkDirectory, Device = "cpu", Threads = 1 }, NullLoggerFactory.Instance)
+            .RunAsync(new InlineProgress(p => phases.Add(p.Phase)), CancellationToken.None);
+
+        Assert.True(status.Status == TrainingRunOutcome.Succeeded, status.Error);
+        var selection = status.Metrics!["selection"]!;
+        Assert.Equal("full", selection["kept"]!.GetValue<string>());
+        var headValidation = selection["head"]!["validation_uncalibrated"]!["macro_f1"]!.GetValue<double>();
+        var fullValidation = selection["full"]!["validation_uncalibrated"]!["macro_f1"]!.GetValue<double>();
+        Assert.True(fullValidation > headValidation + 0.2, $"head {headValidation}, full {fullValidation}");
+        Assert.StartsWith("full fine-tuning: validation macro_f1", selection["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(["head", "full"], phases.Distinct());
+        Assert.Equal("full", ModelPackage.Open(store.CandidateDirectory).Manifest.Lineage!.TrainingMode);
+        Assert.Contains("Kept: **full fine-tuning**", File.ReadAllText(Path.Combine(store.CandidateDirectory, PackageFiles.Card)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_AutoModeFromAClassifierBase_FitsTheHeadOnlyBaselineOnThatClassifiersEncoder()
+    {
+        var store = Prepare(ToyTask.Examples(80, 1).Select(e => Line(e.Text, e.Label)), mode: "auto",
+            writeBase: folder => TinyModels.WriteClassifierPackage(folder, labels: ["negative", "positive"]));
+
+        var status = await Run(store);
+
+        Assert.True(status.Status == TrainingRunOutcome.Succeeded, status.Error);
+        var head = status.Metrics!["selection"]!["head"];
+        Assert.NotNull(head);
+        Assert.InRange(head["validation"]!["macro_f1"]!.GetValue<double>(), 0, 1);
+        Assert.Equal(ToyTask.Labels, ModelPackage.Open(store.CandidateDirectory).Config.LabelsInOrder());
+    }
+
+    [Fact]
+    public async Task Run_LearningRateLeftNullWithTwoTrials_TriesTwoRatesAndKeepsTheBetterOnValidation()
+    {
+        var store = Prepare(ToyTask.Examples(80, 1).Select(e => Line(e.Text, e.Label)), hyperparameters: h =>
+        {
+            h["learningRate"] = null;
+            h["trials"] = 2;
+        });
+        var trials = new HashSet<(int?, int?, double?)>();
+
+        var status = await new FineTuningRun(store, new FineTuningRunOptions { WorkDirectory = store.WorkDirectory, Device = "cpu", Threads = 1 }, NullLoggerFactory.Instance)
+            .RunAsync(new InlineProgress(p => trials.Add((p.Trial, p.Trials, p.LearningRate))), CancellationToken.None);
+
+        Assert.True(status.Status == TrainingRunOutcome.Succeeded, status.Error);
+        var rates = Serverless.Training.Choices.LearningRateSearch.Candidates.Take(2).ToArray();
+        Assert.Equal([(1, 2, rates[0]), (2, 2, rates[1])], trials.Order());
+        var choice = status.Choices!["learningRate"];
+        Assert.True(choice.Chosen);
+        Assert.Contains(rates, r => r == choice.Value!.GetValue<double>());
+        Assert.Contains("validation macro_f1 by rate: ", choice.Reason, StringComparison.Ordinal);
+        var lineage = ModelPackage.Open(store.CandidateDirectory).Manifest.Lineage!;
+        Assert.Equal(choice.Value!.GetValue<double>(), lineage.Hyperparameters!["learningRate"]!.GetValue<double>());
+        Assert.NotNull(lineage.Hyperparameters["best_epoch"]);
+        Assert.NotNull(status.Progress!.SecondsLeft);
+    }
+
+    [Theory]
+    [InlineData("full")]
+    [InlineData("head")]
+    public async Task Run_ValidationThatDisagreesWithTheModel_FoldsTheCalibratingOffsetIntoTheExportedHeadBias(string mode)
+    {
+        // The validation split labels every text the other way round, so the model's own decision scores a macro-F1 near 0
+        // there and shifting every answer to one label (macro-F1 ≈ 0.33) beats it: calibration must choose an offset.
+        var validation = ToyTask.Examples(40, 9).Select(e => Line(e.Text, e.Label == "spam" ? "ham" : "spam")).ToArray();
+        var store = Prepare(ToyTask.Examples(160, 1).Select(e => Line(e.Text, e.Label)), mode: mode, schedule: (6, 1e-2, "mean"), validation: validation);
+
+        var status = await Run(store);
+
+        Assert.True(status.Status == TrainingRunOutcome.Succeeded, status.Error);
+        var package = ModelPackage.Open(store.CandidateDirectory);
+        var calibration = package.Manifest.Metrics!["decision_calibration"]!;
+        var offset = calibration["offsets"]!["spam"]!.GetValue<double>();
+        Assert.True(offset != 0, calibration.ToJsonString());
+        Assert.True(calibration["validation_after"]!.GetValue<double>() > calibration["validation_before"]!.GetValue<double>());
+        Assert.Equal(offset, package.Manifest.Lineage!.Hyperparameters!["logit_offsets"]!["spam"]!.GetValue<double>());
+        if (mode == "full")
+        {
+            // Parity compares the exported graph with the trained model's logits plus the offsets: without the fold in the
+            // exported bias they would differ by the offset.
+            var parity = package.Manifest.Metrics["parity"]!;
+            Assert.True(parity["passed"]!.GetValue<bool>(), parity.ToJsonString());
+            Assert.True(parity["max_abs_diff"]!.GetValue<double>() <= 1e-4);
+        }
+        else
+        {
+            Assert.Equal(1.0, package.Manifest.Metrics["serving_agreement"]!.GetValue<double>());
+        }
+
+        // Served, the calibrated decision gives the validation figure calibration reached.
+        var texts = validation.Select(l => JsonNode.Parse(l)!["text"]!.GetValue<string>()).ToArray();
+        var expected = validation.Select(l => JsonNode.Parse(l)!["label"]!.GetValue<string>()).ToArray();
+        await using var engine = await Serverless.Inference.ClassificationEngine.CreateAsync(package,
+            new Serverless.Options.ServingOptions { Device = Serverless.Options.InferenceDevice.Cpu }, new Serverless.Options.BatchingOptions(), NullLoggerFactory.Instance, CancellationToken.None);
+        var logits = await ServingEvaluation.GetLogitsAsync(engine, texts, CancellationToken.None);
+        var labels = package.Config.LabelsInOrder();
+        var served = Serverless.Training.Evaluation.ClassificationMetrics.Compute(labels, expected, logits.Select(l => labels[FineTuner.ArgMax(l)]).ToArray());
+        Assert.Equal(calibration["validation_after"]!.GetValue<double>(), served.MacroF1, 4);
+        var card = File.ReadAllText(Path.Combine(store.CandidateDirectory, PackageFiles.Card));
+        Assert.Contains("## Decision calibration (validation split)", card, StringComparison.Ordinal);
+        Assert.Contains("| label | offset | test precision before | after | test recall before | after |", card, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("head")]
     [InlineData("full")]
@@ -406,16 +553,22 @@ public sealed class FineTuningRunTests : IDisposable
 
     private LocalTrainingRunStore Prepare(
         IEnumerable<string> train, string[]? test = null, string? baseFolder = null, string mode = "full", Func<string, string>? production = null,
-        Action<JsonObject>? hyperparameters = null, string? sliceField = null, (int Epochs, double LearningRate, string Pooling)? schedule = null)
+        Action<JsonObject>? hyperparameters = null, string? sliceField = null, (int Epochs, double LearningRate, string Pooling)? schedule = null,
+        Action<string>? writeBase = null, string[]? validation = null)
     {
         var root = Path.Combine(_directory, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
-        TinyModels.WriteBaseEncoderPackage(Path.Combine(root, "base"));
+        (writeBase ?? (folder => TinyModels.WriteBaseEncoderPackage(folder)))(Path.Combine(root, "base"));
         production?.Invoke(Path.Combine(root, "models", "toy", "production"));
         File.WriteAllLines(Path.Combine(root, "train.jsonl"), train);
         if (test is not null)
         {
             File.WriteAllLines(Path.Combine(root, "test.jsonl"), test);
+        }
+
+        if (validation is not null)
+        {
+            File.WriteAllLines(Path.Combine(root, "validation.jsonl"), validation);
         }
 
         var job = new JsonObject
@@ -425,6 +578,7 @@ public sealed class FineTuningRunTests : IDisposable
             ["base"] = baseFolder ?? "base",
             ["dataset"] = "train.jsonl",
             ["testDataset"] = test is null ? null : "test.jsonl",
+            ["validationDataset"] = validation is null ? null : "validation.jsonl",
             ["sliceField"] = sliceField,
             ["hyperparameters"] = new JsonObject
             {
