@@ -83,7 +83,7 @@ public sealed class FineTuner(TrainingHyperparameters hyperparameters, Device de
                 Log.CheckpointIgnored(logger);
             }
 
-            state = new CheckpointState { Fingerprint = fingerprint, Folder = StepFolder(0), Order = DataOrder(train.Count, h.Seed, 0) };
+            state = new CheckpointState { Fingerprint = fingerprint, Folder = StepFolder(0), Order = DataOrder(Lengths(train), h.BatchSize, h.Seed, 0) };
         }
 
         var stepLosses = new List<double>(state.StepLosses);
@@ -134,7 +134,7 @@ public sealed class FineTuner(TrainingHyperparameters hyperparameters, Device de
                 Epoch = epoch + 1,
                 StepInEpoch = 0,
                 EpochLossSum = 0,
-                Order = DataOrder(train.Count, h.Seed, epoch + 1),
+                Order = DataOrder(Lengths(train), h.BatchSize, h.Seed, epoch + 1),
                 Epochs = epochs,
                 BestEpoch = improved ? epoch + 1 : state.BestEpoch,
                 BestMacroF1 = improved ? report.MacroF1 : state.BestMacroF1,
@@ -293,8 +293,15 @@ public sealed class FineTuner(TrainingHyperparameters hyperparameters, Device de
     private static long StepSeed(int seed, int step) => ((long)seed * 1_000_003L) + step;
 
     /// <summary>The data order of an epoch: a Fisher-Yates shuffle seeded from (seed, epoch).</summary>
-    internal static int[] DataOrder(int count, int seed, int epoch)
+    /// <summary>
+    /// The order of the training examples in an epoch, drawn from (seed, epoch): a shuffle, then — as Hugging Face's
+    /// group_by_length does — each run of <see cref="LengthGroupBatches"/> batches sorted by length and cut into batches
+    /// whose order is shuffled again, so a batch holds texts of similar length and pads little (on variable-length data
+    /// this halves a CPU epoch or better) while every batch is still a random draw. A last, partial batch stays last.
+    /// </summary>
+    internal static int[] DataOrder(IReadOnlyList<int> lengths, int batchSize, int seed, int epoch)
     {
+        var count = lengths.Count;
         var random = new Random((int)((((long)seed * 1_000_003L) + epoch) & int.MaxValue));
         var order = Enumerable.Range(0, count).ToArray();
         for (var i = count - 1; i > 0; i--)
@@ -303,8 +310,27 @@ public sealed class FineTuner(TrainingHyperparameters hyperparameters, Device de
             (order[i], order[j]) = (order[j], order[i]);
         }
 
-        return order;
+        var group = batchSize * LengthGroupBatches;
+        for (var start = 0; start < count; start += group)
+        {
+            Array.Sort(order, start, Math.Min(group, count - start), Comparer<int>.Create((a, b) => lengths[b].CompareTo(lengths[a])));
+        }
+
+        var batches = order.Chunk(batchSize).ToArray();
+        var full = count % batchSize == 0 ? batches.Length : batches.Length - 1;
+        for (var i = full - 1; i > 0; i--)
+        {
+            var j = random.Next(i + 1);
+            (batches[i], batches[j]) = (batches[j], batches[i]);
+        }
+
+        return batches.SelectMany(b => b).ToArray();
     }
+
+    /// <summary>Batches per length-sorted group of <see cref="DataOrder"/>.</summary>
+    internal const int LengthGroupBatches = 50;
+
+    private static int[] Lengths(EncodedSplit split) => split.Texts.Select(t => t.Ids.Length).ToArray();
 
     private string Fingerprint(BertClassifier model, EncodedSplit train, EncodedSplit validation, IReadOnlyList<string> labels)
     {

@@ -89,11 +89,30 @@ public sealed class FineTunerTests : IDisposable
     [Fact]
     public void DataOrder_SameSeedAndEpoch_IsTheSamePermutation_OtherEpochsDiffer()
     {
-        var order = FineTuner.DataOrder(50, 42, 0);
+        var lengths = Enumerable.Range(0, 50).Select(i => 5 + (i * 37 % 60)).ToArray();
+        var order = FineTuner.DataOrder(lengths, 4, 42, 0);
 
-        Assert.Equal(order, FineTuner.DataOrder(50, 42, 0));
-        Assert.NotEqual(order, FineTuner.DataOrder(50, 42, 1));
+        Assert.Equal(order, FineTuner.DataOrder(lengths, 4, 42, 0));
+        Assert.NotEqual(order, FineTuner.DataOrder(lengths, 4, 42, 1));
         Assert.Equal(Enumerable.Range(0, 50), order.Order());
+    }
+
+    [Fact]
+    public void DataOrder_TextsOfMixedLengths_FormsBatchesOfSimilarLengthThatPadFarLessThanAShuffle()
+    {
+        var random = new Random(3);
+        var lengths = Enumerable.Range(0, 1003).Select(_ => random.Next(5, 257)).ToArray();
+        const int batchSize = 16;
+        var shuffled = Enumerable.Range(0, lengths.Length).OrderBy(_ => random.Next()).ToArray();
+
+        var order = FineTuner.DataOrder(lengths, batchSize, 42, 0);
+
+        Assert.Equal(Enumerable.Range(0, lengths.Length), order.Order());
+        long Padding(int[] o) => o.Chunk(batchSize).Sum(b => ((long)b.Max(i => lengths[i]) * b.Length) - b.Sum(i => lengths[i]));
+        Assert.True(Padding(order) < Padding(shuffled) / 4, $"grouped {Padding(order)}, shuffled {Padding(shuffled)}");
+        // The batches' order is shuffled too, so they do not come longest first.
+        var longest = order.Chunk(batchSize).Select(b => b.Max(i => lengths[i])).ToArray();
+        Assert.False(longest.SequenceEqual(longest.OrderDescending()));
     }
 
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
