@@ -124,20 +124,27 @@ internal static class RunCommand
             var validation = value.ValidationMacroF1 is { } f1
                 ? string.Create(CultureInfo.InvariantCulture, $" | val acc {value.ValidationAccuracy:F3} F1 {f1:F3}")
                 : "";
-            var line = string.Create(CultureInfo.InvariantCulture,
-                $"epoch {value.Epoch}/{value.Epochs} step {value.Step}/{value.Steps} loss {value.Loss:F4}{validation}");
+            var left = value.SecondsLeft is { } seconds ? $" | ~{TimeSpan.FromSeconds(seconds):hh\\:mm\\:ss} left" : "";
+            var line = value.Phase == FineTuningProgress.HeadPhase
+                ? string.Create(CultureInfo.InvariantCulture, $"head-only: {value.Stage} {value.Percent:F0} %{left}")
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"{(value.Trials > 1 ? $"trial {value.Trial}/{value.Trials} (rate {value.LearningRate:G3}) " : "")}epoch {value.Epoch}/{value.Epochs} step {value.Step}/{value.Steps} loss {value.Loss:F4}{validation}{left}");
             if (_interactive)
             {
-                var filled = value.Steps == 0 ? 0 : (int)Math.Round(Width * (double)value.Step / value.Steps);
+                var share = value.Phase == FineTuningProgress.HeadPhase ? (value.Percent ?? 0) / 100 : value.Steps == 0 ? 0 : (double)value.Step / value.Steps;
+                var filled = (int)Math.Round(Width * share);
                 Console.Write($"\r[{new string('#', filled)}{new string('.', Width - filled)}] {line}   ");
                 _drawn = true;
             }
-            else if (value.ValidationMacroF1 is not null && value.Epoch > _lastEpochPrinted && value.Step % Math.Max(1, value.Steps / value.Epochs) == 0)
+            else if (value.Phase == FineTuningProgress.FullPhase && value.ValidationMacroF1 is not null && EpochKey(value) > _lastEpochPrinted && value.Step % Math.Max(1, value.Steps / value.Epochs) == 0)
             {
-                _lastEpochPrinted = value.Epoch;
+                _lastEpochPrinted = EpochKey(value);
                 Console.WriteLine(line);
             }
         }
+
+        // Epochs count again in each learning-rate trial.
+        private static int EpochKey(FineTuningProgress value) => ((value.Trial ?? 1) * 1000) + value.Epoch;
 
         public void Finish()
         {

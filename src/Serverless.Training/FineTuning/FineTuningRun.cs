@@ -153,7 +153,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         _choices = choices.ToDictionary(fineTunes);
         _estimate = new TrainingTimeEstimate(splits.Train.Count, splits.Validation.Count, h.Epochs, choices.LearningRates.Rates.Count, fullFollowsHead: trainsHead && fineTunes);
         RunLog.Chose(_logger, h.Mode, choices.MaxLength.MaxLength, choices.MaxLength.Reason, choices.ClassWeights.Weighted, choices.ClassWeights.Reason,
-            fineTunes ? string.Join(", ", choices.LearningRates.Rates) : "none (head only)");
+            fineTunes ? string.Join(", ", choices.LearningRates.Rates.Select(r => r.ToString("G3", CultureInfo.InvariantCulture))) : "none (head only)");
         await WriteStatusAsync("preparing", null, cancellationToken);
 
         // A classifier base gives its encoder (the same weights full fine-tuning starts from) for the head-only baseline.
