@@ -5,21 +5,32 @@ using Serverless.Packages;
 namespace Serverless.Onnx;
 
 /// <summary>
-/// Writes a BERT-family encoder, with or without a classification head, as an ONNX opset 17 graph with dynamic batch and
-/// sequence axes. Inputs: input_ids, attention_mask, token_type_ids (int64 [batch, sequence]). Output: "logits"
-/// [batch, labels] when the config has labels, else "last_hidden_state" [batch, sequence, hidden].
+/// Writes a BERT-family encoder, with or without a classification head, as an ONNX opset 17 graph with dynamic axes, in
+/// one of two layouts (<see cref="BertLayout"/>). Padded (the Hugging Face layout): inputs input_ids, attention_mask,
+/// token_type_ids (int64 [batch, sequence]). Packed: every token-wise step (embeddings, projections, feed-forward,
+/// LayerNorm) runs on the real tokens only, [tokens, hidden], and only attention pads, by index (see
+/// <see cref="PackedInputNames"/>), so a batch of texts of mixed lengths costs what its real tokens cost. Output:
+/// "logits" [batch, labels] when the config has labels, else "last_hidden_state" [batch, sequence, hidden], in both.
 /// </summary>
 public static class BertOnnxWriter
 {
     /// <summary>The opset the graphs use (LayerNormalization needs 17).</summary>
     public const int Opset = 17;
 
-    /// <summary>Names of the graph inputs, in order.</summary>
+    /// <summary>Names of the padded graph's inputs, in order.</summary>
     public static IReadOnlyList<string> InputNames { get; } = ["input_ids", "attention_mask", "token_type_ids"];
+
+    /// <summary>
+    /// Names of the packed graph's inputs, in order: input_ids, token_type_ids, position_ids and packed_index [tokens] —
+    /// the real tokens of every text one after another, each token's position in its text, and its row in the padded
+    /// [batch × sequence] layout (text × sequence + position); token_index [batch, sequence] — the packed row of each padded
+    /// slot, or tokens (a zero row) where a text is shorter; attention_mask [batch, sequence].
+    /// </summary>
+    public static IReadOnlyList<string> PackedInputNames { get; } = ["input_ids", "token_type_ids", "position_ids", "packed_index", "token_index", "attention_mask"];
 
     /// <summary>Builds the graph and serializes it.</summary>
     /// <exception cref="InvalidModelPackageException">A weight is missing or ill-shaped, or the config is invalid.</exception>
-    public static byte[] Write(ModelConfig config, BertWeights weights)
+    public static byte[] Write(ModelConfig config, BertWeights weights, BertLayout layout = BertLayout.Padded)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(weights);
@@ -30,13 +41,29 @@ public static class BertOnnxWriter
             ClassifierHead.CheckPooling(config.Pooling ?? ClassifierHead.Cls);
         }
 
-        var b = OnnxGraphBuilder.Create(Opset, graphName: "bert");
-        foreach (var input in InputNames)
+        var b = OnnxGraphBuilder.Create(Opset, graphName: layout == BertLayout.Packed ? "bert_packed" : "bert");
+        string hidden;
+        if (layout == BertLayout.Packed)
         {
-            b.AddInput(input, TensorProto.Types.DataType.Int64, "batch", "sequence");
+            foreach (var input in PackedInputNames)
+            {
+                var dims = input is "token_index" or "attention_mask" ? new OnnxDim[] { "batch", "sequence" } : ["tokens"];
+                b.AddInput(input, TensorProto.Types.DataType.Int64, dims);
+            }
+
+            var packed = Encoder(b, config, weights, layout);
+            hidden = Pad(b, packed, config.HiddenSize);
+        }
+        else
+        {
+            foreach (var input in InputNames)
+            {
+                b.AddInput(input, TensorProto.Types.DataType.Int64, "batch", "sequence");
+            }
+
+            hidden = Encoder(b, config, weights, layout);
         }
 
-        var hidden = Encoder(b, config, weights, "input_ids", "attention_mask", "token_type_ids");
         if (labels > 0)
         {
             var pooled = ClassifierHead.Pool(b, hidden, "attention_mask", config.Pooling ?? ClassifierHead.Cls);
@@ -52,40 +79,70 @@ public static class BertOnnxWriter
         return b.ToBytes();
     }
 
-    private static string Encoder(OnnxGraphBuilder b, ModelConfig config, BertWeights w, string inputIds, string mask, string tokenTypes)
+    private static string Encoder(OnnxGraphBuilder b, ModelConfig config, BertWeights w, BertLayout layout)
     {
         var eps = (float)config.LayerNormEps;
-        var word = b.Node("Gather", [Param(b, w, "embeddings.word_embeddings.weight"), inputIds]);
-        var type = b.Node("Gather", [Param(b, w, "embeddings.token_type_embeddings.weight"), tokenTypes]);
+        var packed = layout == BertLayout.Packed;
+        var word = b.Node("Gather", [Param(b, w, "embeddings.word_embeddings.weight"), "input_ids"]);
+        var type = b.Node("Gather", [Param(b, w, "embeddings.token_type_embeddings.weight"), "token_type_ids"]);
 
-        // Positions 0..sequence-1: the first rows of the position table.
-        var sequence = b.Node("Shape", [inputIds], null, OnnxAttribute.Int("start", 1), OnnxAttribute.Int("end", 2));
-        var positions = b.Node("Slice", [Param(b, w, "embeddings.position_embeddings.weight"), b.Int64s(0), sequence, b.Int64s(0)]);
+        // Positions: padded, 0..sequence-1 are the first rows of the position table; packed, each token gives its own.
+        string positions;
+        if (packed)
+        {
+            positions = b.Node("Gather", [Param(b, w, "embeddings.position_embeddings.weight"), "position_ids"]);
+        }
+        else
+        {
+            var sequence = b.Node("Shape", ["input_ids"], null, OnnxAttribute.Int("start", 1), OnnxAttribute.Int("end", 2));
+            positions = b.Node("Slice", [Param(b, w, "embeddings.position_embeddings.weight"), b.Int64s(0), sequence, b.Int64s(0)]);
+        }
+
         var embeddings = b.Node("Add", [b.Node("Add", [word, type]), positions]);
         var x = LayerNorm(b, w, embeddings, "embeddings.LayerNorm", eps);
 
         // Additive mask [batch, 1, 1, sequence]: 0 where attended, the lowest float where padded (as Hugging Face does).
-        var maskFloat = b.Node("Cast", [mask], null, OnnxAttribute.Int("to", (long)TensorProto.Types.DataType.Float));
+        var maskFloat = b.Node("Cast", ["attention_mask"], null, OnnxAttribute.Int("to", (long)TensorProto.Types.DataType.Float));
         var inverted = b.Node("Sub", [b.Scalar(1f), b.Node("Unsqueeze", [maskFloat, b.Int64s(1, 2)])]);
         var additiveMask = b.Node("Mul", [inverted, b.Scalar(float.MinValue)]);
 
-        int heads = config.NumAttentionHeads, headSize = config.HiddenSize / heads;
+        int hiddenSize = config.HiddenSize, heads = config.NumAttentionHeads, headSize = hiddenSize / heads;
         var splitShape = b.Int64s(0, 0, heads, headSize);
-        var mergeShape = b.Int64s(0, 0, config.HiddenSize);
+        var mergeShape = b.Int64s(0, 0, hiddenSize);
         var scale = b.Scalar(1f / MathF.Sqrt(headSize));
+        var thirds = packed ? b.Int64s(hiddenSize, hiddenSize, hiddenSize) : "";
         for (var i = 0; i < config.NumHiddenLayers; i++)
         {
-            string Heads(string name, params long[] perm) =>
-                b.Node("Transpose", [b.Node("Reshape", [Linear(b, w, x, BertWeights.Layer(i, name)), splitShape])], null, OnnxAttribute.Ints("perm", perm));
+            string query, key, value;
+            if (packed)
+            {
+                // One projection for Q, K and V over the real tokens, padded once for attention.
+                var qkv = Pad(b, QueryKeyValue(b, w, x, i), 3 * hiddenSize);
+                var split = new[] { b.UniqueName("q"), b.UniqueName("k"), b.UniqueName("v") };
+                b.AddNode("Split", [qkv, thirds], split, OnnxAttribute.Int("axis", -1));
+                (query, key, value) = (split[0], split[1], split[2]);
+            }
+            else
+            {
+                query = Linear(b, w, x, BertWeights.Layer(i, "attention.self.query"));
+                key = Linear(b, w, x, BertWeights.Layer(i, "attention.self.key"));
+                value = Linear(b, w, x, BertWeights.Layer(i, "attention.self.value"));
+            }
 
-            var query = Heads("attention.self.query", 0, 2, 1, 3);
-            var keyT = Heads("attention.self.key", 0, 2, 3, 1);
-            var value = Heads("attention.self.value", 0, 2, 1, 3);
-            var scores = b.Node("Add", [b.Node("Mul", [b.Node("MatMul", [query, keyT]), scale]), additiveMask]);
+            string Heads(string projected, params long[] perm) =>
+                b.Node("Transpose", [b.Node("Reshape", [projected, splitShape])], null, OnnxAttribute.Ints("perm", perm));
+
+            var scores = b.Node("Add", [b.Node("Mul", [b.Node("MatMul", [Heads(query, 0, 2, 1, 3), Heads(key, 0, 2, 3, 1)]), scale]), additiveMask]);
             var probabilities = b.Node("Softmax", [scores], null, OnnxAttribute.Int("axis", -1));
             var context = b.Node("Reshape", [
-                b.Node("Transpose", [b.Node("MatMul", [probabilities, value])], null, OnnxAttribute.Ints("perm", 0, 2, 1, 3)),
+                b.Node("Transpose", [b.Node("MatMul", [probabilities, Heads(value, 0, 2, 1, 3)])], null, OnnxAttribute.Ints("perm", 0, 2, 1, 3)),
                 mergeShape]);
+            if (packed)
+            {
+                // Back to the real tokens: row text × sequence + position of the padded context.
+                context = b.Node("Gather", [b.Node("Reshape", [context, b.Int64s(-1, hiddenSize)]), "packed_index"]);
+            }
+
             var attention = Linear(b, w, context, BertWeights.Layer(i, "attention.output.dense"));
             x = LayerNorm(b, w, b.Node("Add", [attention, x]), BertWeights.Layer(i, "attention.output.LayerNorm"), eps);
 
@@ -95,6 +152,23 @@ public static class BertOnnxWriter
         }
 
         return x;
+    }
+
+    /// <summary>Packed [tokens, width] → padded [batch, sequence, width], zeros where a text is shorter.</summary>
+    private static string Pad(OnnxGraphBuilder b, string packed, int width)
+    {
+        var zero = b.AddInitializer(b.UniqueName("zero_row"), new float[width], 1, width);
+        return b.Node("Gather", [b.Node("Concat", [packed, zero], null, OnnxAttribute.Int("axis", 0)), "token_index"]);
+    }
+
+    /// <summary>Q, K and V of layer <paramref name="layer"/> as one projection, [.., 3 × hidden] in that order.</summary>
+    private static string QueryKeyValue(OnnxGraphBuilder b, BertWeights w, string x, int layer)
+    {
+        var parts = new[] { "query", "key", "value" }.Select(p => BertWeights.Layer(layer, "attention.self." + p)).ToArray();
+        var weight = parts.SelectMany(p => w[p + ".weight"].Data).ToArray();
+        var bias = parts.SelectMany(p => w[p + ".bias"].Data).ToArray();
+        var rows = parts.Sum(p => w[p + ".weight"].Shape[0]);
+        return ClassifierHead.Linear(b, x, BertWeights.Layer(layer, "attention.self.qkv"), new WeightTensor(weight, [rows, w[parts[0] + ".weight"].Shape[1]]), bias);
     }
 
     private static string Param(OnnxGraphBuilder b, BertWeights w, string name)
