@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Serverless.Functions;
 
@@ -9,11 +10,13 @@ public static class FunctionsJson
 {
     /// <summary>
     /// Web defaults (camelCase, case-insensitive reading), enums as camelCase strings. Responses are JSON, never HTML, so
-    /// quotes and non-ASCII letters in details and labels are written as themselves rather than as \u escapes.
+    /// quotes and non-ASCII letters in details and labels are written as themselves rather than as \u escapes. The classify
+    /// responses and queue answers use source-generated metadata (<see cref="FunctionsJsonContext"/>), other types reflection.
     /// </summary>
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        TypeInfoResolver = JsonTypeInfoResolver.Combine(FunctionsJsonContext.Default, new DefaultJsonTypeInfoResolver()),
     };
 }

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
@@ -27,17 +28,24 @@ internal sealed class FunctionInvoker
     private readonly IServiceScopeFactory _scopes;
     private readonly QueueClients _queues;
     private readonly JsonSerializerOptions _json;
-    private readonly ILogger _logger;
+    private readonly ILoggerFactory _loggers;
+    private readonly ConcurrentDictionary<string, ILogger> _invocationLoggers = new(StringComparer.Ordinal);
 
     public FunctionInvoker(LocalWorkerApplicationBuilder worker, IServiceScopeFactory scopes, QueueClients queues,
-        IOptions<JsonSerializerOptions> json, ILogger<FunctionInvoker> logger)
+        IOptions<JsonSerializerOptions> json, ILoggerFactory loggers)
     {
         _pipeline = worker.Build(ExecuteAsync);
         _scopes = scopes;
         _queues = queues;
         _json = json.Value;
-        _logger = logger;
+        _loggers = loggers;
     }
+
+    /// <summary>
+    /// The category of a function's Executing/Executed lines, as under the Functions host: <c>Function.{name}</c>, so
+    /// host.json's <c>"Function"</c> level governs them.
+    /// </summary>
+    public static string InvocationCategory(string functionName) => "Function." + functionName;
 
     /// <summary>Invokes an HTTP function for a request and writes its response.</summary>
     public async Task InvokeHttpAsync(LocalFunction function, HttpContext http)
@@ -47,22 +55,27 @@ internal sealed class FunctionInvoker
         http.RequestServices = scope.ServiceProvider;
         var context = LocalFunctionContext.ForHttp(function, http, scope.ServiceProvider);
         var started = Stopwatch.GetTimestamp();
-        Log.Executing(_logger, function.Name, $"HTTP {http.Request.Method} {http.Request.Path}", context.InvocationId);
+        var logger = InvocationLogger(function);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            Log.Executing(logger, function.Name, $"HTTP {http.Request.Method} {http.Request.Path}", context.InvocationId);
+        }
+
         try
         {
             await _pipeline(context);
             await WriteQueueOutputsAsync(context);
             if (!await TryWriteHttpResultAsync(context, http) && !http.Response.HasStarted)
             {
-                Log.NoHttpResponse(_logger, function.Name, context.InvocationId);
+                Log.NoHttpResponse(logger, function.Name, context.InvocationId);
             }
 
-            Log.Executed(_logger, function.Name, context.InvocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            Log.Executed(logger, function.Name, context.InvocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (Exception exception)
         {
             // Like the Functions host: an exception that leaves the app's pipeline is a bare 500.
-            Log.Failed(_logger, exception, function.Name, context.InvocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            Log.Failed(logger, exception, function.Name, context.InvocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             if (!http.Response.HasStarted)
             {
                 http.Response.Clear();
@@ -77,16 +90,21 @@ internal sealed class FunctionInvoker
         await using var scope = _scopes.CreateAsyncScope();
         var context = LocalFunctionContext.ForQueue(function, message, scope.ServiceProvider, cancellationToken);
         var started = Stopwatch.GetTimestamp();
-        Log.Executing(_logger, function.Name, $"New queue message on '{queueName}' (attempt {message.DequeueCount})", context.InvocationId);
+        var logger = InvocationLogger(function);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            Log.Executing(logger, function.Name, $"New queue message on '{queueName}' (attempt {message.DequeueCount})", context.InvocationId);
+        }
+
         try
         {
             await _pipeline(context);
             await WriteQueueOutputsAsync(context);
-            Log.Executed(_logger, function.Name, context.InvocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            Log.Executed(logger, function.Name, context.InvocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (Exception exception)
         {
-            Log.Failed(_logger, exception, function.Name, context.InvocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            Log.Failed(logger, exception, function.Name, context.InvocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             throw;
         }
     }
@@ -100,17 +118,18 @@ internal sealed class FunctionInvoker
         await using var scope = _scopes.CreateAsyncScope();
         var context = LocalFunctionContext.ForActivity(function, input, instanceId, scope.ServiceProvider, cancellationToken);
         var started = Stopwatch.GetTimestamp();
-        Log.Executing(_logger, function.Name, $"Activity of orchestration '{instanceId}'", context.InvocationId);
+        var logger = InvocationLogger(function);
+        Log.Executing(logger, function.Name, $"Activity of orchestration '{instanceId}'", context.InvocationId);
         try
         {
             await _pipeline(context);
             await WriteQueueOutputsAsync(context);
-            Log.Executed(_logger, function.Name, context.InvocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            Log.Executed(logger, function.Name, context.InvocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return context.Bindings.InvocationResult;
         }
         catch (Exception exception)
         {
-            Log.Failed(_logger, exception, function.Name, context.InvocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            Log.Failed(logger, exception, function.Name, context.InvocationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             throw;
         }
     }
@@ -125,6 +144,9 @@ internal sealed class FunctionInvoker
         await ExecuteAsync(context);
         return context.Bindings.InvocationResult;
     }
+
+    private ILogger InvocationLogger(LocalFunction function) =>
+        _invocationLoggers.GetOrAdd(function.Name, static (name, loggers) => loggers.CreateLogger(InvocationCategory(name)), _loggers);
 
     // The end of the pipeline, where the worker's FunctionExecutionMiddleware and OutputBindingsMiddleware sit.
     private static async Task ExecuteAsync(FunctionContext context)

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace Serverless.LocalHost;
 
@@ -12,8 +13,16 @@ namespace Serverless.LocalHost;
 /// <param name="RoutePrefix">extensions.http.routePrefix (default <c>api</c>; empty for none).</param>
 /// <param name="Queues">extensions.queues.</param>
 /// <param name="DurableTask">extensions.durableTask.</param>
-public sealed partial record HostJson(string RoutePrefix, QueueTriggerOptions Queues, DurableTaskSettings DurableTask)
+/// <param name="LogLevels">
+/// logging.logLevel: the minimum level per category prefix (<c>default</c> for every other category), applied as the
+/// Functions host applies it — e.g. <c>"Function": "Warning"</c> silences the per-invocation Executing/Executed lines.
+/// </param>
+public sealed partial record HostJson(
+    string RoutePrefix, QueueTriggerOptions Queues, DurableTaskSettings DurableTask, IReadOnlyDictionary<string, LogLevel> LogLevels)
 {
+    /// <summary>The logging.logLevel key for categories no other key names.</summary>
+    public const string DefaultLogCategory = "default";
+
     /// <summary>The file name the Functions host looks for in the script root.</summary>
     public const string FileName = "host.json";
 
@@ -61,7 +70,21 @@ public sealed partial record HostJson(string RoutePrefix, QueueTriggerOptions Qu
         }
 
         var routePrefix = configuration["extensions:http:routePrefix"] ?? "api";
-        return new HostJson(routePrefix.Trim('/'), queues, ReadDurableTask(configuration, settings, path));
+        return new HostJson(routePrefix.Trim('/'), queues, ReadDurableTask(configuration, settings, path), ReadLogLevels(configuration, path));
+    }
+
+    private static Dictionary<string, LogLevel> ReadLogLevels(IConfiguration configuration, string path)
+    {
+        var levels = new Dictionary<string, LogLevel>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in configuration.GetSection("logging:logLevel").GetChildren())
+        {
+            levels[entry.Key] = Enum.TryParse<LogLevel>(entry.Value, ignoreCase: true, out var level) && Enum.IsDefined(level)
+                ? level
+                : throw new InvalidOperationException(
+                    $"{path}: logging.logLevel.{entry.Key} is '{entry.Value}'; use Trace, Debug, Information, Warning, Error, Critical or None.");
+        }
+
+        return levels;
     }
 
     private static DurableTaskSettings ReadDurableTask(IConfiguration configuration, IConfiguration settings, string path)

@@ -114,6 +114,19 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         // The Durable Task engine reports every poll and lease at Information; its warnings and errors are what matter here.
         builder.Logging.AddFilter("DurableTask", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.DurableTask", LogLevel.Warning);
+        // host.json's levels, as the Functions host applies them (its "Function" category is the invocation lines' one).
+        foreach (var (category, level) in hostJson.LogLevels)
+        {
+            if (string.Equals(category, HostJson.DefaultLogCategory, StringComparison.OrdinalIgnoreCase))
+            {
+                builder.Logging.SetMinimumLevel(level);
+            }
+            else
+            {
+                builder.Logging.AddFilter(category, level);
+            }
+        }
+
         builder.Logging.AddSimpleConsole(console =>
         {
             console.SingleLine = true;

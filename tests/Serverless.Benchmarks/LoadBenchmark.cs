@@ -19,7 +19,7 @@ internal static class LoadBenchmark
         var seconds = int.Parse(args.ElementAtOrDefault(1) ?? "60", CultureInfo.InvariantCulture);
         var clients = int.Parse(args.ElementAtOrDefault(2) ?? "32", CultureInfo.InvariantCulture);
         var queueRate = int.Parse(args.ElementAtOrDefault(3) ?? "20", CultureInfo.InvariantCulture);
-        var storage = Environment.GetEnvironmentVariable("AzureWebJobsStorage") is { Length: > 0 } configured ? configured : LocalAzurite;
+        var storage = Storage();
         var reviews = ReviewsCsv.ReadColumn(ReviewsCsv.DefaultPath(), "review");
 
         // Answers of earlier runs would be read as this run's; start from an empty results queue.
@@ -37,4 +37,8 @@ internal static class LoadBenchmark
 
         return report.Errors == 0 ? 0 : 1;
     }
+
+    /// <summary>The app's storage: <c>AzureWebJobsStorage</c> when set, else the local Azurite on its default ports.</summary>
+    public static string Storage() =>
+        Environment.GetEnvironmentVariable("AzureWebJobsStorage") is { Length: > 0 } configured ? configured : LocalAzurite;
 }

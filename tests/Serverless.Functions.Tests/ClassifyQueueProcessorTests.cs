@@ -125,6 +125,24 @@ public sealed class ClassifyQueueProcessorTests(AzuriteFixture azurite)
         Assert.Equal("1", JsonDocument.Parse(second).RootElement.GetProperty("version").GetString());
     }
 
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task AnsweredIdSentAgainAsANewMessage_IsAnsweredWithTheStoredResult_ThoughItsClassificationStartedEarly()
+    {
+        // A first delivery classifies while the stored answer is read; an answer found must still win over the new one.
+        await using var host = await StartWithSpamModelAsync();
+        const string Message = """{"id":"again-2","text":"free money"}""";
+        await Processor(host).ProcessAsync(Message, 1, AzuriteFixture.TestTimeout());
+        var first = (await host.ReceiveAsync(host.ResultsQueue)).Single();
+
+        await host.PublishAsync("spam", dir => TinyModels.WriteClassifierPackage(dir, ["red", "green", "blue"]));
+        await host.Registry.SetAliasAsync("spam", "production", "2", AzuriteFixture.TestTimeout());
+        await Processor(host).ProcessAsync(Message, 1, AzuriteFixture.TestTimeout());
+        var second = (await host.ReceiveAsync(host.ResultsQueue)).Single();
+
+        Assert.Equal(first, second);
+        Assert.Equal(0, await host.CountAsync(host.ResultsQueue));
+    }
+
     [Theory(Timeout = AzuriteFixture.TestTimeoutMs)]
     [InlineData("""{"id":"dup-1","texts":["free money","good meeting"]}""")]
     [InlineData("""{"id":"dup-1","text":"free money","topK":1}""")]

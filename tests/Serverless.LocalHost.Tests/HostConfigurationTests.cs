@@ -4,6 +4,8 @@ using Azure.Storage.Queues;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Serverless.LocalHost.Tests.Support;
 using Serverless.LocalHost.Tests.Samples;
 using Serverless.Testing;
 
@@ -155,6 +157,47 @@ public sealed class HostConfigurationTests(AzuriteFixture azurite) : IDisposable
         Assert.Contains("'AzureWebJobsStorage'", error.Message, StringComparison.Ordinal);
         Assert.Contains("UseDevelopmentStorage=true", error.Message, StringComparison.Ordinal);
         Assert.Contains("local.settings.json", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task HostJsonLogLevels_NoneSet_InvocationLinesAreWrittenUnderTheFunctionCategory()
+    {
+        await using var host = await SampleHost.StartAsync(azurite);
+
+        Assert.Equal("pong", await host.Http.GetStringAsync("sample/Ping"));
+
+        var lines = host.Logs.Records.Where(r => r.Category == "Function.Ping").ToList();
+        Assert.Contains(lines, r => r.Level == LogLevel.Information && r.Message.StartsWith("Executing 'Functions.Ping'", StringComparison.Ordinal));
+        Assert.Contains(lines, r => r.Level == LogLevel.Information && r.Message.StartsWith("Executed 'Functions.Ping'", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task HostJsonLogLevels_FunctionAtWarning_SilencesInvocationLines_WhileOtherCategoriesKeepTheirLevels()
+    {
+        const string Logging = """
+            "logging": { "logLevel": { "default": "Warning", "Function": "Warning", "Serverless": "Information" } },
+            """;
+        var hostJson = SampleHost.DefaultHostJson.Replace("\"extensions\":", Logging + "\"extensions\":", StringComparison.Ordinal);
+        await using var host = await SampleHost.StartAsync(azurite, hostJson);
+
+        Assert.Equal("pong", await host.Http.GetStringAsync("sample/Ping"));
+
+        Assert.DoesNotContain(host.Logs.Records, r => r.Category.StartsWith("Function.", StringComparison.Ordinal));
+        var loggers = host.Host.Services.GetRequiredService<ILoggerFactory>();
+        Assert.True(loggers.CreateLogger("Serverless.Functions.Queues.ClassifyQueueProcessor").IsEnabled(LogLevel.Information));
+        Assert.False(loggers.CreateLogger("Some.Library").IsEnabled(LogLevel.Information));
+        Assert.True(loggers.CreateLogger("Some.Library").IsEnabled(LogLevel.Warning));
+    }
+
+    [Fact]
+    public void HostJsonLogLevels_UnknownLevel_IsRefusedNamingTheCategory()
+    {
+        File.WriteAllText(Path.Combine(_root, "host.json"), """{"logging":{"logLevel":{"Function":"Loud"}}}""");
+
+        var error = Assert.Throws<InvalidOperationException>(() => HostJson.Load(_root, new ConfigurationBuilder().Build()));
+
+        Assert.Contains("logging.logLevel.Function", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Loud", error.Message, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);

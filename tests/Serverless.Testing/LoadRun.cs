@@ -182,6 +182,7 @@ public static class LoadRun
         return (answered, failed);
     }
 
-    private static double Percentile(double[] sorted, double p) =>
+    /// <summary>The <paramref name="p"/> quantile (0–1) of <paramref name="sorted"/> by the nearest-rank method; 0 when empty.</summary>
+    public static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 }

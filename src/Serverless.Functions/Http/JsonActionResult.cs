@@ -36,9 +36,12 @@ public sealed record JsonActionResult(
     public async Task WriteAsync(HttpResponse response, CancellationToken cancellationToken)
     {
         response.StatusCode = StatusCode;
-        foreach (var (name, value) in Headers ?? new Dictionary<string, string>())
+        if (Headers is not null)
         {
-            response.Headers[name] = value;
+            foreach (var (name, value) in Headers)
+            {
+                response.Headers[name] = value;
+            }
         }
 
         response.ContentType = ContentType + "; charset=utf-8";

@@ -66,9 +66,24 @@ public sealed partial class ClassifyQueueProcessor(
         }
 
         var requestHash = ClassifyRequestHash.Of(request);
-        var stored = await storage.TryReadResultAsync(id, cancellationToken);
+        // A first delivery has almost never been answered before: classify while the stored answer is read, not after, so
+        // the storage round trip does not add to every message's time. A redelivery reads first (it is likely answered).
+        using var early = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var classifying = dequeueCount == 1 ? classifier.ClassifyAsync(request, ClassificationService.Queue, early.Token) : null;
+        StoredResult? stored;
+        try
+        {
+            stored = await storage.TryReadResultAsync(id, cancellationToken);
+        }
+        catch
+        {
+            await AbandonAsync(classifying, early);
+            throw;
+        }
+
         if (stored is { Expired: false, RequestHash: not null })
         {
+            await AbandonAsync(classifying, early);
             await ReplayAsync(id, envelope.ReplyTo, requestHash, stored, dequeueCount, cancellationToken);
             return;
         }
@@ -89,7 +104,7 @@ public sealed partial class ClassifyQueueProcessor(
         ClassifyResponse response;
         try
         {
-            response = await classifier.ClassifyAsync(request, ClassificationService.Queue, cancellationToken);
+            response = await (classifying ?? classifier.ClassifyAsync(request, ClassificationService.Queue, cancellationToken));
         }
         catch (ServiceException e) when (!e.IsTransient)
         {
@@ -124,6 +139,25 @@ public sealed partial class ClassifyQueueProcessor(
         Log.Replayed(logger, id, dequeueCount);
         await SendAsync(id, replyTo, stored.Answer, cancellationToken);
         metrics.QueueMessage(QueueOutcome.Replayed);
+    }
+
+    /// <summary>Takes a classification started early out of the engine when its answer is not needed, and observes its end.</summary>
+    private static async Task AbandonAsync(Task? classifying, CancellationTokenSource cancel)
+    {
+        if (classifying is null)
+        {
+            return;
+        }
+
+        await cancel.CancelAsync();
+        try
+        {
+            await classifying;
+        }
+        catch (Exception)
+        {
+            // Canceled, or failed: either way the answer comes from elsewhere (the stored result, or the failure being rethrown).
+        }
     }
 
     private async Task RefuseAsync(string? id, string replyTo, ServiceException problem, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Serverless.LocalHost.Tests.Samples;
 
@@ -16,6 +17,8 @@ public static class SampleApp
     {
         worker.UseMiddleware<SampleProblemMiddleware>();
         worker.Services.AddSingleton<QueueProbe>();
+        worker.Services.AddSingleton<LogProbe>();
+        worker.Services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<LogProbe>());
         worker.Services.AddScoped<InvocationTag>();
     }
 }

@@ -41,6 +41,9 @@ public sealed class SampleHost : IAsyncDisposable
 
     public QueueProbe Probe => (QueueProbe)Host.Services.GetService(typeof(QueueProbe))!;
 
+    /// <summary>The log lines the host's filters let through.</summary>
+    public LogProbe Logs => (LogProbe)Host.Services.GetService(typeof(LogProbe))!;
+
     /// <summary>A task hub name of its own (letters and digits only, as task hub names must be); later arguments override it.</summary>
     public static string UniqueHubName() => $"Sample{Guid.NewGuid():N}"[..24];
 
