@@ -145,12 +145,16 @@ internal static class QualityCommand
     /// <summary>Prints a line every 50 steps with the elapsed time, so a long CPU run shows its pace.</summary>
     private sealed class StepPrinter(Stopwatch stopwatch) : IProgress<FineTuningProgress>
     {
+        private int _last;
+
         public void Report(FineTuningProgress value)
         {
-            if (value.Phase == FineTuningProgress.FullPhase && (value.Step % 50 == 0 && value.ValidationMacroF1 is null || value.Step == 1))
+            // Every 50th step and the first (an epoch's end reports its last step a second time, with the validation figures).
+            if (value.Phase == FineTuningProgress.FullPhase && (value.Step % 50 == 0 || value.Step == 1) && value.Step != _last)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  trial {value.Trial}/{value.Trials} (rate {value.LearningRate:G3}) epoch {value.Epoch}/{value.Epochs} step {value.Step}/{value.Steps} loss {value.Loss:F4} ({stopwatch.Elapsed.TotalSeconds:F0} s, ~{value.SecondsLeft:F0} s left)"));
+                _last = value.Step;
             }
         }
     }
