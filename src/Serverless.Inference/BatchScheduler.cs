@@ -101,7 +101,7 @@ internal sealed class BatchScheduler
                 $"The request has {texts.Length} texts but the engine queues at most {_options.MaxQueuedTexts}: send them in smaller requests."));
         }
 
-        var request = new Request(texts);
+        var request = new Request(this, texts);
         lock (_gate)
         {
             if (_fault is not null)
@@ -113,7 +113,7 @@ internal sealed class BatchScheduler
             if (waitForCapacity && (_admissions.Count > 0 || !Fits(texts.Length)))
             {
                 // Behind the callers already waiting, so a large request is not overtaken forever by smaller waiting ones.
-                _admissions.AddLast(request.Admission);
+                _admissions.AddLast(request.Admission ??= new LinkedListNode<Request>(request));
                 Log.AdmissionWaiting(_logger, texts.Length, _queued, _options.MaxQueuedTexts);
             }
             else if (!Fits(texts.Length))
@@ -130,7 +130,8 @@ internal sealed class BatchScheduler
             }
         }
 
-        using var registration = cancellationToken.Register(() => Cancel(request, cancellationToken));
+        using var registration = cancellationToken.Register(
+            static (state, token) => ((Request)state!).Owner.Cancel((Request)state!, token), request);
         return await request.Completion.Task.ConfigureAwait(false);
     }
 
@@ -166,7 +167,7 @@ internal sealed class BatchScheduler
     {
         lock (_gate)
         {
-            if (request.Admission.List is not null)
+            if (request.Admission?.List is not null)
             {
                 _admissions.Remove(request.Admission);
                 AdmitWaiting();
@@ -487,20 +488,21 @@ internal sealed class BatchScheduler
     /// <summary>One caller's texts. Admission, Waiting and Abandoned are guarded by the gate; Results and Unfinished belong to the loop.</summary>
     private sealed class Request
     {
-        public Request(TokenizedText[] texts)
+        public Request(BatchScheduler owner, TokenizedText[] texts)
         {
+            Owner = owner;
             Texts = texts;
             Results = new float[texts.Length][];
             Unfinished = texts.Length;
-            Admission = new LinkedListNode<Request>(this);
         }
 
+        public BatchScheduler Owner { get; }
         public TokenizedText[] Texts { get; }
         public float[][] Results { get; }
         public TaskCompletionSource<float[][]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        /// <summary>The request's place among the callers waiting for capacity; in no list once admitted.</summary>
-        public LinkedListNode<Request> Admission { get; }
+        /// <summary>The request's place among the callers waiting for capacity (made when it first waits); in no list once admitted.</summary>
+        public LinkedListNode<Request>? Admission { get; set; }
         public int Waiting { get; set; }
         public int Unfinished { get; set; }
         public volatile bool Abandoned;
