@@ -35,6 +35,9 @@ internal sealed class BenchmarkTable(string referencePath)
     /// <summary>Appends a row.</summary>
     public void Add(BenchmarkRow row) => _rows.Add(row);
 
+    /// <summary>Puts a row at <paramref name="index"/>, for a row measured after the ones it should precede.</summary>
+    public void Insert(int index, BenchmarkRow row) => _rows.Insert(index, row);
+
     /// <summary>The table as Markdown.</summary>
     public string ToMarkdown()
     {
