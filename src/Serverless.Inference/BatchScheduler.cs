@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 
@@ -14,10 +15,14 @@ namespace Serverless.Inference;
 /// runs them one at a time (a run already uses every intra-op thread, so two at once would only contend).
 /// </summary>
 /// <remarks>
-/// Batches are formed in generations: once the oldest waiting text has waited <see cref="BatchingOptions.MaxWaitMilliseconds"/>
-/// (at once while stopping), everything waiting is sorted by length and cut into batches of neighbours bounded by
-/// <see cref="BatchingOptions.MaxBatchTexts"/> and <see cref="BatchingOptions.MaxBatchTokens"/>. Texts of similar length
-/// share a batch, so little compute goes to padding, and no text waits behind texts that arrived after its generation.
+/// Batches are formed in generations. A text that reaches an idle engine (nothing running, nothing waiting) starts one at
+/// once; texts that arrive while work is in flight wait until the oldest of them has waited
+/// <see cref="BatchingOptions.MaxWaitMilliseconds"/> (under load that has passed by the time the running batch ends; at
+/// once while stopping). A generation is everything waiting, sorted by length and cut into batches of neighbours by
+/// <see cref="BatchPartitioner"/>: the partition of least total cost under the model's <see cref="BatchCostModel"/>, within
+/// <see cref="BatchingOptions.MaxBatchTexts"/> and <see cref="BatchingOptions.MaxBatchTokens"/>. A long text then does not
+/// pad a batch of short ones, a run's fixed cost is still shared by many texts, and no text waits behind texts that
+/// arrived after its generation.
 /// </remarks>
 internal sealed class BatchScheduler
 {
@@ -25,18 +30,26 @@ internal sealed class BatchScheduler
     private readonly object _gate = new();
     private readonly BatchingOptions _options;
     private readonly Func<IReadOnlyList<TokenizedText>, float[][]> _run;
+    private readonly BatchCostModel _cost;
     private readonly ILogger _logger;
     private readonly TagList _tags;
     private readonly TimeSpan _maxWait;
+    private readonly long _maxWaitTicks;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
 
     private readonly LinkedList<Request> _admissions = new();
     private List<Item> _arrivals = [];
+    private List<Item> _spareArrivals = [];
     private Item[] _generation = [];
+    private int _generationCount;
     private int _next;
+    private int[] _batchEnds = [];
+    private int _batchCount;
+    private int _batchIndex;
     private int _queued;
     private long _oldestArrival;
+    private bool _busy;
     private bool _accepting = true;
     private Exception? _fault;
 
@@ -48,13 +61,23 @@ internal sealed class BatchScheduler
     private int _largestBatchTokens;
     private long _rejected;
 
-    public BatchScheduler(BatchingOptions options, Func<IReadOnlyList<TokenizedText>, float[][]> run, ILogger logger, TagList tags, string threadName)
+    // Owned by the scheduler thread: the batch being formed and run.
+    private readonly List<Item> _batch = [];
+    private readonly TokenizedText[] _batchTexts;
+    private readonly HashSet<Request> _failedRequests = [];
+
+    /// <summary>Creates a scheduler that runs batches with <paramref name="run"/> and cuts them by <paramref name="cost"/>.</summary>
+    public BatchScheduler(
+        BatchingOptions options, Func<IReadOnlyList<TokenizedText>, float[][]> run, BatchCostModel cost, ILogger logger, TagList tags, string threadName)
     {
         _options = options;
         _run = run;
+        _cost = cost;
         _logger = logger;
+        _batchTexts = new TokenizedText[options.MaxBatchTexts];
         _tags = tags;
         _maxWait = TimeSpan.FromMilliseconds(options.MaxWaitMilliseconds);
+        _maxWaitTicks = (long)(_maxWait.TotalSeconds * Stopwatch.Frequency);
         _thread = new Thread(Loop) { IsBackground = true, Name = threadName };
     }
 
@@ -78,7 +101,7 @@ internal sealed class BatchScheduler
                 $"The request has {texts.Length} texts but the engine queues at most {_options.MaxQueuedTexts}: send them in smaller requests."));
         }
 
-        var request = new Request(texts);
+        var request = new Request(this, texts);
         lock (_gate)
         {
             if (_fault is not null)
@@ -90,7 +113,7 @@ internal sealed class BatchScheduler
             if (waitForCapacity && (_admissions.Count > 0 || !Fits(texts.Length)))
             {
                 // Behind the callers already waiting, so a large request is not overtaken forever by smaller waiting ones.
-                _admissions.AddLast(request.Admission);
+                _admissions.AddLast(request.Admission ??= new LinkedListNode<Request>(request));
                 Log.AdmissionWaiting(_logger, texts.Length, _queued, _options.MaxQueuedTexts);
             }
             else if (!Fits(texts.Length))
@@ -107,7 +130,8 @@ internal sealed class BatchScheduler
             }
         }
 
-        using var registration = cancellationToken.Register(() => Cancel(request, cancellationToken));
+        using var registration = cancellationToken.Register(
+            static (state, token) => ((Request)state!).Owner.Cancel((Request)state!, token), request);
         return await request.Completion.Task.ConfigureAwait(false);
     }
 
@@ -143,7 +167,7 @@ internal sealed class BatchScheduler
     {
         lock (_gate)
         {
-            if (request.Admission.List is not null)
+            if (request.Admission?.List is not null)
             {
                 _admissions.Remove(request.Admission);
                 AdmitWaiting();
@@ -179,7 +203,8 @@ internal sealed class BatchScheduler
     {
         if (_arrivals.Count == 0)
         {
-            _oldestArrival = Stopwatch.GetTimestamp();
+            // An idle engine runs a text at once: with nothing in flight, waiting would only add latency.
+            _oldestArrival = _busy ? Stopwatch.GetTimestamp() : Stopwatch.GetTimestamp() - _maxWaitTicks;
         }
 
         for (var i = 0; i < request.Texts.Length; i++)
@@ -207,9 +232,9 @@ internal sealed class BatchScheduler
     {
         try
         {
-            while (NextBatch() is { } batch)
+            while (NextBatch())
             {
-                Execute(batch);
+                Execute(_batch);
             }
         }
         catch (Exception ex)
@@ -223,23 +248,27 @@ internal sealed class BatchScheduler
         }
     }
 
-    private List<Item>? NextBatch()
+    /// <summary>Fills <see cref="_batch"/> with the next batch to run; false once stopped with nothing left.</summary>
+    private bool NextBatch()
     {
+        _batch.Clear();
         lock (_gate)
         {
             while (true)
             {
-                var batch = TakeFromGeneration();
-                if (batch.Count > 0)
+                TakeFromGeneration();
+                if (_batch.Count > 0)
                 {
-                    return batch;
+                    _busy = true;
+                    return true;
                 }
 
                 if (_arrivals.Count == 0)
                 {
+                    _busy = false;
                     if (!_accepting)
                     {
-                        return null;
+                        return false;
                     }
 
                     Monitor.Wait(_gate);
@@ -260,67 +289,107 @@ internal sealed class BatchScheduler
         }
     }
 
+    /// <summary>Sorts everything waiting by length and cuts it into batches. Caller holds the gate.</summary>
     private void StartGeneration()
     {
-        // A stable sort keeps arrival order among texts of equal length.
-        _generation = [.. _arrivals.Where(i => !i.Request.Abandoned).OrderBy(i => i.Length)];
-        _next = 0;
-        _arrivals = [];
-    }
-
-    private List<Item> TakeFromGeneration()
-    {
-        var batch = new List<Item>(Math.Min(_options.MaxBatchTexts, _generation.Length - _next));
-        var longest = 0;
-        while (_next < _generation.Length)
+        var count = 0;
+        EnsureCapacity(ref _generation, _arrivals.Count);
+        foreach (var item in _arrivals)
         {
-            var item = _generation[_next];
-            if (item.Request.Abandoned)
+            if (!item.Request.Abandoned)
             {
-                _next++;
-                continue;
+                _generation[count++] = item;
             }
-
-            var padded = Math.Max(longest, item.Length);
-            if (batch.Count > 0 && (batch.Count == _options.MaxBatchTexts || (batch.Count + 1) * padded > _options.MaxBatchTokens))
-            {
-                break;
-            }
-
-            batch.Add(item);
-            longest = padded;
-            item.Request.Waiting--;
-            _next++;
         }
 
-        if (_next == _generation.Length)
+        // Sorting by (length, arrival position) keeps arrival order among texts of equal length.
+        var keys = ArrayPool<long>.Shared.Rent(count);
+        var lengths = ArrayPool<int>.Shared.Rent(count);
+        try
         {
-            _generation = [];
+            for (var i = 0; i < count; i++)
+            {
+                keys[i] = ((long)_generation[i].Length << 32) | (uint)i;
+            }
+
+            Array.Sort(keys, _generation, 0, count);
+            for (var i = 0; i < count; i++)
+            {
+                lengths[i] = _generation[i].Length;
+            }
+
+            EnsureCapacity(ref _batchEnds, count);
+            _batchCount = BatchPartitioner.Partition(
+                lengths.AsSpan(0, count), _cost, _options.MaxBatchTexts, _options.MaxBatchTokens, _batchEnds);
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(keys);
+            ArrayPool<int>.Shared.Return(lengths);
+        }
+
+        _generationCount = count;
+        _next = 0;
+        _batchIndex = 0;
+
+        // The two arrival lists take turns, so forming a generation allocates nothing once they have grown.
+        (_arrivals, _spareArrivals) = (_spareArrivals, _arrivals);
+        _arrivals.Clear();
+    }
+
+    /// <summary>Moves the generation's next batch into <see cref="_batch"/>, skipping abandoned texts. Caller holds the gate.</summary>
+    private void TakeFromGeneration()
+    {
+        while (_batch.Count == 0 && _batchIndex < _batchCount)
+        {
+            var end = _batchEnds[_batchIndex++];
+            for (; _next < end; _next++)
+            {
+                var item = _generation[_next];
+                if (!item.Request.Abandoned)
+                {
+                    _batch.Add(item);
+                    item.Request.Waiting--;
+                }
+            }
+        }
+
+        if (_batchIndex == _batchCount && _generationCount > 0)
+        {
+            // Drop the references so finished requests can be collected; the arrays are kept for the next generation.
+            Array.Clear(_generation, 0, _generationCount);
+            _generationCount = 0;
             _next = 0;
         }
 
-        _queued -= batch.Count;
-        if (batch.Count > 0)
+        if (_batch.Count > 0)
         {
-            InferenceMetrics.QueueDepths.Add(-batch.Count, _tags);
+            _queued -= _batch.Count;
+            InferenceMetrics.QueueDepths.Add(-_batch.Count, _tags);
             AdmitWaiting();
         }
+    }
 
-        return batch;
+    private static void EnsureCapacity<T>(ref T[] array, int count)
+    {
+        if (array.Length < count)
+        {
+            array = new T[Math.Max(count, array.Length * 2)];
+        }
     }
 
     private void Execute(List<Item> batch)
     {
-        var texts = new TokenizedText[batch.Count];
         var tokens = 0;
         var sequenceLength = 0;
-        for (var i = 0; i < texts.Length; i++)
+        for (var i = 0; i < batch.Count; i++)
         {
-            texts[i] = batch[i].Text;
-            tokens += texts[i].Length;
-            sequenceLength = Math.Max(sequenceLength, texts[i].Length);
+            _batchTexts[i] = batch[i].Text;
+            tokens += _batchTexts[i].Length;
+            sequenceLength = Math.Max(sequenceLength, _batchTexts[i].Length);
         }
 
+        var texts = new ArraySegment<TokenizedText>(_batchTexts, 0, batch.Count);
         var started = Stopwatch.GetTimestamp();
         float[][] rows;
         try
@@ -329,37 +398,32 @@ internal sealed class BatchScheduler
         }
         catch (Exception ex)
         {
-            Log.BatchFailed(_logger, ex, texts.Length, sequenceLength);
-            foreach (var request in batch.Select(i => i.Request).Distinct())
-            {
-                lock (_gate)
-                {
-                    Abandon(request);
-                }
-
-                request.Completion.TrySetException(ex);
-            }
-
+            Log.BatchFailed(_logger, ex, texts.Count, sequenceLength);
+            FailRequestsOf(batch, ex);
             return;
+        }
+        finally
+        {
+            texts.AsSpan().Clear();
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started);
-        var paddedTokens = texts.Length * sequenceLength;
+        var paddedTokens = texts.Count * sequenceLength;
         var paddingShare = 1.0 - ((double)tokens / paddedTokens);
         lock (_gate)
         {
             _batches++;
-            _texts += texts.Length;
+            _texts += texts.Count;
             _tokens += tokens;
             _paddedTokens += paddedTokens;
-            _largestBatchTexts = Math.Max(_largestBatchTexts, texts.Length);
+            _largestBatchTexts = Math.Max(_largestBatchTexts, texts.Count);
             _largestBatchTokens = Math.Max(_largestBatchTokens, paddedTokens);
         }
 
-        InferenceMetrics.BatchSizes.Record(texts.Length, _tags);
+        InferenceMetrics.BatchSizes.Record(texts.Count, _tags);
         InferenceMetrics.PaddingShares.Record(paddingShare, _tags);
         InferenceMetrics.Durations.Record(elapsed.TotalSeconds, _tags);
-        Log.BatchRan(_logger, texts.Length, sequenceLength, paddingShare, elapsed.TotalMilliseconds);
+        Log.BatchRan(_logger, texts.Count, sequenceLength, paddingShare, elapsed.TotalMilliseconds);
 
         for (var i = 0; i < batch.Count; i++)
         {
@@ -377,21 +441,42 @@ internal sealed class BatchScheduler
         }
     }
 
+    /// <summary>Fails every request with a text in <paramref name="batch"/>, once each.</summary>
+    private void FailRequestsOf(List<Item> batch, Exception ex)
+    {
+        _failedRequests.Clear();
+        foreach (var item in batch)
+        {
+            if (_failedRequests.Add(item.Request))
+            {
+                lock (_gate)
+                {
+                    Abandon(item.Request);
+                }
+
+                item.Request.Completion.TrySetException(ex);
+            }
+        }
+
+        _failedRequests.Clear();
+    }
+
     private void FailEverything(Exception ex)
     {
         List<Request> requests;
         lock (_gate)
         {
             _fault = ex;
-            requests = [.. _arrivals.Concat(_generation.Skip(_next)).Select(i => i.Request).Concat(_admissions).Distinct()];
+            requests = [.. _arrivals.Concat(_generation.Take(_generationCount).Skip(_next)).Select(i => i.Request).Concat(_admissions).Distinct()];
             _admissions.Clear();
             foreach (var request in requests)
             {
                 Abandon(request);
             }
 
-            _arrivals = [];
-            _generation = [];
+            _arrivals.Clear();
+            _generationCount = 0;
+            _batchCount = 0;
         }
 
         foreach (var request in requests)
@@ -403,20 +488,21 @@ internal sealed class BatchScheduler
     /// <summary>One caller's texts. Admission, Waiting and Abandoned are guarded by the gate; Results and Unfinished belong to the loop.</summary>
     private sealed class Request
     {
-        public Request(TokenizedText[] texts)
+        public Request(BatchScheduler owner, TokenizedText[] texts)
         {
+            Owner = owner;
             Texts = texts;
             Results = new float[texts.Length][];
             Unfinished = texts.Length;
-            Admission = new LinkedListNode<Request>(this);
         }
 
+        public BatchScheduler Owner { get; }
         public TokenizedText[] Texts { get; }
         public float[][] Results { get; }
         public TaskCompletionSource<float[][]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        /// <summary>The request's place among the callers waiting for capacity; in no list once admitted.</summary>
-        public LinkedListNode<Request> Admission { get; }
+        /// <summary>The request's place among the callers waiting for capacity (made when it first waits); in no list once admitted.</summary>
+        public LinkedListNode<Request>? Admission { get; set; }
         public int Waiting { get; set; }
         public int Unfinished { get; set; }
         public volatile bool Abandoned;

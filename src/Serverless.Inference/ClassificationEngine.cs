@@ -38,7 +38,7 @@ public sealed class ClassificationEngine : IAsyncDisposable
 
     private ClassificationEngine(
         ModelPackage package, ModelIdentity identity, OnnxModelSession session, BertTextTokenizer tokenizer,
-        BatchingOptions batching, ILogger logger)
+        BatchingOptions batching, BatchCostModel cost, ILogger logger)
     {
         Package = package;
         _identity = identity;
@@ -49,7 +49,7 @@ public sealed class ClassificationEngine : IAsyncDisposable
         _threshold = (float)(package.Config.Threshold ?? DefaultThreshold);
         _maxQueuedTexts = batching.MaxQueuedTexts;
         _scheduler = new BatchScheduler(
-            batching, RunBatch, logger, InferenceMetrics.Tags(identity, session.Device), $"Inference {identity.Name}/{identity.Version}");
+            batching, RunBatch, cost, logger, InferenceMetrics.Tags(identity, session.Device), $"Inference {identity.Name}/{identity.Version}");
     }
 
     /// <summary>The package being served.</summary>
@@ -210,10 +210,11 @@ public sealed class ClassificationEngine : IAsyncDisposable
             cancellationToken.ThrowIfCancellationRequested();
 
             WarmUp(session, tokenizer, package);
-            var engine = new ClassificationEngine(package, identity, session, tokenizer, batching, logger);
+            var cost = BatchCostModel.Calibrate((rows, length) => RunSynthetic(session, tokenizer.PadId, rows, length), package.MaxLength);
+            var engine = new ClassificationEngine(package, identity, session, tokenizer, batching, cost, logger);
             engine._scheduler.Start();
             Log.EngineReady(logger, identity.Name, identity.Version, session.Device,
-                (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, package.MaxLength, engine.Labels.Count);
+                (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, package.MaxLength, engine.Labels.Count, cost.ToString());
             return engine;
         }
         catch
@@ -269,6 +270,23 @@ public sealed class ClassificationEngine : IAsyncDisposable
         {
             throw new InvalidModelPackageException(string.Create(CultureInfo.InvariantCulture,
                 $"model.onnx answered a warm-up batch of {batch.BatchSize} texts with output '{session.OutputName}' of shape [{string.Join(", ", shape)}]: it must be [batch, labels] ({labels} labels) for a classifier or [batch, sequence, hidden] for a base encoder."));
+        }
+    }
+
+    /// <summary>One run of <paramref name="rows"/> texts of <paramref name="length"/> tokens, through the path batches take.</summary>
+    private static void RunSynthetic(OnnxModelSession session, int padId, int rows, int length)
+    {
+        var ids = new int[length];
+        var texts = new TokenizedText[rows];
+        Array.Fill(texts, new TokenizedText(ids, Truncated: false));
+        var batch = BatchEncoder.PadPooled(texts, padId);
+        try
+        {
+            session.Run(batch, out _);
+        }
+        finally
+        {
+            BatchEncoder.Return(batch);
         }
     }
 

@@ -14,8 +14,8 @@ internal static partial class Log
     public static partial void CudaFallback(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Information,
-        Message = "Engine for {ModelName} version {ModelVersion} ready on {Device} in {ElapsedMilliseconds} ms (max length {MaxLength}, {LabelCount} labels)")]
-    public static partial void EngineReady(ILogger logger, string modelName, string modelVersion, string device, long elapsedMilliseconds, int maxLength, int labelCount);
+        Message = "Engine for {ModelName} version {ModelVersion} ready on {Device} in {ElapsedMilliseconds} ms (max length {MaxLength}, {LabelCount} labels); batches cost {BatchCost}")]
+    public static partial void EngineReady(ILogger logger, string modelName, string modelVersion, string device, long elapsedMilliseconds, int maxLength, int labelCount, string batchCost);
 
     [LoggerMessage(EventId = 1011, Level = LogLevel.Debug,
         Message = "Batch of {BatchSize} texts × {SequenceLength} tokens ({PaddingShare:P1} padding) ran in {ElapsedMilliseconds} ms")]

@@ -99,13 +99,19 @@ public static class ScoreFunctions
     private static TextClassification Rank(
         float[] scores, IReadOnlyList<string> labels, bool multiLabel, float threshold, int? topK, bool truncated, int? windows)
     {
+        // Labels are few: an insertion sort by descending score (ties by label id) allocates nothing beyond the order.
         var order = new int[scores.Length];
         for (var i = 0; i < order.Length; i++)
         {
-            order[i] = i;
-        }
+            var label = i;
+            var j = i;
+            for (; j > 0 && scores[order[j - 1]] < scores[label]; j--)
+            {
+                order[j] = order[j - 1];
+            }
 
-        Array.Sort(order, (a, b) => scores[b].CompareTo(scores[a]) is var byScore and not 0 ? byScore : a.CompareTo(b));
+            order[j] = label;
+        }
 
         var kept = Math.Min(topK ?? order.Length, order.Length);
         var ranked = new LabelScore[kept];
@@ -114,9 +120,22 @@ public static class ScoreFunctions
             ranked[i] = new LabelScore(labels[order[i]], scores[order[i]]);
         }
 
-        var above = multiLabel
-            ? order.Where(i => scores[i] >= threshold).Select(i => labels[i]).ToArray()
-            : null;
+        string[]? above = null;
+        if (multiLabel)
+        {
+            var count = 0;
+            while (count < order.Length && scores[order[count]] >= threshold)
+            {
+                count++;
+            }
+
+            above = new string[count];
+            for (var i = 0; i < count; i++)
+            {
+                above[i] = labels[order[i]];
+            }
+        }
+
         var top = order[0];
         return new TextClassification(labels[top], scores[top], ranked, above, truncated, windows);
     }

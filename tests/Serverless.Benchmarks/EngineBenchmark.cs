@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
@@ -26,6 +27,10 @@ internal static class EngineBenchmark
     private static readonly string[] s_inputNames = ["input_ids", "attention_mask", "token_type_ids"];
     private static readonly string[] s_outputNames = ["logits"];
 
+    private const int ConcurrentCallers = 32;
+    private const string Model = "MiniLM + head, 256";
+    private const string EngineBulk = "engine fp32 padded, bulk";
+
     public static async Task<int> RunAsync(string csvPath, CancellationToken cancellationToken)
     {
         if (!File.Exists(csvPath))
@@ -45,43 +50,29 @@ internal static class EngineBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Tokens per review: mean {lengths.Average():F1}, max {lengths.Max()} (cut at {MaxLength}); {lengths.Count(l => l == MaxLength)} truncated."));
 
-            using var raw = CreateRawSession(package.ModelPath);
-            var (rawSeconds, rawPadding, rawLogits) = RunRawArrivalOrder(raw, tokenizer, reviews);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"raw ONNX Runtime: {rawSeconds:F1} s"));
-
-            using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
-            await using var engine = await ClassificationEngine.CreateAsync(
-                package, new ModelIdentity("minilm-head", "1"),
-                new ServingOptions { Device = InferenceDevice.Cpu, IntraOpThreads = Threads },
-                new BatchingOptions { MaxBatchTexts = BatchTexts, MaxBatchTokens = BatchTexts * MaxLength, MaxWaitMilliseconds = 2, MaxQueuedTexts = 4096 },
-                loggers, cancellationToken);
-            var started = Stopwatch.GetTimestamp();
-            var engineLogits = await Task.WhenAll(reviews.Select(r => engine.GetLogitsAsync([r], cancellationToken)));
-            var engineSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-            var enginePadding = engine.Statistics.PaddingShare;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"engine: {engineSeconds:F1} s"));
-
-            var maxDifference = 0f;
-            for (var i = 0; i < reviews.Count; i++)
+            var table = new BenchmarkTable(EngineBulk);
+            var samples = Enumerable.Range(0, LatencySamples).Select(i => reviews[i * reviews.Count / LatencySamples]).ToArray();
+            double rawSeconds, rawPadding;
+            float[][] rawLogits;
+            using (var raw = CreateRawSession(package.ModelPath))
             {
-                for (var j = 0; j < s_labels.Length; j++)
-                {
-                    maxDifference = Math.Max(maxDifference, Math.Abs(engineLogits[i][0][j] - rawLogits[i][j]));
-                }
+                (rawSeconds, rawPadding, rawLogits) = RunRawArrivalOrder(raw, tokenizer, reviews);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"raw ONNX Runtime: {rawSeconds:F1} s"));
             }
 
-            var samples = Enumerable.Range(0, LatencySamples).Select(i => reviews[i * reviews.Count / LatencySamples]).ToArray();
-            var rawLatency = await MeasureAsync(samples, text =>
-            {
-                RunRaw(raw, BatchEncoder.Pad([tokenizer.Tokenize(text, MaxLength)], tokenizer.PadId));
-                return Task.CompletedTask;
-            });
-            var engineLatency = await MeasureAsync(samples, text => engine.ClassifyAsync([text], null, cancellationToken));
+            // The raw session and the package's build leave memory behind that is not the engine's.
+            CollectGarbage();
+            table.Add(new BenchmarkRow("memory: before the engine loads", Model, ResidentMegabytes: ResidentMegabytes()));
+
+            var (engineLogits, rawLatency) = await MeasureEngineAsync(table, package, tokenizer, reviews, samples, rawLogits, cancellationToken);
+            table.Insert(0, new BenchmarkRow("raw ORT, arrival-order batches", Model, reviews.Count / rawSeconds, rawPadding, rawLatency.P50, rawLatency.P95));
 
             PeerRun? peer = null;
             try
             {
                 peer = await TransformersJsPeer.RunAsync(package.Directory, reviews, samples, BatchTexts, Threads, root.FullName, cancellationToken);
+                table.Add(new BenchmarkRow("transformers.js fp32, arrival-order batches", Model, peer.TextsPerSecond, peer.Padding,
+                    Percentile([.. peer.LatencyMilliseconds], 0.50), Percentile([.. peer.LatencyMilliseconds], 0.95)));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"transformers.js: {peer.Seconds:F1} s"));
             }
             catch (PeerUnavailableException ex)
@@ -89,34 +80,152 @@ internal static class EngineBenchmark
                 Console.WriteLine($"transformers.js skipped: {ex.Message}");
             }
 
-            var rawRate = reviews.Count / rawSeconds;
-            var engineRate = reviews.Count / engineSeconds;
             Console.WriteLine();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"all-MiniLM-L6-v2 + head, {reviews.Count} Fine Food reviews, max length {MaxLength}, batch {BatchTexts}, {Threads} threads, device {engine.Device}"));
-            Console.WriteLine("| path                                     | texts/s | padding | p50 ms (1 text) | p95 ms (1 text) |");
-            Console.WriteLine("|------------------------------------------|--------:|--------:|----------------:|----------------:|");
-            Console.WriteLine(Row("raw ONNX Runtime, arrival-order batches", rawRate, rawPadding, rawLatency));
-            Console.WriteLine(Row("engine, all texts submitted at once", engineRate, enginePadding, engineLatency));
+                $"all-MiniLM-L6-v2 + head, {reviews.Count} Fine Food reviews, max length {MaxLength}, batch {BatchTexts}, {Threads} threads, device cpu"));
+            Console.WriteLine(table.ToMarkdown());
+            PrintRatios(table);
             if (peer is not null)
             {
-                Console.WriteLine(Row("transformers.js, arrival-order batches", peer.TextsPerSecond, peer.Padding, Percentiles([.. peer.LatencyMilliseconds])));
+                var agreeing = peer.Labels.Where((label, i) => label == s_labels[ArgMax(engineLogits[i])]).Count();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"labels of transformers.js agreeing with the engine: {(double)agreeing / reviews.Count:P1}"));
             }
 
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"engine / raw throughput: {engineRate / rawRate:F2}×; largest logit difference engine vs raw: {maxDifference:G3}"));
-            if (peer is not null)
-            {
-                var agreeing = peer.Labels.Where((label, i) => label == s_labels[ArgMax(engineLogits[i][0])]).Count();
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"engine / transformers.js throughput: {engineRate / peer.TextsPerSecond:F2}×; labels agreeing with the engine: {(double)agreeing / reviews.Count:P1}"));
-            }
             return 0;
         }
         finally
         {
             root.Delete(recursive: true);
         }
+    }
+
+    /// <summary>
+    /// The engine's rows: bulk (every text in one call), <see cref="ConcurrentCallers"/> callers sending one text each in
+    /// arrival order, one text at a time (alternating with raw ONNX Runtime on the same text, so both see the same load on
+    /// a shared machine), and the process's resident memory after the first answer, after the bulk texts and after
+    /// everything. Returns the bulk logits and raw ONNX Runtime's single-text latency.
+    /// </summary>
+    private static async Task<(float[][] Logits, (double P50, double P95) RawLatency)> MeasureEngineAsync(
+        BenchmarkTable table, ModelPackage package, BertTextTokenizer tokenizer, IReadOnlyList<string> reviews, IReadOnlyList<string> samples,
+        float[][] rawLogits, CancellationToken cancellationToken)
+    {
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
+        await using var engine = await ClassificationEngine.CreateAsync(
+            package, new ModelIdentity("minilm-head", "1"),
+            new ServingOptions { Device = InferenceDevice.Cpu, IntraOpThreads = Threads },
+            new BatchingOptions { MaxBatchTexts = BatchTexts, MaxBatchTokens = BatchTexts * MaxLength, MaxWaitMilliseconds = 2, MaxQueuedTexts = 4096 },
+            loggers, cancellationToken);
+        await engine.ClassifyAsync([reviews[0]], null, cancellationToken);
+        table.Add(new BenchmarkRow("memory: engine after its first answer", Model, ResidentMegabytes: ResidentMegabytes()));
+
+        var before = engine.Statistics;
+        var started = Stopwatch.GetTimestamp();
+        var engineLogits = (await engine.GetLogitsAsync(reviews, cancellationToken)).ToArray();
+        var bulkSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var bulkPadding = PaddingBetween(before, engine.Statistics);
+        var afterBulk = ResidentMegabytes();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"engine, bulk: {bulkSeconds:F1} s"));
+
+        before = engine.Statistics;
+        var (concurrentSeconds, concurrentLatency) = await RunConcurrentCallersAsync(engine, reviews, cancellationToken);
+        var concurrentPadding = PaddingBetween(before, engine.Statistics);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"engine, {ConcurrentCallers} callers: {concurrentSeconds:F1} s"));
+
+        (double P50, double P95) rawLatency, engineLatency;
+        using (var raw = CreateRawSession(package.ModelPath))
+        {
+            RunRaw(raw, BatchEncoder.Pad([tokenizer.Tokenize("warm up", MaxLength)], tokenizer.PadId));
+            (rawLatency, engineLatency) = await MeasureInterleavedAsync(
+                samples,
+                text =>
+                {
+                    RunRaw(raw, BatchEncoder.Pad([tokenizer.Tokenize(text, MaxLength)], tokenizer.PadId));
+                    return Task.CompletedTask;
+                },
+                text => engine.ClassifyAsync([text], null, cancellationToken));
+        }
+
+        CollectGarbage();
+
+        table.Add(new BenchmarkRow(EngineBulk, Model, reviews.Count / bulkSeconds, bulkPadding, engineLatency.P50, engineLatency.P95));
+        table.Add(new BenchmarkRow($"engine fp32 padded, {ConcurrentCallers} callers × 1 text", Model,
+            reviews.Count / concurrentSeconds, concurrentPadding, concurrentLatency.P50, concurrentLatency.P95));
+        table.Add(new BenchmarkRow("memory: engine after 1,000 texts", Model, ResidentMegabytes: afterBulk));
+        table.Add(new BenchmarkRow("memory: engine after the whole run", Model, ResidentMegabytes: ResidentMegabytes()));
+
+        var maxDifference = 0f;
+        for (var i = 0; i < reviews.Count; i++)
+        {
+            for (var j = 0; j < s_labels.Length; j++)
+            {
+                maxDifference = Math.Max(maxDifference, Math.Abs(engineLogits[i][j] - rawLogits[i][j]));
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"largest logit difference engine vs raw ORT: {maxDifference:G3}"));
+        return (engineLogits, rawLatency);
+    }
+
+    /// <summary>
+    /// <see cref="ConcurrentCallers"/> callers, each sending the next review in arrival order as soon as its previous one is
+    /// answered: the traffic of many clients that send one text per request.
+    /// </summary>
+    private static async Task<(double Seconds, (double P50, double P95) Latency)> RunConcurrentCallersAsync(
+        ClassificationEngine engine, IReadOnlyList<string> reviews, CancellationToken cancellationToken)
+    {
+        var next = -1;
+        var milliseconds = new double[reviews.Count];
+        var started = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Enumerable.Range(0, ConcurrentCallers).Select(_ => Task.Run(async () =>
+        {
+            for (var i = Interlocked.Increment(ref next); i < reviews.Count; i = Interlocked.Increment(ref next))
+            {
+                var sent = Stopwatch.GetTimestamp();
+                await engine.ClassifyAsync([reviews[i]], null, cancellationToken);
+                milliseconds[i] = Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
+            }
+        }, cancellationToken)));
+        return (Stopwatch.GetElapsedTime(started).TotalSeconds, Percentiles([.. milliseconds]));
+    }
+
+    private static void PrintRatios(BenchmarkTable table)
+    {
+        double? Rate(string prefix) => table.Rows.FirstOrDefault(r => r.Path.StartsWith(prefix, StringComparison.Ordinal))?.TextsPerSecond;
+        BenchmarkRow? Find(string prefix) => table.Rows.FirstOrDefault(r => r.Path.StartsWith(prefix, StringComparison.Ordinal));
+        var bulk = Find(EngineBulk);
+        var raw = Find("raw ORT");
+        var callers = Rate($"engine fp32 padded, {ConcurrentCallers} callers");
+        var peer = Rate("transformers.js fp32");
+        var afterBulk = Find("memory: engine after 1,000")?.ResidentMegabytes;
+        var afterAll = Find("memory: engine after the whole")?.ResidentMegabytes;
+        Console.WriteLine(
+            $"engine bulk / raw ORT: {Ratio(bulk?.TextsPerSecond, raw?.TextsPerSecond)}; {ConcurrentCallers} callers / bulk: {Ratio(callers, bulk?.TextsPerSecond)}; engine bulk / transformers.js: {Ratio(bulk?.TextsPerSecond, peer)}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"p50 at concurrency 1, engine − raw ORT: {bulk?.P50Milliseconds - raw?.P50Milliseconds:F1} ms; memory after the whole run / after 1,000 texts: {Ratio(afterAll, afterBulk)}"));
+    }
+
+    private static string Ratio(double? numerator, double? denominator) =>
+        numerator / denominator is { } ratio && double.IsFinite(ratio) ? ratio.ToString("F2", CultureInfo.InvariantCulture) + "×" : "–";
+
+    private static double PaddingBetween(EngineStatistics before, EngineStatistics after)
+    {
+        var padded = after.PaddedTokens - before.PaddedTokens;
+        return padded == 0 ? 0 : 1.0 - ((double)(after.Tokens - before.Tokens) / padded);
+    }
+
+    private static void CollectGarbage()
+    {
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+    }
+
+    /// <summary>The process's resident set (VmRSS), in MB.</summary>
+    private static double ResidentMegabytes()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.WorkingSet64 / (1024.0 * 1024.0);
     }
 
     private static ModelPackage BuildPackage(string root)
@@ -173,32 +282,35 @@ internal static class EngineBenchmark
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
-    private static async Task<(double P50, double P95)> MeasureAsync(IReadOnlyList<string> texts, Func<string, Task> classify)
+    /// <summary>Each text once through <paramref name="first"/>, then through <paramref name="second"/>: one at a time, timed.</summary>
+    private static async Task<((double P50, double P95) First, (double P50, double P95) Second)> MeasureInterleavedAsync(
+        IReadOnlyList<string> texts, Func<string, Task> first, Func<string, Task> second)
     {
-        var milliseconds = new List<double>(texts.Count);
+        var firstMilliseconds = new List<double>(texts.Count);
+        var secondMilliseconds = new List<double>(texts.Count);
         foreach (var text in texts)
         {
             var started = Stopwatch.GetTimestamp();
-            await classify(text);
-            milliseconds.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            await first(text);
+            firstMilliseconds.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            started = Stopwatch.GetTimestamp();
+            await second(text);
+            secondMilliseconds.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 
-        return Percentiles(milliseconds);
+        return (Percentiles(firstMilliseconds), Percentiles(secondMilliseconds));
     }
 
-    private static (double P50, double P95) Percentiles(List<double> milliseconds)
+    private static (double P50, double P95) Percentiles(List<double> milliseconds) =>
+        (Percentile(milliseconds, 0.50), Percentile(milliseconds, 0.95));
+
+    private static double Percentile(List<double> milliseconds, double p)
     {
-        milliseconds.Sort();
-        return (Percentile(milliseconds, 0.50), Percentile(milliseconds, 0.95));
+        var sorted = milliseconds.Order().ToArray();
+        return sorted[(int)Math.Ceiling(p * sorted.Length) - 1];
     }
-
-    private static double Percentile(List<double> sorted, double p) => sorted[(int)Math.Ceiling(p * sorted.Count) - 1];
 
     private static int ArgMax(float[] values) => Array.IndexOf(values, values.Max());
-
-    private static string Row(string path, double rate, double padding, (double P50, double P95) latency) =>
-        string.Create(CultureInfo.InvariantCulture,
-            $"| {path,-40} | {rate,7:F1} | {padding,7:P1} | {latency.P50,15:F1} | {latency.P95,15:F1} |");
 
     private static InferenceSession CreateRawSession(string modelPath)
     {

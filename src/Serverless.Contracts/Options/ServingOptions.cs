@@ -53,7 +53,10 @@ public sealed class BatchingOptions
     [Range(16, 1_048_576)]
     public int MaxBatchTokens { get; set; } = 16_384;
 
-    /// <summary>How long the first text of a batch waits for others to join.</summary>
+    /// <summary>
+    /// How long texts that arrive while the engine is busy wait for others to join them; a text that reaches an idle engine
+    /// runs at once.
+    /// </summary>
     [Range(0, 1000)]
     public int MaxWaitMilliseconds { get; set; } = 2;
 

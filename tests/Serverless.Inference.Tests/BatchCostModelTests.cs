@@ -1,0 +1,39 @@
+namespace Serverless.Inference.Tests;
+
+public sealed class BatchCostModelTests
+{
+    [Fact]
+    public void Fit_RunsCostingAFixedTimePlusAPerTokenTime_RecoversBothTerms()
+    {
+        // 3 ms per run + 20 µs per token position, timed at 8 and 256 positions.
+        var cost = BatchCostModel.Fit(8, 0.003 + (20e-6 * 8), 256, 0.003 + (20e-6 * 256));
+
+        Assert.Equal(0.003, cost.PerRunSeconds, 9);
+        Assert.Equal(20e-6, cost.PerTokenSeconds, 12);
+        Assert.Equal(0.003 + (20e-6 * 3 * 50), cost.Cost(3, 50), 9);
+    }
+
+    [Theory]
+    [InlineData(0.001, 0.001)]
+    [InlineData(0.002, 0.001)]
+    [InlineData(0.0001, 0.05)]
+    public void Fit_TimingsThatCannotBeSeparated_StillGivesPositiveTermsThatPreferFullBatches(double smallSeconds, double largeSeconds)
+    {
+        var cost = BatchCostModel.Fit(8, smallSeconds, 256, largeSeconds);
+
+        Assert.True(cost.PerRunSeconds > 0, cost.ToString());
+        Assert.True(cost.PerTokenSeconds > 0, cost.ToString());
+        Assert.True(cost.Cost(2, 10) < 2 * cost.Cost(1, 10), "Two texts of one length must be cheaper together than apart.");
+    }
+
+    [Fact]
+    public void Calibrate_ShortModel_TimesASmallAndALargerShapeNoLongerThanItsMaxLength()
+    {
+        var shapes = new List<(int Rows, int Length)>();
+
+        BatchCostModel.Calibrate((rows, length) => shapes.Add((rows, length)), maxLength: 16);
+
+        Assert.All(shapes, s => Assert.InRange(s.Length, 1, 16));
+        Assert.Equal(2, shapes.Distinct().Count());
+    }
+}
