@@ -86,4 +86,7 @@ internal static partial class Log
 
     [LoggerMessage(115, LogLevel.Warning, "Could not remove the cached files of model {Model} version {Version}: {Reason}")]
     public static partial void CacheRemovalFailed(ILogger logger, string model, string version, string reason);
+
+    [LoggerMessage(140, LogLevel.Information, "The int8 variant of an upload for model {Model}: kept {Kept}, arg-max agreement with fp32 {Agreement:P1} ({Why})")]
+    public static partial void Int8VariantGated(ILogger logger, string model, bool kept, double agreement, string why);
 }

@@ -44,7 +44,15 @@ public static class ModelPackageWriter
     /// <summary>
     /// Validates the package's content, hashes every file in the folder except the manifest, and writes manifest.json.
     /// </summary>
-    public static Manifest WriteManifest(string directory, JsonObject? metrics, Lineage? lineage, TimeProvider? clock = null)
+    public static Manifest WriteManifest(string directory, JsonObject? metrics, Lineage? lineage, TimeProvider? clock = null) =>
+        WriteManifest(directory, metrics, lineage, variants: null, clock);
+
+    /// <summary>
+    /// Writes manifest.json as <see cref="WriteManifest(string, JsonObject?, Lineage?, TimeProvider?)"/> does, recording
+    /// <paramref name="variants"/> (each kept variant's file must be in the folder, so it is hashed and listed).
+    /// </summary>
+    public static Manifest WriteManifest(
+        string directory, JsonObject? metrics, Lineage? lineage, IReadOnlyDictionary<string, ManifestVariant>? variants, TimeProvider? clock = null)
     {
         ModelPackage.Validate(directory);
         var manifestPath = Path.Combine(directory, PackageFiles.Manifest);
@@ -58,6 +66,7 @@ public static class ModelPackageWriter
             Files = files,
             Metrics = metrics,
             Lineage = lineage,
+            Variants = variants is { Count: > 0 } ? variants : null,
             CreatedAt = (clock ?? TimeProvider.System).GetUtcNow(),
         };
         var temporary = manifestPath + ".tmp";

@@ -309,6 +309,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
 
         // The manifest records the parity figures too; rewriting it keeps it the last file written.
         ModelPackageWriter.WriteManifest(candidate, metrics, lineage);
+        await Int8VariantGate.ApplyAsync(candidate, splits.Validation, loggerFactory, cancellationToken);
         RunLog.FineTuned(_logger, result.BestEpoch, result.Epochs.Count, trainingSeconds);
         return metrics;
     }
