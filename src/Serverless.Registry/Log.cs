@@ -95,4 +95,7 @@ internal static partial class Log
 
     [LoggerMessage(142, LogLevel.Error, "The {Variant} variant of model {Model} version {Version} could not be loaded: {Reason}")]
     public static partial void VariantLoadFailed(ILogger logger, string model, string version, string variant, string reason, Exception exception);
+
+    [LoggerMessage(143, LogLevel.Warning, "Model {Model} version {Version} serves fp32 by default: its int8 variant cannot load on this device: {Reason}")]
+    public static partial void VariantFellBack(ILogger logger, string model, string version, string reason);
 }

@@ -274,6 +274,26 @@ public sealed class ServedModels : IAsyncDisposable
     }
 
     /// <summary>
+    /// The engine of the version's default variant. int8 chosen only because the version has it (no setting asked for it)
+    /// gives way to fp32 where it cannot load on the device (CUDA has no kernel for its operator): the version still serves.
+    /// </summary>
+    private async Task<ClassificationEngine> CreateDefaultEngineAsync(LoadedVersion entry, ModelPackage package)
+    {
+        var variant = DefaultVariant(entry.Name, package);
+        var identity = new ModelIdentity(entry.Name, entry.Version);
+        try
+        {
+            return await ClassificationEngine.CreateAsync(package.ForVariant(variant), identity, _serving, _batching, _loggerFactory, _stopping.Token);
+        }
+        catch (InvalidModelPackageException ex) when (
+            variant == ModelVariants.Int8 && _serving.Device != InferenceDevice.Cpu && !_serving.Variants.ContainsKey(entry.Name))
+        {
+            Log.VariantFellBack(_logger, entry.Name, entry.Version, ex.Message);
+            return await ClassificationEngine.CreateAsync(package.ForVariant(ModelVariants.Fp32), identity, _serving, _batching, _loggerFactory, _stopping.Token);
+        }
+    }
+
+    /// <summary>
     /// The variant a version serves when a request names none: the model's <see cref="ServingOptions.Variants"/> setting
     /// when the version has it, else int8 when the version has it, else fp32.
     /// </summary>
@@ -376,9 +396,7 @@ public sealed class ServedModels : IAsyncDisposable
                     "not-a-classifier", "Not a classifier");
             }
 
-            var engine = await ClassificationEngine.CreateAsync(
-                package.ForVariant(DefaultVariant(entry.Name, package)), new ModelIdentity(entry.Name, entry.Version), _serving, _batching,
-                _loggerFactory, _stopping.Token);
+            var engine = await CreateDefaultEngineAsync(entry, package);
             RegistryMetrics.Loads.Add(1, RegistryMetrics.Tags(entry.Name, entry.Version));
             Log.ModelLoaded(_logger, entry.Name, entry.Version, engine.Device, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             lock (_gate)

@@ -27,6 +27,13 @@ public sealed class ServingOptions : IValidatableObject
     public int IntraOpThreads { get; set; }
 
     /// <summary>
+    /// On CUDA, set ONNX Runtime's <c>session.disable_cpu_ep_fallback</c>: a graph with any node the CUDA provider does not
+    /// take fails to load (saying so) instead of running that node on the CPU. Off by default: ONNX Runtime places a BERT
+    /// graph's small shape computations on the CPU by design, which this refuses too.
+    /// </summary>
+    public bool DisableCpuFallback { get; set; }
+
+    /// <summary>
     /// The variant each model serves when a request names none, by model name ("fp32" or "int8"; e.g.
     /// <c>Serving:Variants:spam = fp32</c>). A model without an entry serves int8 when the version has it, else fp32; an
     /// entry naming a variant the version lacks falls back the same way.

@@ -1,5 +1,8 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Serverless.Errors;
 using Serverless.Functions.Http;
+using Serverless.Functions.Queues;
 using Serverless.Functions.Tests.Support;
 using Serverless.Packages;
 using Serverless.Testing;
@@ -7,7 +10,7 @@ using Serverless.Testing;
 namespace Serverless.Functions.Tests;
 
 [Collection(AzuriteCollection.Name)]
-public sealed class HttpVariantTests(AzuriteFixture azurite)
+public sealed class VariantSelectionTests(AzuriteFixture azurite)
 {
     /// <summary>Publishes as an upload without a manifest, so publish makes and gates the int8 variant.</summary>
     private static Task PublishUploadAsync(FunctionTestHost host, Func<string, string> write) =>
@@ -74,5 +77,34 @@ public sealed class HttpVariantTests(AzuriteFixture azurite)
         Assert.True(response.Status == 400, response.Body);
         Assert.Equal(ServiceException.TypePrefix + "invalid-variant", response.Json.GetProperty("type").GetString());
         Assert.Contains("\"int8\"", response.Json.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task Classify_AppSettingNamesFp32_AnswersWithFp32UnlessTheRequestAsksForInt8()
+    {
+        await using var host = new FunctionTestHost(azurite, new Dictionary<string, string?> { ["Serving:Variants:spam"] = "fp32" });
+        await PublishUploadAsync(host, dir => TinyModels.WriteKeywordClassifierPackage(dir));
+
+        var byDefault = await ClassifyAsync(host, """{"text":"hello","version":"1"}""");
+        var int8 = await ClassifyAsync(host, """{"text":"hello","version":"1","variant":"int8"}""");
+
+        Assert.Equal("fp32", byDefault.Json.GetProperty("variant").GetString());
+        Assert.Equal("int8", int8.Json.GetProperty("variant").GetString());
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task QueueMessage_Variant_IsServedAndNamedInTheResult_AndOneTheVersionLacksIsAnErrorResult()
+    {
+        await using var host = new FunctionTestHost(azurite);
+        await host.PublishAsync("spam", dir => TinyModels.WriteKeywordClassifierPackage(dir));
+        var processor = host.Services.GetRequiredService<ClassifyQueueProcessor>();
+
+        await processor.ProcessAsync("""{"id":"v-1","text":"free money","version":"1","variant":"fp32"}""", 1, AzuriteFixture.TestTimeout());
+        await processor.ProcessAsync("""{"id":"v-2","text":"free money","version":"1","variant":"int8"}""", 1, AzuriteFixture.TestTimeout());
+
+        var answers = (await host.ReceiveAsync(host.ResultsQueue, count: 2)).Select(m => JsonDocument.Parse(m).RootElement).ToDictionary(a => a.GetProperty("id").GetString()!);
+        Assert.Equal("fp32", answers["v-1"].GetProperty("variant").GetString());
+        Assert.Equal("spam", answers["v-1"].GetProperty("results")[0].GetProperty("label").GetString());
+        Assert.Equal(ServiceException.TypePrefix + "variant-not-found", answers["v-2"].GetProperty("error").GetProperty("type").GetString());
     }
 }
