@@ -610,7 +610,8 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
         try
         {
             return await ReadManifestAsync(name, version, cancellationToken) is { } found
-                ? new ModelVersionDetails(Text(version), found.Manifest.CreatedAt, found.Manifest.Metrics, found.Manifest.Lineage, found.Manifest.Files)
+                ? new ModelVersionDetails(Text(version), found.Manifest.CreatedAt, found.Manifest.Metrics, found.Manifest.Lineage, found.Manifest.Files,
+                    found.Manifest.Variants)
                 : null;
         }
         catch (InvalidModelPackageException ex)

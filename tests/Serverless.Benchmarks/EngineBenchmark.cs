@@ -111,6 +111,8 @@ internal static class EngineBenchmark
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"engine / transformers.js throughput: {engineRate / peer.TextsPerSecond:F2}×; labels agreeing with the engine: {(double)agreeing / reviews.Count:P1}"));
             }
+
+            await Int8Benchmark.RunAsync(package, reviews, samples, peer, BatchTexts, Threads, MaxLength, csvPath, root.FullName, cancellationToken);
             return 0;
         }
         finally
