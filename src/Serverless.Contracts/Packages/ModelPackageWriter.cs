@@ -44,8 +44,12 @@ public static class ModelPackageWriter
     /// <summary>
     /// Validates the package's content, hashes every file in the folder except the manifest, and writes manifest.json.
     /// </summary>
+    /// <remarks>
+    /// The variants the folder's current manifest records (if any) are kept: a step that rewrites the manifest to add
+    /// metrics does not drop a variant made before it.
+    /// </remarks>
     public static Manifest WriteManifest(string directory, JsonObject? metrics, Lineage? lineage, TimeProvider? clock = null) =>
-        WriteManifest(directory, metrics, lineage, variants: null, clock);
+        WriteManifest(directory, metrics, lineage, ExistingVariants(directory), clock);
 
     /// <summary>
     /// Writes manifest.json as <see cref="WriteManifest(string, JsonObject?, Lineage?, TimeProvider?)"/> does, recording
@@ -73,6 +77,20 @@ public static class ModelPackageWriter
         PackageJson.Write(temporary, manifest);
         File.Move(temporary, manifestPath, overwrite: true);
         return manifest;
+    }
+
+    private static IReadOnlyDictionary<string, ManifestVariant>? ExistingVariants(string directory)
+    {
+        var path = Path.Combine(directory, PackageFiles.Manifest);
+        try
+        {
+            return File.Exists(path) ? PackageJson.Read<Manifest>(path).Variants : null;
+        }
+        catch (Serverless.Errors.InvalidModelPackageException)
+        {
+            // An unreadable manifest is being replaced; it has no variants worth keeping.
+            return null;
+        }
     }
 }
 

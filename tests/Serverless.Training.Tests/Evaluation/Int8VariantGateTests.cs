@@ -41,6 +41,11 @@ public sealed class Int8VariantGateTests : IDisposable
         var reopened = ModelPackage.Open(directory);
         Assert.Equal([ModelVariants.Int8, ModelVariants.Fp32], reopened.Variants);
         Assert.EndsWith(PackageFiles.QuantizedModel, reopened.ForVariant(ModelVariants.Int8).ModelPath, StringComparison.Ordinal);
+
+        // A later step that rewrites the manifest (auto mode adds its selection) keeps the variant.
+        var rewritten = ModelPackageWriter.WriteManifest(directory, new JsonObject { ["selection"] = "head" }, manifest.Lineage);
+        Assert.Equal(int8, rewritten.Variants![ModelVariants.Int8]);
+        Assert.Equal([ModelVariants.Int8, ModelVariants.Fp32], ModelPackage.Open(directory).Variants);
     }
 
     [Fact]
