@@ -87,7 +87,22 @@ public sealed class OnnxModelSession : IDisposable
             // 0 leaves ONNX Runtime's default: one intra-op thread per physical core.
             sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
             var device = ChooseDevice(sessionOptions, options, logger);
-            var session = LoadSession(package, sessionOptions);
+            if (device == CudaDevice && package.Variant == ModelVariants.Int8)
+            {
+                // Loading it would "work": ONNX Runtime would place every DynamicQuantizeMatMul on the CPU, with copies to and
+                // from the GPU around each one. Refused instead, so nothing silently runs on the CPU.
+                throw new InvalidModelPackageException(
+                    $"The int8 variant ({PackageFiles.QuantizedModel}) cannot run on the CUDA execution provider: its weight MatMuls are " +
+                    "com.microsoft.DynamicQuantizeMatMul, for which ONNX Runtime has CPU (and DirectML) kernels only. Serve the fp32 " +
+                    "variant on CUDA (\"variant\": \"fp32\" in the request, or Serving:Variants:{model} = fp32), or run on the CPU (Serving:Device = cpu).");
+            }
+
+            if (device == CudaDevice && options.DisableCpuFallback)
+            {
+                sessionOptions.AddSessionConfigEntry(DisableCpuFallbackEntry, "1");
+            }
+
+            var session = LoadSession(package, sessionOptions, strictCuda: device == CudaDevice && options.DisableCpuFallback);
             try
             {
                 var (hasTokenTypeIds, outputName) = CheckGraph(session, package.Config);
@@ -183,7 +198,10 @@ public sealed class OnnxModelSession : IDisposable
         " It needs an NVIDIA GPU and driver, the CUDA runtime and cuBLAS (CUDA 13 for ONNX Runtime 1.31) and cuDNN 9 on the " +
         "library path, and the GPU build of ONNX Runtime (Microsoft.ML.OnnxRuntime.Gpu.Linux) in the application.";
 
-    private static InferenceSession LoadSession(ModelPackage package, SessionOptions sessionOptions)
+    /// <summary>ONNX Runtime's session option that refuses to place nodes on the CPU when another provider is registered.</summary>
+    public const string DisableCpuFallbackEntry = "session.disable_cpu_ep_fallback";
+
+    private static InferenceSession LoadSession(ModelPackage package, SessionOptions sessionOptions, bool strictCuda)
     {
         // One read: the bytes checked against the manifest and for external data are the bytes ONNX Runtime parses, so
         // neither a file swapped after verification nor an ONNX Runtime that follows external paths gets a say.
@@ -193,10 +211,23 @@ public sealed class OnnxModelSession : IDisposable
         {
             return new InferenceSession(model, sessionOptions);
         }
+        catch (OnnxRuntimeException ex) when (strictCuda)
+        {
+            throw new InvalidModelPackageException(CudaRefusal(package, ex));
+        }
         catch (OnnxRuntimeException ex)
         {
             throw new InvalidModelPackageException($"model.onnx could not be loaded by ONNX Runtime: {ex.Message.Trim()}");
         }
+    }
+
+    /// <summary>Why a graph does not load on CUDA with CPU fallback disabled.</summary>
+    private static string CudaRefusal(ModelPackage package, OnnxRuntimeException ex)
+    {
+        var file = Path.GetRelativePath(package.Directory, package.ModelPath).Replace('\\', '/');
+        return $"The {package.Variant} variant ({file}) cannot run wholly on the CUDA execution provider, and Serving:DisableCpuFallback " +
+            $"sets {DisableCpuFallbackEntry} so that no node runs on the CPU: {ex.Message.Trim()} ONNX Runtime names the nodes it " +
+            "placed on the CPU in its verbose log (it places shape computations there by design); unset Serving:DisableCpuFallback to allow them.";
     }
 
     private static (bool HasTokenTypeIds, string OutputName) CheckGraph(InferenceSession session, ModelConfig config)

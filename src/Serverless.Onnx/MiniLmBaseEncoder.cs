@@ -79,7 +79,7 @@ public static class MiniLmBaseEncoder
         if (!File.Exists(path))
         {
             throw new ServiceUnavailableException(
-                $"{AssemblyFile} is not beside the application ({AppContext.BaseDirectory}); it comes with the Serverless.Onnx project reference. Rebuild or republish the application.",
+                $"{AssemblyFile} is not beside the application ({AppContext.BaseDirectory}); projects that use the base encoder import build/MiniLmEncoder.props (Serverless.Training does). Rebuild or republish the application.",
                 slug: "base-model-unavailable", title: "Base model unavailable");
         }
 

@@ -6,6 +6,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Serverless.Errors;
 using Serverless.Inference;
@@ -214,7 +215,7 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
         try
         {
             CopyDirectory(localPackageDirectory, copy);
-            ModelPackageWriter.WriteManifest(copy, metrics: null, lineage: null);
+            LogVariant(name, await Int8Variant.AddByAgreementAsync(copy, lineage: null, NullLoggerFactory.Instance, cancellationToken));
             return await PublishPackageAsync(name, ModelPackage.Open(copy), cancellationToken);
         }
         finally
@@ -307,7 +308,8 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
             {
                 if (!File.Exists(Path.Combine(staging, PackageFiles.Manifest)))
                 {
-                    ModelPackageWriter.WriteManifest(staging, metrics: null, new Lineage { Base = $"uploaded from {containerName}/{prefix}" });
+                    LogVariant(name, await Int8Variant.AddByAgreementAsync(staging, new Lineage { Base = $"uploaded from {containerName}/{prefix}" },
+                        NullLoggerFactory.Instance, cancellationToken));
                 }
 
                 package = ModelPackage.Open(staging);
@@ -486,6 +488,14 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
         }
     }
 
+    private void LogVariant(string name, Manifest manifest)
+    {
+        if (manifest.Variants?.GetValueOrDefault(ModelVariants.Int8) is { } int8)
+        {
+            Log.Int8VariantGated(logger, name, int8.Dropped is null, int8.Agreement, int8.Dropped ?? int8.Gate);
+        }
+    }
+
     private async Task<PublishedVersion> PublishPackageAsync(string name, ModelPackage package, CancellationToken cancellationToken, string? runId = null)
     {
         // Before a number is claimed: a graph that cannot load or fails its warm-up run would be a version that never serves.
@@ -600,7 +610,8 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
         try
         {
             return await ReadManifestAsync(name, version, cancellationToken) is { } found
-                ? new ModelVersionDetails(Text(version), found.Manifest.CreatedAt, found.Manifest.Metrics, found.Manifest.Lineage, found.Manifest.Files)
+                ? new ModelVersionDetails(Text(version), found.Manifest.CreatedAt, found.Manifest.Metrics, found.Manifest.Lineage, found.Manifest.Files,
+                    found.Manifest.Variants)
                 : null;
         }
         catch (InvalidModelPackageException ex)

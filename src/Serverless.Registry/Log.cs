@@ -86,4 +86,16 @@ internal static partial class Log
 
     [LoggerMessage(115, LogLevel.Warning, "Could not remove the cached files of model {Model} version {Version}: {Reason}")]
     public static partial void CacheRemovalFailed(ILogger logger, string model, string version, string reason);
+
+    [LoggerMessage(140, LogLevel.Information, "The int8 variant of an upload for model {Model}: kept {Kept}, arg-max agreement with fp32 {Agreement:P1} ({Why})")]
+    public static partial void Int8VariantGated(ILogger logger, string model, bool kept, double agreement, string why);
+
+    [LoggerMessage(141, LogLevel.Information, "Loaded the {Variant} variant of model {Model} version {Version} on {Device} in {ElapsedMs:F0} ms")]
+    public static partial void VariantLoaded(ILogger logger, string model, string version, string variant, string device, double elapsedMs);
+
+    [LoggerMessage(142, LogLevel.Error, "The {Variant} variant of model {Model} version {Version} could not be loaded: {Reason}")]
+    public static partial void VariantLoadFailed(ILogger logger, string model, string version, string variant, string reason, Exception exception);
+
+    [LoggerMessage(143, LogLevel.Warning, "Model {Model} version {Version} serves fp32 by default: its int8 variant cannot load on this device: {Reason}")]
+    public static partial void VariantFellBack(ILogger logger, string model, string version, string reason);
 }

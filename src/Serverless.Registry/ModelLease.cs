@@ -36,4 +36,6 @@ public sealed class ModelLease : IDisposable
 /// <param name="Version">Version number.</param>
 /// <param name="Aliases">Served aliases that point at this version.</param>
 /// <param name="Device">"cpu" or "cuda".</param>
-public sealed record LoadedModelInfo(string Name, string Version, IReadOnlyList<string> Aliases, string Device);
+/// <param name="Variant">The variant that serves requests naming none (fp32 or int8).</param>
+/// <param name="Variants">Every variant the version has.</param>
+public sealed record LoadedModelInfo(string Name, string Version, IReadOnlyList<string> Aliases, string Device, string Variant, IReadOnlyList<string> Variants);

@@ -9,13 +9,14 @@ public sealed record ModelSummary(string Name, IReadOnlyList<string> Versions, I
 /// <summary>One model with the manifest of every published version.</summary>
 public sealed record ModelDetails(string Name, IReadOnlyList<ModelVersionDetails> Versions, IReadOnlyDictionary<string, string> Aliases);
 
-/// <summary>One published version as its manifest describes it.</summary>
+/// <summary>One published version as its manifest describes it (<c>Variants</c>: the int8 variant's gate and figures, if one was made).</summary>
 public sealed record ModelVersionDetails(
     string Version,
     DateTimeOffset CreatedAt,
     JsonObject? Metrics,
     Lineage? Lineage,
-    IReadOnlyDictionary<string, ManifestFile> Files);
+    IReadOnlyDictionary<string, ManifestFile> Files,
+    IReadOnlyDictionary<string, ManifestVariant>? Variants = null);
 
 /// <summary>The version a publish created.</summary>
 public sealed record PublishedVersion(string Name, string Version, Manifest Manifest);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Serverless.Errors;
 using Serverless.Inference;
 using Serverless.Options;
+using Serverless.Packages;
 
 namespace Serverless.Registry;
 
@@ -17,7 +18,10 @@ namespace Serverless.Registry;
 /// with the reason. Served aliases are re-read by <see cref="RefreshAliasesAsync"/>
 /// (the hosted alias watcher calls it every <see cref="RegistryOptions.AliasPollInterval"/>): a new version is downloaded,
 /// verified, loaded and warmed in the background and only then replaces the old one, so no request fails because of a
-/// swap; a version that fails is logged with the reason and the previous one keeps serving. Thread-safe.
+/// swap; a version that fails is logged with the reason and the previous one keeps serving. A version loads with its
+/// default variant (<see cref="ServingOptions.Variants"/> for the model, else int8 when the version has it, else fp32);
+/// a request for another variant the version has loads that variant's engine beside it, once, on first use, and it goes
+/// when the version goes. Thread-safe.
 /// </summary>
 public sealed class ServedModels : IAsyncDisposable
 {
@@ -68,7 +72,9 @@ public sealed class ServedModels : IAsyncDisposable
                         v.Name,
                         v.Version,
                         [.. _aliases.Where(a => a.Key.Name == v.Name && a.Value.Version == v.Version).Select(a => a.Key.Alias).Order(StringComparer.Ordinal)],
-                        v.Loading.Result.Device))];
+                        v.Loading.Result.Device,
+                        v.Loading.Result.Package.Variant,
+                        v.Loading.Result.Package.Variants))];
             }
         }
     }
@@ -98,7 +104,19 @@ public sealed class ServedModels : IAsyncDisposable
     /// <exception cref="ModelNotFoundException">The model, version or alias does not exist.</exception>
     /// <exception cref="InvalidModelPackageException">The version failed verification or its graph does not fit.</exception>
     /// <exception cref="ServiceUnavailableException">Storage cannot be reached.</exception>
-    public async Task<ModelLease> AcquireAsync(string name, string? versionOrAlias, CancellationToken cancellationToken)
+    public Task<ModelLease> AcquireAsync(string name, string? versionOrAlias, CancellationToken cancellationToken) =>
+        AcquireAsync(name, versionOrAlias, variant: null, cancellationToken);
+
+    /// <summary>
+    /// A lease on the engine of one variant of a model version (<see cref="ModelVariants"/>; null for the version's default
+    /// variant). A variant other than the default loads on first use.
+    /// </summary>
+    /// <exception cref="InvalidRequestException">Invalid name, version or alias, or the model is a base encoder (slug not-a-classifier).</exception>
+    /// <exception cref="ModelNotFoundException">The model, version or alias does not exist.</exception>
+    /// <exception cref="VariantNotFoundException">The version does not have <paramref name="variant"/>.</exception>
+    /// <exception cref="InvalidModelPackageException">The version failed verification or its graph does not fit.</exception>
+    /// <exception cref="ServiceUnavailableException">Storage cannot be reached.</exception>
+    public async Task<ModelLease> AcquireAsync(string name, string? versionOrAlias, string? variant, CancellationToken cancellationToken)
     {
         ModelNames.Validate(name);
         var requested = string.IsNullOrWhiteSpace(versionOrAlias) ? _serving.DefaultAlias : versionOrAlias;
@@ -120,6 +138,11 @@ public sealed class ServedModels : IAsyncDisposable
         try
         {
             var engine = await entry.Loading.WaitAsync(cancellationToken);
+            if (variant is not null && variant != engine.Package.Variant)
+            {
+                engine = await VariantEngine(entry, engine.Package.ForVariant(variant)).WaitAsync(cancellationToken);
+            }
+
             UnloadBeyondLimit();
             return new ModelLease(entry.Name, entry.Version, engine, () => Release(entry));
         }
@@ -217,6 +240,71 @@ public sealed class ServedModels : IAsyncDisposable
         _loadSlots.Dispose();
     }
 
+    /// <summary>The engine of a variant besides the version's default one, loaded once on first use.</summary>
+    private Task<ClassificationEngine> VariantEngine(LoadedVersion entry, ModelPackage package)
+    {
+        lock (_gate)
+        {
+            if (!entry.Variants.TryGetValue(package.Variant, out var loading) || (loading.IsFaulted && !entry.FailedRecently))
+            {
+                loading = Task.Run(() => LoadVariantAsync(entry, package));
+                entry.Variants[package.Variant] = loading;
+            }
+
+            return loading;
+        }
+    }
+
+    private async Task<ClassificationEngine> LoadVariantAsync(LoadedVersion entry, ModelPackage package)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var engine = await ClassificationEngine.CreateAsync(
+                package, new ModelIdentity(entry.Name, entry.Version), _serving, _batching, _loggerFactory, _stopping.Token);
+            Log.VariantLoaded(_logger, entry.Name, entry.Version, package.Variant, engine.Device, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return engine;
+        }
+        catch (Exception ex)
+        {
+            entry.FailedAt = Stopwatch.GetTimestamp();
+            Log.VariantLoadFailed(_logger, entry.Name, entry.Version, package.Variant, ex.Message, ex);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The engine of the version's default variant. int8 chosen only because the version has it (no setting asked for it)
+    /// gives way to fp32 where it cannot load on the device (CUDA has no kernel for its operator): the version still serves.
+    /// </summary>
+    private async Task<ClassificationEngine> CreateDefaultEngineAsync(LoadedVersion entry, ModelPackage package)
+    {
+        var variant = DefaultVariant(entry.Name, package);
+        var identity = new ModelIdentity(entry.Name, entry.Version);
+        try
+        {
+            return await ClassificationEngine.CreateAsync(package.ForVariant(variant), identity, _serving, _batching, _loggerFactory, _stopping.Token);
+        }
+        catch (InvalidModelPackageException ex) when (
+            variant == ModelVariants.Int8 && _serving.Device != InferenceDevice.Cpu && !_serving.Variants.ContainsKey(entry.Name))
+        {
+            Log.VariantFellBack(_logger, entry.Name, entry.Version, ex.Message);
+            return await ClassificationEngine.CreateAsync(package.ForVariant(ModelVariants.Fp32), identity, _serving, _batching, _loggerFactory, _stopping.Token);
+        }
+    }
+
+    /// <summary>
+    /// The variant a version serves when a request names none: the model's <see cref="ServingOptions.Variants"/> setting
+    /// when the version has it, else int8 when the version has it, else fp32.
+    /// </summary>
+    private string DefaultVariant(string name, ModelPackage package)
+    {
+        var variants = package.Variants;
+        return _serving.Variants.TryGetValue(name, out var configured) && variants.Contains(configured)
+            ? configured
+            : variants.Contains(ModelVariants.Int8) ? ModelVariants.Int8 : ModelVariants.Fp32;
+    }
+
     private LoadedVersion? TryHoldAlias(string name, string alias)
     {
         lock (_gate)
@@ -308,8 +396,7 @@ public sealed class ServedModels : IAsyncDisposable
                     "not-a-classifier", "Not a classifier");
             }
 
-            var engine = await ClassificationEngine.CreateAsync(
-                package, new ModelIdentity(entry.Name, entry.Version), _serving, _batching, _loggerFactory, _stopping.Token);
+            var engine = await CreateDefaultEngineAsync(entry, package);
             RegistryMetrics.Loads.Add(1, RegistryMetrics.Tags(entry.Name, entry.Version));
             Log.ModelLoaded(_logger, entry.Name, entry.Version, engine.Device, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             lock (_gate)
@@ -456,6 +543,28 @@ public sealed class ServedModels : IAsyncDisposable
             return;
         }
 
+        Task<ClassificationEngine>[] variants;
+        lock (_gate)
+        {
+            variants = [.. entry.Variants.Values];
+        }
+
+        foreach (var variant in variants)
+        {
+            try
+            {
+                await (await variant).DisposeAsync();
+            }
+            catch (Exception ex)
+            {
+                // A variant that never loaded has nothing to release; its failure was logged when it happened.
+                if (variant.IsCompletedSuccessfully)
+                {
+                    Log.UnloadFailed(_logger, entry.Name, entry.Version, ex);
+                }
+            }
+        }
+
         try
         {
             await engine.DisposeAsync();
@@ -491,6 +600,9 @@ public sealed class ServedModels : IAsyncDisposable
         public string Version { get; } = version;
 
         public Task<ClassificationEngine> Loading { get; set; } = null!;
+
+        /// <summary>Engines of the variants besides the default one (<see cref="Loading"/>), by variant; guarded by the lock.</summary>
+        public Dictionary<string, Task<ClassificationEngine>> Variants { get; } = new(StringComparer.Ordinal);
 
         public int References { get; set; }
 

@@ -92,6 +92,8 @@ internal static class EngineBenchmark
                     $"labels of transformers.js agreeing with the engine: {(double)agreeing / reviews.Count:P1}"));
             }
 
+            // The variant rows: engine and transformers.js on the int8 graph, and the accuracy each keeps.
+            await Int8Benchmark.RunAsync(package, reviews, samples, peer, BatchTexts, Threads, MaxLength, csvPath, root.FullName, cancellationToken);
             return 0;
         }
         finally

@@ -18,8 +18,17 @@ internal static class TransformersJsPeer
 
     /// <summary>Classifies <paramref name="texts"/> in batches (arrival order), then each latency text on its own.</summary>
     /// <exception cref="PeerUnavailableException">Node or its packages are missing, or the peer failed or timed out.</exception>
+    public static Task<PeerRun> RunAsync(string packageDirectory, IReadOnlyList<string> texts, IReadOnlyList<string> latencyTexts,
+        int batchTexts, int threads, string workDirectory, CancellationToken cancellationToken) =>
+        RunAsync(packageDirectory, texts, latencyTexts, batchTexts, threads, workDirectory, "fp32", cancellationToken);
+
+    /// <summary>
+    /// Classifies <paramref name="texts"/> in batches (arrival order), then each latency text on its own, with the package's
+    /// <paramref name="dtype"/> graph: fp32 (onnx/model.onnx) or q8 (onnx/model_quantized.onnx).
+    /// </summary>
+    /// <exception cref="PeerUnavailableException">Node or its packages are missing, or the peer failed or timed out.</exception>
     public static async Task<PeerRun> RunAsync(string packageDirectory, IReadOnlyList<string> texts, IReadOnlyList<string> latencyTexts,
-        int batchTexts, int threads, string workDirectory, CancellationToken cancellationToken)
+        int batchTexts, int threads, string workDirectory, string dtype, CancellationToken cancellationToken)
     {
         var nodeTools = Path.Combine(Repository.FindRoot()?.FullName ?? ".", "tools", "node");
         foreach (var package in new[] { "@huggingface/transformers", "onnxruntime-node" })
@@ -38,7 +47,7 @@ internal static class TransformersJsPeer
         var start = new ProcessStartInfo("node",
         [
             Path.Combine(nodeTools, "peer-benchmark.mjs"), packageDirectory, textsPath, latencyPath,
-            batchTexts.ToString(CultureInfo.InvariantCulture), threads.ToString(CultureInfo.InvariantCulture),
+            batchTexts.ToString(CultureInfo.InvariantCulture), threads.ToString(CultureInfo.InvariantCulture), dtype,
         ])
         {
             WorkingDirectory = nodeTools,

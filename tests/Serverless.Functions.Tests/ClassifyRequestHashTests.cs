@@ -23,4 +23,17 @@ public sealed class ClassifyRequestHashTests
 
         Assert.Equal(before, ClassifyRequestHash.Of(new ClassifyRequest(["free money"], "spam", "1")));
     }
+
+    [Fact]
+    public void Of_Variant_IsPartOfTheHashOnlyWhenGiven()
+    {
+        var before = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            """{"Texts":["free money"],"Model":"spam","Version":"1","TopK":null}""")));
+
+        Assert.Equal(before, ClassifyRequestHash.Of(new ClassifyRequest(["free money"], "spam", "1", Variant: null)));
+        Assert.NotEqual(before, ClassifyRequestHash.Of(new ClassifyRequest(["free money"], "spam", "1", Variant: "int8")));
+        Assert.NotEqual(
+            ClassifyRequestHash.Of(new ClassifyRequest(["free money"], Variant: "fp32")),
+            ClassifyRequestHash.Of(new ClassifyRequest(["free money"], Variant: "int8")));
+    }
 }

@@ -172,7 +172,7 @@ public sealed class OnnxModelSessionTests(TinyPackagesFixture packages) : IClass
 
     private static ILogger NullLogger() => Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
-    private static bool CudaLoads()
+    internal static bool CudaLoads()
     {
         using var options = new Microsoft.ML.OnnxRuntime.SessionOptions();
         try

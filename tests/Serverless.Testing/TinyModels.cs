@@ -150,18 +150,31 @@ public static class TinyModels
             KeywordConfig(32), 32, "fixed-shape keyword classifier");
     }
 
+    /// <summary>
+    /// Writes the keyword classifier with a third hidden unit that is always 0 but weighs 1000 in the head: fp32 answers as
+    /// the keyword classifier does, while int8 weights quantized per output column round the real head weights (1) to 0, so
+    /// the int8 variant answers "ham" for everything and fails any accuracy or agreement gate.
+    /// </summary>
+    /// <returns>The package directory.</returns>
+    public static string WriteInt8FragileClassifierPackage(string directory)
+    {
+        var model = KeywordModel(headBias: null, inputShape: null, reshapeHiddenTo: null, fragileUnderInt8: true);
+        return Write(directory, model, KeywordConfig(64) with { HiddenSize = 3 }, 64, "int8-fragile keyword classifier");
+    }
+
     /// <summary>The keyword classifier's ONNX graph, with the head's bias per label ([0, 0] unless given).</summary>
     public static byte[] KeywordModel(float[]? headBias = null) => KeywordModel(headBias, inputShape: null, reshapeHiddenTo: null);
 
-    private static byte[] KeywordModel(float[]? headBias, long[]? inputShape, long[]? reshapeHiddenTo)
+    private static byte[] KeywordModel(float[]? headBias, long[]? inputShape, long[]? reshapeHiddenTo, bool fragileUnderInt8 = false)
     {
-        // Embedding columns: [ham evidence, spam evidence]; padding rows are masked out by the mean anyway.
-        var embeddings = new float[Vocabulary.Count * 2];
+        // Embedding columns: [ham evidence, spam evidence] (+ an always-zero unit); padding rows are masked out by the mean anyway.
+        var width = fragileUnderInt8 ? 3 : 2;
+        var embeddings = new float[Vocabulary.Count * width];
         for (var id = 0; id < Vocabulary.Count; id++)
         {
             var spam = SpamKeywords.Contains(Vocabulary[id]);
-            embeddings[id * 2] = spam ? 0f : 3f;
-            embeddings[id * 2 + 1] = spam ? 30f : 0f;
+            embeddings[id * width] = spam ? 0f : 3f;
+            embeddings[id * width + 1] = spam ? 30f : 0f;
         }
 
         var b = OnnxGraphBuilder.Create(BertOnnxWriter.Opset, graphName: "keywords");
@@ -177,16 +190,17 @@ public static class TinyModels
             }
         }
 
-        var tokens = b.Node("Gather", [b.AddInitializer("embeddings.word_embeddings.weight", embeddings, Vocabulary.Count, 2), "input_ids"]);
-        var types = b.Node("Gather", [b.AddInitializer("embeddings.token_type_embeddings.weight", new float[4], 2, 2), "token_type_ids"]);
+        var tokens = b.Node("Gather", [b.AddInitializer("embeddings.word_embeddings.weight", embeddings, Vocabulary.Count, width), "input_ids"]);
+        var types = b.Node("Gather", [b.AddInitializer("embeddings.token_type_embeddings.weight", new float[2 * width], 2, width), "token_type_ids"]);
         var hidden = b.Node("Add", [tokens, types]);
         if (reshapeHiddenTo is not null)
         {
             hidden = b.Node("Reshape", [hidden, b.Int64s(reshapeHiddenTo)]);
         }
         b.AddNode("Identity", [hidden], [ClassifierHead.HiddenStateName]);
-        b.AddOutput(ClassifierHead.HiddenStateName, TensorProto.Types.DataType.Float, "batch", "sequence", 2);
-        return ClassifierHead.Append(b.ToBytes(), ClassifierHead.Mean, weight: [1f, 0f, 0f, 1f], bias: headBias ?? [0f, 0f], labels: 2);
+        b.AddOutput(ClassifierHead.HiddenStateName, TensorProto.Types.DataType.Float, "batch", "sequence", width);
+        float[] weight = fragileUnderInt8 ? [1f, 0f, 1000f, 0f, 1f, 1000f] : [1f, 0f, 0f, 1f];
+        return ClassifierHead.Append(b.ToBytes(), ClassifierHead.Mean, weight, bias: headBias ?? [0f, 0f], labels: 2);
     }
 
     /// <summary>The keyword classifier's config: two hidden units, no layers, mean pooling, ham/spam.</summary>

@@ -47,6 +47,10 @@ public sealed class PayloadTooLargeException(string detail)
 public sealed class ModelNotFoundException(string detail)
     : ServiceException("model-not-found", "Model or version not found", 404, detail);
 
+/// <summary>404: the version has no such variant (e.g. int8 asked of a version that has only fp32).</summary>
+public sealed class VariantNotFoundException(string detail)
+    : ServiceException("variant-not-found", "Variant not found", 404, detail);
+
 /// <summary>404: no function answers this path.</summary>
 public sealed class RouteNotFoundException(string detail)
     : ServiceException("route-not-found", "Route not found", 404, detail);

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Serverless.Options;
 
 /// <summary>Which model is served by default and on which device. Section "Serving".</summary>
-public sealed class ServingOptions
+public sealed class ServingOptions : IValidatableObject
 {
     public const string Section = "Serving";
 
@@ -25,6 +25,31 @@ public sealed class ServingOptions
     /// <summary>ONNX Runtime intra-op threads on the CPU; 0 means one per core.</summary>
     [Range(0, 1024)]
     public int IntraOpThreads { get; set; }
+
+    /// <summary>
+    /// On CUDA, set ONNX Runtime's <c>session.disable_cpu_ep_fallback</c>: a graph with any node the CUDA provider does not
+    /// take fails to load (saying so) instead of running that node on the CPU. Off by default: ONNX Runtime places a BERT
+    /// graph's small shape computations on the CPU by design, which this refuses too.
+    /// </summary>
+    public bool DisableCpuFallback { get; set; }
+
+    /// <summary>
+    /// The variant each model serves when a request names none, by model name ("fp32" or "int8"; e.g.
+    /// <c>Serving:Variants:spam = fp32</c>). A model without an entry serves int8 when the version has it, else fp32; an
+    /// entry naming a variant the version lacks falls back the same way.
+    /// </summary>
+    public Dictionary<string, string> Variants { get; set; } = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var (model, variant) in Variants.Where(v => !Packages.ModelVariants.IsKnown(v.Value)))
+        {
+            yield return new ValidationResult(
+                $"Serving:Variants:{model} is '{variant}'; it must be \"{Packages.ModelVariants.Fp32}\" or \"{Packages.ModelVariants.Int8}\".",
+                [nameof(Variants)]);
+        }
+    }
 }
 
 /// <summary>Where inference runs.</summary>

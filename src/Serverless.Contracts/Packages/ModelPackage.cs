@@ -9,13 +9,15 @@ namespace Serverless.Packages;
 /// </summary>
 public sealed class ModelPackage
 {
-    private ModelPackage(string directory, Manifest manifest, ModelConfig config, TokenizerConfig tokenizerConfig, string modelPath)
+    private ModelPackage(string directory, Manifest manifest, ModelConfig config, TokenizerConfig tokenizerConfig, string modelPath,
+        string variant = ModelVariants.Fp32)
     {
         Directory = directory;
         Manifest = manifest;
         Config = config;
         TokenizerConfig = tokenizerConfig;
         ModelPath = modelPath;
+        Variant = variant;
     }
 
     /// <summary>The package folder.</summary>
@@ -25,8 +27,45 @@ public sealed class ModelPackage
     public ModelConfig Config { get; }
     public TokenizerConfig TokenizerConfig { get; }
 
-    /// <summary>Path of the ONNX model (model.onnx, or onnx/model.onnx in a transformers.js layout).</summary>
+    /// <summary>
+    /// Path of the ONNX model of <see cref="Variant"/>: model.onnx (or onnx/model.onnx in a transformers.js layout) for fp32,
+    /// onnx/model_quantized.onnx for int8.
+    /// </summary>
     public string ModelPath { get; }
+
+    /// <summary>The variant <see cref="ModelPath"/> holds (<see cref="ModelVariants"/>); fp32 unless <see cref="ForVariant"/> chose another.</summary>
+    public string Variant { get; }
+
+    /// <summary>
+    /// The variants this version can serve: fp32 always, and every other one the manifest records as kept with its file listed
+    /// (and so verified by <see cref="Open"/>).
+    /// </summary>
+    public IReadOnlyList<string> Variants =>
+        [.. ModelVariants.All.Where(v => v == ModelVariants.Fp32 || VariantFile(v) is not null)];
+
+    /// <summary>The same version with <paramref name="variant"/>'s model file as <see cref="ModelPath"/>.</summary>
+    /// <exception cref="VariantNotFoundException">The version does not have that variant.</exception>
+    public ModelPackage ForVariant(string variant)
+    {
+        if (variant == Variant)
+        {
+            return this;
+        }
+
+        if (variant == ModelVariants.Fp32)
+        {
+            return new ModelPackage(Directory, Manifest, Config, TokenizerConfig, FindListedModel(Directory, Manifest));
+        }
+
+        var file = VariantFile(variant) ?? throw new VariantNotFoundException(
+            $"This version has no '{variant}' variant; it has {string.Join(" and ", Variants)}." +
+            (Manifest.Variants?.GetValueOrDefault(variant)?.Dropped is { } dropped ? $" The {variant} variant was dropped: {dropped}" : ""));
+        return new ModelPackage(Directory, Manifest, Config, TokenizerConfig, Path.Combine(Directory, file), variant);
+    }
+
+    private string? VariantFile(string variant) =>
+        variant != ModelVariants.Fp32 && Manifest.Variants?.GetValueOrDefault(variant) is { File: { } file, Dropped: null } &&
+        Manifest.Files.ContainsKey(file) ? file : null;
 
     /// <summary>Path of vocab.txt.</summary>
     public string VocabPath => Path.Combine(Directory, PackageFiles.Vocab);
@@ -99,7 +138,7 @@ public sealed class ModelPackage
         // With a manifest, the model is the one it lists (a stray unlisted file beside it is never loaded).
         var modelPath = manifest is null
             ? FindModel(directory) ?? throw new InvalidModelPackageException("The package has no model.onnx (at its root or under onnx/).")
-            : Path.Combine(directory, manifest.Files.ContainsKey(PackageFiles.Model) ? PackageFiles.Model : PackageFiles.TransformersJsModel);
+            : FindListedModel(directory, manifest);
         foreach (var required in PackageFiles.Required.Where(f => f != PackageFiles.Model))
         {
             if (!File.Exists(Path.Combine(directory, required)))
@@ -129,6 +168,9 @@ public sealed class ModelPackage
 
         return new ModelPackage(directory, manifest ?? new Manifest { Files = new Dictionary<string, ManifestFile>() }, config, tokenizerConfig, modelPath);
     }
+
+    private static string FindListedModel(string directory, Manifest manifest) =>
+        Path.Combine(directory, manifest.Files.ContainsKey(PackageFiles.Model) ? PackageFiles.Model : PackageFiles.TransformersJsModel);
 
     private static void VerifyFile(string directory, string relativePath, ManifestFile expected)
     {

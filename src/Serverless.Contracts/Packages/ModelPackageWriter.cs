@@ -44,7 +44,19 @@ public static class ModelPackageWriter
     /// <summary>
     /// Validates the package's content, hashes every file in the folder except the manifest, and writes manifest.json.
     /// </summary>
-    public static Manifest WriteManifest(string directory, JsonObject? metrics, Lineage? lineage, TimeProvider? clock = null)
+    /// <remarks>
+    /// The variants the folder's current manifest records (if any) are kept: a step that rewrites the manifest to add
+    /// metrics does not drop a variant made before it.
+    /// </remarks>
+    public static Manifest WriteManifest(string directory, JsonObject? metrics, Lineage? lineage, TimeProvider? clock = null) =>
+        WriteManifest(directory, metrics, lineage, ExistingVariants(directory), clock);
+
+    /// <summary>
+    /// Writes manifest.json as <see cref="WriteManifest(string, JsonObject?, Lineage?, TimeProvider?)"/> does, recording
+    /// <paramref name="variants"/> (each kept variant's file must be in the folder, so it is hashed and listed).
+    /// </summary>
+    public static Manifest WriteManifest(
+        string directory, JsonObject? metrics, Lineage? lineage, IReadOnlyDictionary<string, ManifestVariant>? variants, TimeProvider? clock = null)
     {
         ModelPackage.Validate(directory);
         var manifestPath = Path.Combine(directory, PackageFiles.Manifest);
@@ -58,12 +70,27 @@ public static class ModelPackageWriter
             Files = files,
             Metrics = metrics,
             Lineage = lineage,
+            Variants = variants is { Count: > 0 } ? variants : null,
             CreatedAt = (clock ?? TimeProvider.System).GetUtcNow(),
         };
         var temporary = manifestPath + ".tmp";
         PackageJson.Write(temporary, manifest);
         File.Move(temporary, manifestPath, overwrite: true);
         return manifest;
+    }
+
+    private static IReadOnlyDictionary<string, ManifestVariant>? ExistingVariants(string directory)
+    {
+        var path = Path.Combine(directory, PackageFiles.Manifest);
+        try
+        {
+            return File.Exists(path) ? PackageJson.Read<Manifest>(path).Variants : null;
+        }
+        catch (Serverless.Errors.InvalidModelPackageException)
+        {
+            // An unreadable manifest is being replaced; it has no variants worth keeping.
+            return null;
+        }
     }
 }
 

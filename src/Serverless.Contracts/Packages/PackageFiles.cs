@@ -9,6 +9,9 @@ public static class PackageFiles
     /// <summary>Where a transformers.js layout keeps the ONNX graph instead of <see cref="Model"/>.</summary>
     public const string TransformersJsModel = "onnx/" + Model;
 
+    /// <summary>The int8 variant (dynamically quantized weight MatMuls), where transformers.js reads it for <c>dtype: 'q8'</c>.</summary>
+    public const string QuantizedModel = "onnx/model_quantized.onnx";
+
     /// <summary>The WordPiece vocabulary, one token per line.</summary>
     public const string Vocab = "vocab.txt";
 

@@ -24,6 +24,7 @@ public sealed class ClassificationService(
     /// <param name="source"><see cref="Http"/> or <see cref="Queue"/>, for metrics; <see cref="Queue"/> also waits for room in a busy engine.</param>
     /// <param name="cancellationToken">Cancels the wait; a cancelled request leaves its batch.</param>
     /// <exception cref="Errors.ModelNotFoundException">Unknown model or version.</exception>
+    /// <exception cref="Errors.VariantNotFoundException">The version lacks the variant the request names.</exception>
     /// <exception cref="Errors.InvalidRequestException">The model is a base encoder.</exception>
     /// <exception cref="Errors.PayloadTooLargeException">With windows: the texts make more windows than a request may send.</exception>
     /// <exception cref="Errors.EngineBusyException">The engine's queue is full (HTTP only: the queue path waits for room).</exception>
@@ -32,13 +33,13 @@ public sealed class ClassificationService(
     {
         var started = Stopwatch.GetTimestamp();
         var name = request.Model ?? serving.Value.DefaultModel;
-        using var lease = await models.AcquireAsync(name, request.Version ?? serving.Value.DefaultAlias, cancellationToken);
+        using var lease = await models.AcquireAsync(name, request.Version ?? serving.Value.DefaultAlias, request.Variant, cancellationToken);
         // Queue messages wait for room in the engine (back-pressure): a busy engine is no failure for them, and retrying
         // them later only loses their place. HTTP callers get 429 with Retry-After at once. Each window of a long text costs
         // what a text costs, so windows count against the request's text limit.
         var results = await lease.Engine.ClassifyAsync(
             request.Texts, request.TopK, request.Long, limits.Value.MaxTexts, waitForCapacity: source == Queue, cancellationToken);
         metrics.Classified(lease.Name, lease.Version, source, request.Texts.Count, Stopwatch.GetElapsedTime(started));
-        return new ClassifyResponse(lease.Name, lease.Version, lease.Engine.Device, results);
+        return new ClassifyResponse(lease.Name, lease.Version, lease.Engine.Device, lease.Engine.Package.Variant, results);
     }
 }

@@ -9,6 +9,7 @@ namespace Serverless.Functions;
 /// <param name="Version">Version number or alias, or null for the configured default alias.</param>
 /// <param name="TopK">How many labels to keep per text, or null for all.</param>
 /// <param name="Long">What to do with texts longer than the model's maximum length: truncate (the default) or windows.</param>
+/// <param name="Variant">"fp32" or "int8", or null for the model's default variant.</param>
 public sealed record ClassifyRequest(
     IReadOnlyList<string> Texts,
     string? Model = null,
@@ -16,11 +17,14 @@ public sealed record ClassifyRequest(
     int? TopK = null,
     // Left out of the queue idempotency hash when it is the default, so requests that never say "long" keep the hash they
     // had before the field existed and their stored answers still match.
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] LongTextMode Long = LongTextMode.Truncate);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] LongTextMode Long = LongTextMode.Truncate,
+    // Likewise part of the hash only when given.
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Variant = null);
 
-/// <summary>The answer to a classify request (SPEC: <c>{"model","version","device","results"}</c>).</summary>
+/// <summary>The answer to a classify request: <c>{"model","version","device","variant","results"}</c>.</summary>
 /// <param name="Model">The model that answered.</param>
 /// <param name="Version">The version that answered (a number, also when an alias was asked for).</param>
 /// <param name="Device">"cpu" or "cuda".</param>
+/// <param name="Variant">The variant that answered: "fp32" or "int8".</param>
 /// <param name="Results">One classification per text, in the order of the texts.</param>
-public sealed record ClassifyResponse(string Model, string Version, string Device, IReadOnlyList<TextClassification> Results);
+public sealed record ClassifyResponse(string Model, string Version, string Device, string Variant, IReadOnlyList<TextClassification> Results);

@@ -4,12 +4,14 @@ using Serverless.Classification;
 using Serverless.Errors;
 using Serverless.Inference.Tokenization;
 using Serverless.Options;
+using Serverless.Packages;
 
 namespace Serverless.Functions;
 
 /// <summary>
 /// Validates the JSON of a classify request — <c>{"texts":[…]}</c> or <c>{"text":"…"}</c>, optional <c>model</c>,
-/// <c>version</c> (number or alias), <c>topK</c> and <c>long</c> (<c>truncate</c> or <c>windows</c>) — with a specific 400 or 413 for each way it can be wrong.
+/// <c>version</c> (number or alias), <c>topK</c>, <c>long</c> (<c>truncate</c> or <c>windows</c>) and <c>variant</c>
+/// (<c>fp32</c> or <c>int8</c>) — with a specific 400 or 413 for each way it can be wrong.
 /// Property names match case-insensitively; unknown properties are ignored (queue messages carry <c>id</c> and <c>replyTo</c>).
 /// </summary>
 public static partial class ClassifyRequestParser
@@ -37,7 +39,8 @@ public static partial class ClassifyRequestParser
         };
 
         return new ClassifyRequest(
-            list, ReadModel(Find(root, "model")), ReadVersion(Find(root, "version")), ReadTopK(Find(root, "topK")), ReadLong(Find(root, "long")));
+            list, ReadModel(Find(root, "model")), ReadVersion(Find(root, "version")), ReadTopK(Find(root, "topK")), ReadLong(Find(root, "long")),
+            ReadVariant(Find(root, "variant")));
     }
 
     /// <summary>The value of a property matched case-insensitively, or null when absent.</summary>
@@ -134,6 +137,15 @@ public static partial class ClassifyRequestParser
         JsonValueKind.String when value.Value.ValueEquals("windows") => LongTextMode.Windows,
         JsonValueKind.String => throw Invalid($"\"long\" must be \"truncate\" (the default: keep the first tokens that fit) or \"windows\" (classify overlapping windows of the model's length and pool them), not '{CallerInput.Excerpt(value.Value.GetString())}'."),
         _ => throw Invalid($"\"long\" must be the string \"truncate\" or \"windows\", not {Describe(value.Value.ValueKind)}."),
+    };
+
+    private static string? ReadVariant(JsonElement? value) => value?.ValueKind switch
+    {
+        null or JsonValueKind.Null => null,
+        JsonValueKind.String when value.Value.ValueEquals(ModelVariants.Fp32) => ModelVariants.Fp32,
+        JsonValueKind.String when value.Value.ValueEquals(ModelVariants.Int8) => ModelVariants.Int8,
+        JsonValueKind.String => throw Invalid($"\"variant\" must be \"{ModelVariants.Fp32}\" or \"{ModelVariants.Int8}\" (leave it out for the model's default), not '{CallerInput.Excerpt(value.Value.GetString())}'.", "invalid-variant", "Invalid variant"),
+        _ => throw Invalid($"\"variant\" must be the string \"{ModelVariants.Fp32}\" or \"{ModelVariants.Int8}\", not {Describe(value.Value.ValueKind)}.", "invalid-variant", "Invalid variant"),
     };
 
     private const string InvalidVersion = "invalid-version";

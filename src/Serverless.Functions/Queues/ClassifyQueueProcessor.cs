@@ -113,7 +113,7 @@ public sealed partial class ClassifyQueueProcessor(
             return;
         }
 
-        var result = Serialize(new ClassifyQueueResult(id, response.Model, response.Version, response.Device, response.Results));
+        var result = Serialize(new ClassifyQueueResult(id, response.Model, response.Version, response.Device, response.Variant, response.Results));
         var kept = await storage.StoreResultAsync(id, requestHash, result, stored, cancellationToken);
         if (kept.RequestHash != requestHash)
         {

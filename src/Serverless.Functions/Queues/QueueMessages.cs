@@ -2,8 +2,8 @@ using Serverless.Classification;
 
 namespace Serverless.Functions.Queues;
 
-/// <summary>A classify result on the results queue: <c>{"id","model","version","device","results"}</c>.</summary>
-public sealed record ClassifyQueueResult(string Id, string Model, string Version, string Device, IReadOnlyList<TextClassification> Results);
+/// <summary>A classify result on the results queue: <c>{"id","model","version","device","variant","results"}</c>.</summary>
+public sealed record ClassifyQueueResult(string Id, string Model, string Version, string Device, string Variant, IReadOnlyList<TextClassification> Results);
 
 /// <summary>
 /// The answer to a message that cannot be classified: <c>{"id","error":{"type","title","detail"}}</c>. <see cref="Id"/> is

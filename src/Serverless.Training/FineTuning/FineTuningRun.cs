@@ -412,6 +412,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
 
         // The manifest records the parity figures too; rewriting it keeps it the last file written.
         ModelPackageWriter.WriteManifest(directory, metrics, lineage);
+        await Int8VariantGate.ApplyAsync(directory, splits.Validation, loggerFactory, cancellationToken);
         RunLog.FineTuned(_logger, result.BestEpoch, result.Epochs.Count, trial.Seconds);
         return new CandidateModel(TrainingHyperparameters.FullMode, directory, validationReport, trial.Validation, testReport, metrics, lineage, card);
     }

@@ -19,9 +19,6 @@ public static class ServingEvaluation
     /// <summary>The split the evaluation scores.</summary>
     public const string TestSplit = "test";
 
-    // The engine queues at most BatchingOptions.MaxQueuedTexts texts; ask in slices well below that.
-    private const int Slice = 256;
-
     /// <summary>
     /// Scores <paramref name="candidate"/> and, when it exists and has the candidate's labels, <paramref name="production"/>
     /// on <paramref name="test"/>; otherwise <see cref="TrainingEvaluation.ProductionSkipped"/> says why it was not scored.
@@ -59,17 +56,8 @@ public static class ServingEvaluation
     }
 
     /// <summary>Logits per text from the engine, in the order of <paramref name="texts"/>, asked for in slices the engine's queue takes.</summary>
-    internal static async Task<IReadOnlyList<float[]>> GetLogitsAsync(ClassificationEngine engine, IReadOnlyList<string> texts, CancellationToken cancellationToken)
-    {
-        var logits = new List<float[]>(texts.Count);
-        for (var start = 0; start < texts.Count; start += Slice)
-        {
-            var count = Math.Min(Slice, texts.Count - start);
-            logits.AddRange(await engine.GetLogitsAsync(texts.Skip(start).Take(count).ToArray(), cancellationToken));
-        }
-
-        return logits;
-    }
+    internal static Task<IReadOnlyList<float[]>> GetLogitsAsync(ClassificationEngine engine, IReadOnlyList<string> texts, CancellationToken cancellationToken) =>
+        engine.GetLogitsInSlicesAsync(texts, cancellationToken);
 
     private static async Task<(EvaluationScores Scores, string Device)> ScoreAsync(
         ModelPackage package, IReadOnlyList<string> labels, IReadOnlyList<LabelledExample> test, InferenceDevice device,

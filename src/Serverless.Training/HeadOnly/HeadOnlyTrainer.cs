@@ -180,6 +180,7 @@ public sealed class HeadOnlyTrainer(ILoggerFactory loggerFactory)
         await File.WriteAllBytesAsync(Path.Combine(outputDirectory, PackageFiles.Card), cardFiles[PackageFiles.Card], cancellationToken);
         metrics["serving_agreement"] = Math.Round(parity.Agreement, 6);
         var manifest = ModelPackageWriter.WriteManifest(outputDirectory, metrics, lineage);
+        manifest = await Int8VariantGate.ApplyAsync(outputDirectory, data.Validation, loggerFactory, cancellationToken);
         progress?.Report(new TrainingProgress("done", 100, string.Create(CultureInfo.InvariantCulture,
             $"test accuracy {test.Accuracy:0.0000}, macro-F1 {test.MacroF1:0.0000}")));
         return new HeadTrainingResult(outputDirectory, manifest, test, validation, fit.L2, parity, stopwatch.Elapsed) { UncalibratedValidation = fit.Validation, Lineage = lineage, Card = card };

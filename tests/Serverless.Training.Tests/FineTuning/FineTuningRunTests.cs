@@ -38,6 +38,11 @@ public sealed class FineTuningRunTests : IDisposable
         Assert.Equal("full", package.Manifest.Lineage!.TrainingMode);
         Assert.NotNull(package.Manifest.Lineage.DatasetSha256);
         Assert.True(File.Exists(Path.Combine(store.CandidateDirectory, PackageFiles.Card)));
+        // The int8 variant was made and gated on the validation split; kept or dropped, the manifest says which.
+        var int8 = package.Manifest.Variants![ModelVariants.Int8];
+        Assert.Contains("validation", int8.Gate, StringComparison.Ordinal);
+        Assert.True(int8.Texts > 0);
+        Assert.Equal(int8.Dropped is null, package.Variants.Contains(ModelVariants.Int8));
         Assert.Contains(package.Manifest.Files.Keys, f => f.EndsWith(".svg", StringComparison.Ordinal));
 
         var written = JsonNode.Parse(File.ReadAllText(store.StatusPath))!;

@@ -47,6 +47,10 @@ public sealed class HeadOnlyTrainerTests : IDisposable
         Assert.Contains(ModelCard.ConfusionMatrixPlot, package.Manifest.Files.Keys);
         Assert.Contains(ModelCard.LossPlot, package.Manifest.Files.Keys);
         Assert.Contains("predictions agree", File.ReadAllText(Path.Combine(output, PackageFiles.Card)), StringComparison.Ordinal);
+        var int8 = package.Manifest.Variants![ModelVariants.Int8];
+        Assert.Equal(splits.Validation.Count, int8.Texts);
+        Assert.Equal(int8.Dropped is null, package.Variants.Contains(ModelVariants.Int8));
+        Assert.Equal(int8, result.Manifest.Variants![ModelVariants.Int8]);
 
         Assert.Equal(splits.Test.Count, result.Parity.Texts);
         Assert.Equal(1.0, result.Parity.Agreement);
