@@ -37,7 +37,14 @@ public sealed class OnnxModelSession : IDisposable
     private static readonly string[] s_inputsWithoutTokenTypes = [InputIds, AttentionMask];
     private static readonly string[] s_logitsOutputs = [LogitsOutput];
     private static readonly string[] s_hiddenStateOutputs = [HiddenStateOutput];
-    private static readonly RunOptions s_runOptions = CreateRunOptions();
+    private static readonly RunOptions s_runOptions = new();
+    private static readonly RunOptions s_shrinkingRunOptions = CreateShrinkingRunOptions();
+
+    /// <summary>
+    /// Token positions (rows × padded length) from which a run hands the arena's unused regions back at its end: a large
+    /// batch leaves regions worth returning; a small one would only pay to allocate them again on the next run.
+    /// </summary>
+    internal const int ShrinkFromPositions = 2048;
 
     private readonly InferenceSession _session;
     private readonly string[] _inputNames;
@@ -144,7 +151,7 @@ public sealed class OnnxModelSession : IDisposable
             : null;
         OrtValue[] inputs = tokenTypeIds is null ? [inputIds, attentionMask] : [inputIds, attentionMask, tokenTypeIds];
 
-        using var outputs = _session.Run(s_runOptions, _inputNames, inputs, _outputNames);
+        using var outputs = _session.Run(count >= ShrinkFromPositions ? s_shrinkingRunOptions : s_runOptions, _inputNames, inputs, _outputNames);
         var output = outputs[0];
         outputShape = Array.ConvertAll(output.GetTensorTypeAndShape().Shape, d => checked((int)d));
         return output.GetTensorDataAsSpan<float>().ToArray();
@@ -154,12 +161,12 @@ public sealed class OnnxModelSession : IDisposable
     public void Dispose() => _session.Dispose();
 
     /// <summary>
-    /// Every run hands the CPU arena's unused regions back at its end. Without it the arena keeps what the largest batch
-    /// ever needed (on MiniLM at 32 × 256 tokens, hundreds of MB of attention scores) for the life of the version, and
-    /// grows further as batch shapes vary; the engine benchmark's memory rows show the difference. Allocation within a run
-    /// still comes from the arena.
+    /// A run of at least <see cref="ShrinkFromPositions"/> hands the CPU arena's unused regions back at its end. Without it
+    /// the arena keeps what the largest batch ever needed (on MiniLM at 32 × 256 tokens, hundreds of MB of attention
+    /// scores) for the life of the version, and grows further as batch shapes vary; the engine benchmark's memory rows show
+    /// the difference. Allocation within a run still comes from the arena, and small runs keep theirs.
     /// </summary>
-    private static RunOptions CreateRunOptions()
+    private static RunOptions CreateShrinkingRunOptions()
     {
         var options = new RunOptions();
         options.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
