@@ -35,7 +35,7 @@ public static class Int8Variant
     /// <exception cref="Serverless.Errors.InvalidModelPackageException">The fp32 model cannot be quantized or the variant cannot load.</exception>
     public static async Task<VariantPredictions> PredictAsync(
         string directory, IReadOnlyList<string> texts, JsonObject? metrics, Lineage? lineage, ILoggerFactory loggerFactory,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, IReadOnlyList<float>? offsetsTakenOut = null)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var quantizedPath = Path.Combine(directory, PackageFiles.QuantizedModel);
@@ -55,8 +55,8 @@ public static class Int8Variant
             Gate = "pending: the gate did not finish",
         }));
         var package = ModelPackage.Open(directory);
-        var fp32 = await ArgMaxAsync(package, texts, loggerFactory, cancellationToken);
-        var int8 = await ArgMaxAsync(package.ForVariant(ModelVariants.Int8), texts, loggerFactory, cancellationToken);
+        var fp32 = await ArgMaxAsync(package, texts, offsetsTakenOut, loggerFactory, cancellationToken);
+        var int8 = await ArgMaxAsync(package.ForVariant(ModelVariants.Int8), texts, offsetsTakenOut, loggerFactory, cancellationToken);
         return new VariantPredictions(fp32, int8);
     }
 
@@ -120,10 +120,22 @@ public static class Int8Variant
         return [.. Enumerable.Range(0, AgreementTexts).Select(_ => string.Join(' ', Enumerable.Range(0, random.Next(4, 25)).Select(_ => words[random.Next(words.Length)])))];
     }
 
-    private static async Task<int[]> ArgMaxAsync(ModelPackage package, IReadOnlyList<string> texts, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    private static async Task<int[]> ArgMaxAsync(
+        ModelPackage package, IReadOnlyList<string> texts, IReadOnlyList<float>? offsetsTakenOut, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         await using var engine = await ClassificationEngine.CreateAsync(package, new ServingOptions { Device = InferenceDevice.Cpu }, new BatchingOptions(), loggerFactory, cancellationToken);
         var logits = await engine.GetLogitsInSlicesAsync(texts, cancellationToken);
+        if (offsetsTakenOut is not null)
+        {
+            foreach (var row in logits)
+            {
+                for (var k = 0; k < row.Length; k++)
+                {
+                    row[k] -= offsetsTakenOut[k];
+                }
+            }
+        }
+
         return [.. logits.Select(l => System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(l))];
     }
 

@@ -49,6 +49,27 @@ public sealed class Int8VariantGateTests : IDisposable
     }
 
     [Fact]
+    public async Task Apply_PackageWithDecisionOffsets_ScoresBothVariantsWithTheOffsetsTakenOut()
+    {
+        // The recorded offset says calibration lowered "spam" by 50; taken out, both variants answer "spam" for every text,
+        // so fp32 and int8 each score the share of spam texts (0.5), where the package as served scores far more.
+        var directory = TinyModels.WriteKeywordClassifierPackage(Path.Combine(_directory, "offsets"));
+        var metrics = new JsonObject
+        {
+            ["decision_calibration"] = new JsonObject { ["offsets"] = new JsonObject { ["ham"] = 0.0, ["spam"] = -50.0 } },
+        };
+        ModelPackageWriter.WriteManifest(directory, metrics, new Lineage { Base = "keywords" });
+
+        var manifest = await Int8VariantGate.ApplyAsync(directory, Validation(), NullLoggerFactory.Instance, CancellationToken.None);
+
+        var int8 = manifest.Variants![ModelVariants.Int8];
+        Assert.Equal(0.5, int8.Fp32Accuracy);
+        Assert.Equal(0.5, int8.Accuracy);
+        Assert.Null(int8.Dropped);
+        Assert.Contains("decision offsets taken out", int8.Gate, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Apply_VariantLosesAccuracy_IsDroppedAndTheManifestSaysWhy()
     {
         var directory = TinyModels.WriteInt8FragileClassifierPackage(Path.Combine(_directory, "fragile"));
