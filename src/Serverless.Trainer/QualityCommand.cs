@@ -9,6 +9,7 @@ using Serverless.Onnx;
 using Serverless.Packages;
 using Serverless.Training.Data;
 using Serverless.Training.Email;
+using Serverless.Training.Evaluation;
 using Serverless.Training;
 using Serverless.Training.FineTuning;
 using Serverless.Training.HeadOnly;
@@ -126,7 +127,7 @@ internal static class QualityCommand
                 ["head_only"] = selection?["head"]?.DeepClone(),
                 ["full"] = selection?["full"]?.DeepClone(),
                 ["choices"] = JsonSerializer.SerializeToNode(status.Choices, TrainingJob.JsonOptions),
-                ["decision_calibration"] = metrics["decision_calibration"]?.DeepClone(),
+                [DecisionOffsets.MetricsKey] = metrics[DecisionOffsets.MetricsKey]?.DeepClone(),
                 ["parity"] = metrics["parity"]?.DeepClone(),
                 ["device"] = status.Device,
                 ["wall_seconds"] = Math.Round(wall),

@@ -23,7 +23,7 @@ public sealed record CandidateModel(
     Lineage Lineage, ModelCardContent Card)
 {
     /// <summary>The uncalibrated validation value of <paramref name="metric"/> (accuracy or macro_f1), which modes are chosen by.</summary>
-    public double ValidationMetric(string metric) => metric == TrainingGate.AccuracyMetric ? Uncalibrated.Accuracy : Uncalibrated.MacroF1;
+    public double ValidationMetric(string metric) => Uncalibrated.Get(metric);
 
     /// <summary>Validation (before and after calibration) and test accuracy and macro-F1, as the status and the manifest show a mode.</summary>
     public JsonObject Summary() => new()

@@ -20,6 +20,9 @@ public sealed record ConfusionMatrix(IReadOnlyList<string> Labels, IReadOnlyList
 /// <param name="ConfusionMatrix">Actual × predicted counts.</param>
 public sealed record ClassificationReport(int Count, double Accuracy, double MacroF1, IReadOnlyList<ClassMetrics> PerClass, ConfusionMatrix ConfusionMatrix)
 {
+    /// <summary>The value of a gate metric (<see cref="TrainingGate.AccuracyMetric"/> or <see cref="TrainingGate.MacroF1Metric"/>).</summary>
+    public double Get(string metric) => new EvaluationScores(Accuracy, MacroF1).Get(metric);
+
     /// <summary>
     /// The manifest's metrics object: accuracy, macro_f1, per_class {label: {precision, recall, f1, support}},
     /// confusion_matrix {labels, matrix} (rows actual, columns predicted), and count.

@@ -122,8 +122,7 @@ public static class DecisionCalibration
 
     private static double Score(IReadOnlyList<string> labels, IReadOnlyList<float[]> logits, IReadOnlyList<int> actual, float[] offsets, string metric)
     {
-        var report = ClassificationMetrics.Compute(labels, actual, Predict(logits, offsets));
-        return metric == TrainingGate.AccuracyMetric ? report.Accuracy : report.MacroF1;
+        return ClassificationMetrics.Compute(labels, actual, Predict(logits, offsets)).Get(metric);
     }
 
     /// <summary>

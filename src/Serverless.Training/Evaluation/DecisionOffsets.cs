@@ -14,6 +14,25 @@ public sealed record DecisionOffsets(IReadOnlyList<string> Labels, IReadOnlyList
     /// <summary>True when some offset is not 0.</summary>
     public bool Changed => Offsets.Any(o => o != 0);
 
+    /// <summary>The metrics key under which <see cref="ToJson"/> is recorded.</summary>
+    public const string MetricsKey = "decision_calibration";
+
+    /// <summary>
+    /// The offsets a package's metrics.json records under <see cref="MetricsKey"/>, in the order of <paramref name="labels"/>
+    /// (0 for a label it does not name); null when it records none or all are 0.
+    /// </summary>
+    public static float[]? Read(JsonObject? metrics, IReadOnlyList<string> labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        if (metrics?[MetricsKey]?["offsets"] is not JsonObject byLabel)
+        {
+            return null;
+        }
+
+        var offsets = labels.Select(l => byLabel[l] is { } value ? (float)value.GetValue<double>() : 0f).ToArray();
+        return offsets.Any(o => o != 0) ? offsets : null;
+    }
+
     /// <summary>The offsets by label with the figures, as metrics.json, the status and the lineage record them.</summary>
     public JsonObject ToJson()
     {

@@ -31,7 +31,7 @@ public static class Int8VariantGate
         var examples = validation.Where(e => index.ContainsKey(e.Label)).ToArray();
         // The decision calibration was fitted on this split, so its boundary sits among these very texts and any change of
         // the logits flips more of them than elsewhere: the loss int8 adds is measured with the offsets taken out.
-        var offsets = CalibrationOffsets(written.Manifest.Metrics, labels);
+        var offsets = DecisionOffsets.Read(written.Manifest.Metrics, labels);
         var predictions = await Int8Variant.PredictAsync(packageDirectory, [.. examples.Select(e => e.Text)], written.Manifest.Metrics,
             written.Manifest.Lineage, loggerFactory, cancellationToken, offsets);
         var gold = examples.Select(e => index[e.Label]).ToArray();
@@ -55,18 +55,6 @@ public static class Int8VariantGate
                     $"on {examples.Length} validation texts it lost {accuracyLost:0.00} accuracy points and {macroF1Lost:0.00} macro-F1 points against fp32 (at most {Int8Variant.MaxPointsLost} allowed)"),
         };
         return Int8Variant.Finish(packageDirectory, verdict, written.Manifest.Metrics, written.Manifest.Lineage);
-    }
-
-    /// <summary>The decision offsets metrics.json records (<see cref="DecisionOffsets.ToJson"/>) in label order, or null for none.</summary>
-    private static float[]? CalibrationOffsets(System.Text.Json.Nodes.JsonObject? metrics, IReadOnlyList<string> labels)
-    {
-        if (metrics?["decision_calibration"]?["offsets"] is not System.Text.Json.Nodes.JsonObject byLabel)
-        {
-            return null;
-        }
-
-        var offsets = labels.Select(l => byLabel[l] is { } value ? (float)value.GetValue<double>() : 0f).ToArray();
-        return offsets.Any(o => o != 0) ? offsets : null;
     }
 
     // Rounded so that a loss of exactly the limit (e.g. 1 text in 200) is not refused by a floating-point residue.

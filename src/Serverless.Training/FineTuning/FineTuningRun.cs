@@ -290,10 +290,10 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
                 var result = await tuner.TrainAsync(model, trainSplit, validationSplit, labels, tokenizer.PadId, checkpoints,
                     store.SaveCheckpointsAsync, new TrialProgress(statusProgress, t + 1, rates.Count, rates[t]), cancellationToken);
                 var trial = new FineTunedTrial(h, model, tuner, result, tuner.Evaluate(model, validationSplit, labels, tokenizer.PadId), stopwatch.Elapsed.TotalSeconds);
-                var value = metric == TrainingGate.AccuracyMetric ? trial.Validation.Accuracy : trial.Validation.MacroF1;
+                var value = trial.Validation.Get(metric);
                 trials.Add((rates[t], value, result.BestEpoch));
                 RunLog.Trial(_logger, t + 1, rates.Count, rates[t], metric, value, result.BestEpoch);
-                if (best is null || value > (metric == TrainingGate.AccuracyMetric ? best.Validation.Accuracy : best.Validation.MacroF1))
+                if (best is null || value > best.Validation.Get(metric))
                 {
                     best?.Model.Dispose();
                     best = trial;
@@ -332,9 +332,9 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         var rawValidationLogits = tuner.Predict(model, validationSplit.Texts, tokenizer.PadId);
         var offsets = DecisionCalibration.Fit(labels, rawValidationLogits, validationSplit.Labels, job.Gate.Metric);
         var validationLogits = DecisionCalibration.Apply(rawValidationLogits, offsets.Offsets);
-        var validationReport = ClassificationMetrics.Compute(labels, validationSplit.Labels, DecisionCalibration.Predict(rawValidationLogits, offsets.Offsets));
+        var validationReport = ClassificationMetrics.Compute(labels, validationSplit.Labels, validationLogits.Select(FineTuner.ArgMax).ToArray());
         var rawTestLogits = tuner.Predict(model, testSplit.Texts, tokenizer.PadId);
-        var testBefore = ClassificationMetrics.Compute(labels, testSplit.Labels, DecisionCalibration.Predict(rawTestLogits, new float[labels.Count]));
+        var testBefore = ClassificationMetrics.Compute(labels, testSplit.Labels, rawTestLogits.Select(FineTuner.ArgMax).ToArray());
         var testLogits = DecisionCalibration.Apply(rawTestLogits, offsets.Offsets);
         var testReport = ClassificationMetrics.Compute(labels, testSplit.Labels, testLogits.Select(FineTuner.ArgMax).ToArray());
         var diagnostics = TestSplitDiagnostics.Compute(labels, splits.Test, testLogits, job.SliceField, testReport);
@@ -342,7 +342,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         metrics["validation"] = validationReport.ToJson();
         metrics["best_epoch"] = result.BestEpoch;
         metrics["training_seconds"] = Math.Round(trial.Seconds, 1);
-        metrics["decision_calibration"] = offsets.ToJson();
+        metrics[DecisionOffsets.MetricsKey] = offsets.ToJson();
         diagnostics.AddTo(metrics);
 
         await WriteStatusAsync("exporting", _lastMetrics, cancellationToken);

@@ -129,7 +129,7 @@ public sealed class HeadOnlyTrainer(ILoggerFactory loggerFactory)
             ["accuracy"] = Math.Round(validation.Accuracy, 6),
             ["macro_f1"] = Math.Round(validation.MacroF1, 6),
         };
-        metrics["decision_calibration"] = offsets.ToJson();
+        metrics[DecisionOffsets.MetricsKey] = offsets.ToJson();
         diagnostics.AddTo(metrics);
         var card = new ModelCardContent
         {
