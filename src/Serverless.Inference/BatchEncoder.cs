@@ -1,6 +1,7 @@
 using System.Buffers;
 
 using Serverless.Inference.Tokenization;
+using Serverless.Packages;
 
 namespace Serverless.Inference;
 
@@ -14,7 +15,20 @@ public sealed record EncodedBatch(long[] InputIds, long[] AttentionMask, long[] 
     public int ElementCount => BatchSize * SequenceLength;
 }
 
-/// <summary>Pads tokenized texts into one batch. Stateless and thread-safe.</summary>
+/// <summary>
+/// One batch of tokenized texts for an unpadded graph (<see cref="PackedGraphInputs"/>): the real tokens of every text one
+/// after another ([<see cref="Tokens"/>] each: ids, token types, positions, padded slots) and the padded index and mask
+/// ([<see cref="BatchSize"/>, <see cref="SequenceLength"/>]). Arrays may be longer than those counts; the rest is ignored.
+/// </summary>
+public sealed record PackedBatch(
+    long[] InputIds, long[] TokenTypeIds, long[] PositionIds, long[] PackedIndex, long[] TokenIndex, long[] AttentionMask,
+    int BatchSize, int SequenceLength, int Tokens)
+{
+    /// <summary>BatchSize × SequenceLength: the elements of the padded index and mask.</summary>
+    public int PaddedCount => BatchSize * SequenceLength;
+}
+
+/// <summary>Pads or packs tokenized texts into one batch. Stateless and thread-safe.</summary>
 public static class BatchEncoder
 {
     /// <summary>
@@ -30,7 +44,7 @@ public static class BatchEncoder
         return batch;
     }
 
-    /// <summary>Like <see cref="Pad"/>, with arrays rented from <see cref="ArrayPool{T}.Shared"/>; give them back with <see cref="Return"/>.</summary>
+    /// <summary>Like <see cref="Pad"/>, with arrays rented from <see cref="ArrayPool{T}.Shared"/>; give them back with <see cref="Return(EncodedBatch)"/>.</summary>
     internal static EncodedBatch PadPooled(IReadOnlyList<TokenizedText> texts, int padId)
     {
         var (batchSize, sequenceLength) = Measure(texts);
@@ -48,6 +62,59 @@ public static class BatchEncoder
         pool.Return(batch.InputIds);
         pool.Return(batch.AttentionMask);
         pool.Return(batch.TokenTypeIds);
+    }
+
+    /// <summary>
+    /// Packs <paramref name="texts"/> for an unpadded graph, with arrays rented from <see cref="ArrayPool{T}.Shared"/>; give
+    /// them back with <see cref="Return(PackedBatch)"/>. Token types are all 0 (one segment).
+    /// </summary>
+    public static PackedBatch PackPooled(IReadOnlyList<TokenizedText> texts)
+    {
+        var (batchSize, sequenceLength) = Measure(texts);
+        var tokens = 0;
+        foreach (var text in texts)
+        {
+            tokens += text.Length;
+        }
+
+        var pool = ArrayPool<long>.Shared;
+        var padded = batchSize * sequenceLength;
+        var batch = new PackedBatch(
+            pool.Rent(tokens), pool.Rent(tokens), pool.Rent(tokens), pool.Rent(tokens), pool.Rent(padded), pool.Rent(padded),
+            batchSize, sequenceLength, tokens);
+        batch.TokenTypeIds.AsSpan(0, tokens).Clear();
+        batch.TokenIndex.AsSpan(0, padded).Fill(tokens);
+        batch.AttentionMask.AsSpan(0, padded).Clear();
+        var n = 0;
+        for (var row = 0; row < texts.Count; row++)
+        {
+            var ids = texts[row].Ids;
+            var start = row * sequenceLength;
+            for (var position = 0; position < ids.Length; position++, n++)
+            {
+                batch.InputIds[n] = ids[position];
+                batch.PositionIds[n] = position;
+                batch.PackedIndex[n] = start + position;
+                batch.TokenIndex[start + position] = n;
+            }
+
+            batch.AttentionMask.AsSpan(start, ids.Length).Fill(1);
+        }
+
+        return batch;
+    }
+
+    /// <summary>Returns the arrays of a batch made by <see cref="PackPooled"/>.</summary>
+    public static void Return(PackedBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var pool = ArrayPool<long>.Shared;
+        pool.Return(batch.InputIds);
+        pool.Return(batch.TokenTypeIds);
+        pool.Return(batch.PositionIds);
+        pool.Return(batch.PackedIndex);
+        pool.Return(batch.TokenIndex);
+        pool.Return(batch.AttentionMask);
     }
 
     /// <summary>The share of the batch's positions that are padding (0 when every text has the same length).</summary>

@@ -58,6 +58,12 @@ public sealed class ClassificationEngine : IAsyncDisposable
     /// <summary>The device inference runs on: "cpu" or "cuda".</summary>
     public string Device => _session.Device;
 
+    /// <summary>How batches run: <see cref="OnnxModelSession.UnpaddedExecution"/> or <see cref="OnnxModelSession.PaddedExecution"/>.</summary>
+    public string Execution => _session.Execution;
+
+    /// <summary>Why the engine runs padded, in words; null when it runs unpadded.</summary>
+    public string? PaddedReason => _session.PaddedReason;
+
     /// <summary>Labels in logit order (empty for a base encoder).</summary>
     public IReadOnlyList<string> Labels { get; }
 
@@ -249,45 +255,35 @@ public sealed class ClassificationEngine : IAsyncDisposable
     /// </summary>
     private static void WarmUp(OnnxModelSession session, BertTextTokenizer tokenizer, ModelPackage package)
     {
-        var batch = BatchEncoder.Pad(
-            [tokenizer.Tokenize("warm up", package.MaxLength), tokenizer.Tokenize("warm up the model with a longer text", package.MaxLength)],
-            tokenizer.PadId);
+        TokenizedText[] texts = [tokenizer.Tokenize("warm up", package.MaxLength), tokenizer.Tokenize("warm up the model with a longer text", package.MaxLength)];
+        var longest = texts.Max(t => t.Length);
         int[] shape;
         try
         {
-            session.Run(batch, out shape);
+            session.Run(texts, tokenizer.PadId, out shape);
         }
         catch (OnnxRuntimeException ex)
         {
             throw new InvalidModelPackageException(string.Create(CultureInfo.InvariantCulture,
-                $"model.onnx failed its warm-up run on a batch of {batch.BatchSize} texts × {batch.SequenceLength} tokens, so it cannot serve: {ex.Message.Trim()}") +
+                $"model.onnx failed its warm-up run on a batch of {texts.Length} texts × {longest} tokens, so it cannot serve: {ex.Message.Trim()}") +
                 " A graph exported with a fixed batch size or sequence length is the usual cause: export it with dynamic axes.");
         }
 
         var classifier = !package.Config.IsBaseEncoder && session.OutputName == OnnxModelSession.LogitsOutput;
         var labels = classifier ? package.Config.LabelsInOrder().Count : 0;
-        if (shape.Length < 2 || shape[0] != batch.BatchSize || (classifier && (shape.Length != 2 || shape[1] != labels)))
+        if (shape.Length < 2 || shape[0] != texts.Length || (classifier && (shape.Length != 2 || shape[1] != labels)))
         {
             throw new InvalidModelPackageException(string.Create(CultureInfo.InvariantCulture,
-                $"model.onnx answered a warm-up batch of {batch.BatchSize} texts with output '{session.OutputName}' of shape [{string.Join(", ", shape)}]: it must be [batch, labels] ({labels} labels) for a classifier or [batch, sequence, hidden] for a base encoder."));
+                $"model.onnx answered a warm-up batch of {texts.Length} texts with output '{session.OutputName}' of shape [{string.Join(", ", shape)}]: it must be [batch, labels] ({labels} labels) for a classifier or [batch, sequence, hidden] for a base encoder."));
         }
     }
 
     /// <summary>One run of <paramref name="rows"/> texts of <paramref name="length"/> tokens, through the path batches take.</summary>
     private static void RunSynthetic(OnnxModelSession session, int padId, int rows, int length)
     {
-        var ids = new int[length];
         var texts = new TokenizedText[rows];
-        Array.Fill(texts, new TokenizedText(ids, Truncated: false));
-        var batch = BatchEncoder.PadPooled(texts, padId);
-        try
-        {
-            session.Run(batch, out _);
-        }
-        finally
-        {
-            BatchEncoder.Return(batch);
-        }
+        Array.Fill(texts, new TokenizedText(new int[length], Truncated: false));
+        session.Run(texts, padId, out _);
     }
 
     private void EnsureClassifier()
@@ -360,29 +356,21 @@ public sealed class ClassificationEngine : IAsyncDisposable
 
     private float[][] RunBatch(IReadOnlyList<TokenizedText> texts)
     {
-        var batch = BatchEncoder.PadPooled(texts, _tokenizer.PadId);
-        try
+        var output = _session.Run(texts, _tokenizer.PadId, out var shape);
+        var width = shape[1];
+        if (width != Labels.Count)
         {
-            var output = _session.Run(batch, out var shape);
-            var width = shape[1];
-            if (width != Labels.Count)
-            {
-                // Only reachable when the graph leaves its label dimension symbolic; a fixed one is checked at load.
-                throw new InvalidModelPackageException(string.Create(CultureInfo.InvariantCulture,
-                    $"model.onnx returned {width} logits per text but config.json id2label has {Labels.Count} labels: they must agree."));
-            }
-
-            var rows = new float[texts.Count][];
-            for (var i = 0; i < rows.Length; i++)
-            {
-                rows[i] = output.AsSpan(i * width, width).ToArray();
-            }
-
-            return rows;
+            // Only reachable when the graph leaves its label dimension symbolic; a fixed one is checked at load.
+            throw new InvalidModelPackageException(string.Create(CultureInfo.InvariantCulture,
+                $"model.onnx returned {width} logits per text but config.json id2label has {Labels.Count} labels: they must agree."));
         }
-        finally
+
+        var rows = new float[texts.Count][];
+        for (var i = 0; i < rows.Length; i++)
         {
-            BatchEncoder.Return(batch);
+            rows[i] = output.AsSpan(i * width, width).ToArray();
         }
+
+        return rows;
     }
 }

@@ -6,8 +6,12 @@ namespace Serverless.Inference;
 internal static partial class Log
 {
     [LoggerMessage(EventId = 1000, Level = LogLevel.Information,
-        Message = "ONNX Runtime session created on {Device}: output {OutputName}, token_type_ids {HasTokenTypeIds}, model {ModelPath}")]
-    public static partial void SessionCreated(ILogger logger, string device, string outputName, bool hasTokenTypeIds, string modelPath);
+        Message = "ONNX Runtime session created on {Device}: output {OutputName}, {Execution} execution, token_type_ids {HasTokenTypeIds}, model {ModelPath}")]
+    public static partial void SessionCreated(ILogger logger, string device, string outputName, string execution, bool hasTokenTypeIds, string modelPath);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning,
+        Message = "The {Variant} variant serves padded: {Reason}")]
+    public static partial void UnpaddedUnavailable(ILogger logger, string variant, string reason);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning,
         Message = "Device is auto and CUDA is unavailable, so inference runs on the CPU. {Reason}")]

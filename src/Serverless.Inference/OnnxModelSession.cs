@@ -5,6 +5,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
 using Serverless.Errors;
+using Serverless.Inference.Tokenization;
 using Serverless.Options;
 using Serverless.Packages;
 
@@ -12,7 +13,7 @@ namespace Serverless.Inference;
 
 /// <summary>
 /// One ONNX Runtime session for one model version, on the device chosen by <see cref="ServingOptions.Device"/>.
-/// Thread-safe: <see cref="Run"/> may be called concurrently (ONNX Runtime's Run is); <see cref="Dispose"/> must not race
+/// Thread-safe: <see cref="Run(EncodedBatch, out int[])"/> may be called concurrently (ONNX Runtime's Run is); <see cref="Dispose"/> must not race
 /// with it.
 /// </summary>
 public sealed class OnnxModelSession : IDisposable
@@ -46,18 +47,40 @@ public sealed class OnnxModelSession : IDisposable
     /// </summary>
     internal const int ShrinkFromPositions = 2048;
 
+    /// <summary><see cref="Execution"/> of a session that runs the version's unpadded graph.</summary>
+    public const string UnpaddedExecution = "unpadded";
+
+    /// <summary><see cref="Execution"/> of a session that runs the padded graph.</summary>
+    public const string PaddedExecution = "padded";
+
+    private static readonly string[] s_packedInputs = [.. PackedGraphInputs.Names];
+
     private readonly InferenceSession _session;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
 
-    private OnnxModelSession(InferenceSession session, string device, bool hasTokenTypeIds, string outputName)
+    private OnnxModelSession(InferenceSession session, string device, bool hasTokenTypeIds, string outputName, string? paddedReason)
     {
         _session = session;
         Device = device;
-        _inputNames = hasTokenTypeIds ? s_inputsWithTokenTypes : s_inputsWithoutTokenTypes;
+        IsPacked = paddedReason is null;
+        _inputNames = IsPacked ? s_packedInputs : hasTokenTypeIds ? s_inputsWithTokenTypes : s_inputsWithoutTokenTypes;
         _outputNames = outputName == LogitsOutput ? s_logitsOutputs : s_hiddenStateOutputs;
         OutputName = outputName;
+        PaddedReason = paddedReason;
     }
+
+    /// <summary>
+    /// Whether the session runs the version's unpadded graph (<see cref="ModelPackage.PackedModelPath"/>): token-wise steps
+    /// on the batch's real tokens only, so a batch costs what its real tokens cost.
+    /// </summary>
+    public bool IsPacked { get; }
+
+    /// <summary><see cref="UnpaddedExecution"/> or <see cref="PaddedExecution"/>.</summary>
+    public string Execution => IsPacked ? UnpaddedExecution : PaddedExecution;
+
+    /// <summary>Why the session runs padded, in words; null when it runs unpadded.</summary>
+    public string? PaddedReason { get; }
 
     /// <summary>The device the session runs on: "cpu" or "cuda".</summary>
     public string Device { get; }
@@ -66,7 +89,7 @@ public sealed class OnnxModelSession : IDisposable
     public string OutputName { get; }
 
     /// <summary>Whether the graph takes token_type_ids (fed as zeros when it does).</summary>
-    public bool HasTokenTypeIds => _inputNames.Length == 3;
+    public bool HasTokenTypeIds => IsPacked || _inputNames.Length == 3;
 
     /// <summary>
     /// Loads the package's model on the configured device: cpu; cuda (a failure to load CUDA throws); auto (CUDA when it
@@ -109,12 +132,38 @@ public sealed class OnnxModelSession : IDisposable
                 sessionOptions.AddSessionConfigEntry(DisableCpuFallbackEntry, "1");
             }
 
-            var session = LoadSession(package, sessionOptions, strictCuda: device == CudaDevice && options.DisableCpuFallback);
+            var strictCuda = device == CudaDevice && options.DisableCpuFallback;
+            var paddedReason = options.Unpadded ? package.PaddedReason : "Serving:Unpadded is off";
+            if (paddedReason is null && package.PackedModelPath is { } packedPath)
+            {
+                try
+                {
+                    var packed = LoadSession(package, packedPath, sessionOptions, strictCuda);
+                    try
+                    {
+                        var outputName = CheckPackedGraph(packed, package.Config);
+                        Log.SessionCreated(logger, device, outputName, UnpaddedExecution, true, packedPath);
+                        return new OnnxModelSession(packed, device, hasTokenTypeIds: true, outputName, paddedReason: null);
+                    }
+                    catch
+                    {
+                        packed.Dispose();
+                        throw;
+                    }
+                }
+                catch (InvalidModelPackageException ex)
+                {
+                    paddedReason = $"its unpadded graph did not load: {ex.Message}";
+                    Log.UnpaddedUnavailable(logger, package.Variant, paddedReason);
+                }
+            }
+
+            var session = LoadSession(package, package.ModelPath, sessionOptions, strictCuda);
             try
             {
                 var (hasTokenTypeIds, outputName) = CheckGraph(session, package.Config);
-                Log.SessionCreated(logger, device, outputName, hasTokenTypeIds, package.ModelPath);
-                return new OnnxModelSession(session, device, hasTokenTypeIds, outputName);
+                Log.SessionCreated(logger, device, outputName, PaddedExecution, hasTokenTypeIds, package.ModelPath);
+                return new OnnxModelSession(session, device, hasTokenTypeIds, outputName, paddedReason);
             }
             catch
             {
@@ -133,9 +182,15 @@ public sealed class OnnxModelSession : IDisposable
     /// Runs the graph on one batch and returns its output flat and row-major, with its shape: [batch, labels] for logits,
     /// [batch, sequence, hidden] for a base encoder's hidden states.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The session runs an unpadded graph: use <see cref="Run(IReadOnlyList{TokenizedText}, int, out int[])"/>.</exception>
     public float[] Run(EncodedBatch batch, out int[] outputShape)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        if (IsPacked)
+        {
+            throw new InvalidOperationException("This session runs an unpadded graph, which takes packed batches: run it on the tokenized texts.");
+        }
+
         var count = batch.ElementCount;
         if (batch.BatchSize < 1 || batch.SequenceLength < 1 ||
             batch.InputIds.Length < count || batch.AttentionMask.Length < count || batch.TokenTypeIds.Length < count)
@@ -155,6 +210,60 @@ public sealed class OnnxModelSession : IDisposable
         var output = outputs[0];
         outputShape = Array.ConvertAll(output.GetTensorTypeAndShape().Shape, d => checked((int)d));
         return output.GetTensorDataAsSpan<float>().ToArray();
+    }
+
+    /// <summary>
+    /// Runs the graph on <paramref name="texts"/> in the session's layout (packed for an unpadded graph, padded to the
+    /// longest text otherwise) and returns its output as <see cref="Run(EncodedBatch, out int[])"/> does.
+    /// </summary>
+    public float[] Run(IReadOnlyList<TokenizedText> texts, int padId, out int[] outputShape)
+    {
+        if (!IsPacked)
+        {
+            var padded = BatchEncoder.PadPooled(texts, padId);
+            try
+            {
+                return Run(padded, out outputShape);
+            }
+            finally
+            {
+                BatchEncoder.Return(padded);
+            }
+        }
+
+        var batch = BatchEncoder.PackPooled(texts);
+        try
+        {
+            long[] tokenShape = [batch.Tokens];
+            long[] paddedShape = [batch.BatchSize, batch.SequenceLength];
+            var values = new[] { batch.InputIds, batch.TokenTypeIds, batch.PositionIds, batch.PackedIndex, batch.TokenIndex, batch.AttentionMask };
+            var inputs = new OrtValue[values.Length];
+            try
+            {
+                for (var i = 0; i < values.Length; i++)
+                {
+                    var token = i < PackedGraphInputs.TokenInputs;
+                    inputs[i] = OrtValue.CreateTensorValueFromMemory(
+                        OrtMemoryInfo.DefaultInstance, values[i].AsMemory(0, token ? batch.Tokens : batch.PaddedCount), token ? tokenShape : paddedShape);
+                }
+
+                using var outputs = _session.Run(batch.PaddedCount >= ShrinkFromPositions ? s_shrinkingRunOptions : s_runOptions, _inputNames, inputs, _outputNames);
+                var output = outputs[0];
+                outputShape = Array.ConvertAll(output.GetTensorTypeAndShape().Shape, d => checked((int)d));
+                return output.GetTensorDataAsSpan<float>().ToArray();
+            }
+            finally
+            {
+                foreach (var input in inputs)
+                {
+                    input?.Dispose();
+                }
+            }
+        }
+        finally
+        {
+            BatchEncoder.Return(batch);
+        }
     }
 
     /// <inheritdoc />
@@ -208,11 +317,11 @@ public sealed class OnnxModelSession : IDisposable
     /// <summary>ONNX Runtime's session option that refuses to place nodes on the CPU when another provider is registered.</summary>
     public const string DisableCpuFallbackEntry = "session.disable_cpu_ep_fallback";
 
-    private static InferenceSession LoadSession(ModelPackage package, SessionOptions sessionOptions, bool strictCuda)
+    private static InferenceSession LoadSession(ModelPackage package, string path, SessionOptions sessionOptions, bool strictCuda)
     {
         // One read: the bytes checked against the manifest and for external data are the bytes ONNX Runtime parses, so
         // neither a file swapped after verification nor an ONNX Runtime that follows external paths gets a say.
-        var model = package.ReadVerifiedModel();
+        var model = package.ReadVerifiedModel(path);
         OnnxExternalData.EnsureNone(model);
         try
         {
@@ -220,18 +329,18 @@ public sealed class OnnxModelSession : IDisposable
         }
         catch (OnnxRuntimeException ex) when (strictCuda)
         {
-            throw new InvalidModelPackageException(CudaRefusal(package, ex));
+            throw new InvalidModelPackageException(CudaRefusal(package, path, ex));
         }
         catch (OnnxRuntimeException ex)
         {
-            throw new InvalidModelPackageException($"model.onnx could not be loaded by ONNX Runtime: {ex.Message.Trim()}");
+            throw new InvalidModelPackageException($"{Path.GetFileName(path)} could not be loaded by ONNX Runtime: {ex.Message.Trim()}");
         }
     }
 
     /// <summary>Why a graph does not load on CUDA with CPU fallback disabled.</summary>
-    private static string CudaRefusal(ModelPackage package, OnnxRuntimeException ex)
+    private static string CudaRefusal(ModelPackage package, string path, OnnxRuntimeException ex)
     {
-        var file = Path.GetRelativePath(package.Directory, package.ModelPath).Replace('\\', '/');
+        var file = Path.GetRelativePath(package.Directory, path).Replace('\\', '/');
         return $"The {package.Variant} variant ({file}) cannot run wholly on the CUDA execution provider, and Serving:DisableCpuFallback " +
             $"sets {DisableCpuFallbackEntry} so that no node runs on the CPU: {ex.Message.Trim()} ONNX Runtime names the nodes it " +
             "placed on the CPU in its verbose log (it places shape computations there by design); unset Serving:DisableCpuFallback to allow them.";
@@ -299,6 +408,25 @@ public sealed class OnnxModelSession : IDisposable
         }
 
         return (inputs.ContainsKey(TokenTypeIds), outputName);
+    }
+
+    /// <summary>Checks an unpadded graph: exactly the <see cref="PackedGraphInputs"/> as int64, and a classifier's logits.</summary>
+    private static string CheckPackedGraph(InferenceSession session, ModelConfig config)
+    {
+        var inputs = session.InputMetadata;
+        if (config.IsBaseEncoder || inputs.Count != s_packedInputs.Length ||
+            s_packedInputs.Any(name => !inputs.TryGetValue(name, out var input) || input.ElementDataType != TensorElementType.Int64))
+        {
+            throw new InvalidModelPackageException(
+                $"the unpadded graph takes {Describe(inputs.Keys)}; it must take {Describe(s_packedInputs)} (int64) and belong to a classifier.");
+        }
+
+        if (!session.OutputMetadata.TryGetValue(LogitsOutput, out var logits) || logits.ElementDataType != TensorElementType.Float)
+        {
+            throw new InvalidModelPackageException("the unpadded graph has no float 'logits' output.");
+        }
+
+        return LogitsOutput;
     }
 
     private static string Describe(IEnumerable<string> names) =>

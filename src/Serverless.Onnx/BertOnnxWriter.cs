@@ -20,13 +20,8 @@ public static class BertOnnxWriter
     /// <summary>Names of the padded graph's inputs, in order.</summary>
     public static IReadOnlyList<string> InputNames { get; } = ["input_ids", "attention_mask", "token_type_ids"];
 
-    /// <summary>
-    /// Names of the packed graph's inputs, in order: input_ids, token_type_ids, position_ids and packed_index [tokens] —
-    /// the real tokens of every text one after another, each token's position in its text, and its row in the padded
-    /// [batch × sequence] layout (text × sequence + position); token_index [batch, sequence] — the packed row of each padded
-    /// slot, or tokens (a zero row) where a text is shorter; attention_mask [batch, sequence].
-    /// </summary>
-    public static IReadOnlyList<string> PackedInputNames { get; } = ["input_ids", "token_type_ids", "position_ids", "packed_index", "token_index", "attention_mask"];
+    /// <summary>Names of the packed graph's inputs, in order (<see cref="PackedGraphInputs"/>).</summary>
+    public static IReadOnlyList<string> PackedInputNames => PackedGraphInputs.Names;
 
     /// <summary>Builds the graph and serializes it.</summary>
     /// <exception cref="InvalidModelPackageException">A weight is missing or ill-shaped, or the config is invalid.</exception>

@@ -215,7 +215,7 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
         try
         {
             CopyDirectory(localPackageDirectory, copy);
-            LogVariant(name, await Int8Variant.AddByAgreementAsync(copy, lineage: null, NullLoggerFactory.Instance, cancellationToken));
+            await AddVariantsAsync(name, copy, lineage: null, cancellationToken);
             return await PublishPackageAsync(name, ModelPackage.Open(copy), cancellationToken);
         }
         finally
@@ -308,8 +308,7 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
             {
                 if (!File.Exists(Path.Combine(staging, PackageFiles.Manifest)))
                 {
-                    LogVariant(name, await Int8Variant.AddByAgreementAsync(staging, new Lineage { Base = $"uploaded from {containerName}/{prefix}" },
-                        NullLoggerFactory.Instance, cancellationToken));
+                    await AddVariantsAsync(name, staging, new Lineage { Base = $"uploaded from {containerName}/{prefix}" }, cancellationToken);
                 }
 
                 package = ModelPackage.Open(staging);
@@ -488,11 +487,22 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
         }
     }
 
-    private void LogVariant(string name, Manifest manifest)
+    /// <summary>
+    /// Completes a package folder uploaded without a manifest: the int8 variant (gated by agreement), then every variant's
+    /// unpadded graph (held to parity), the manifest written last.
+    /// </summary>
+    private async Task AddVariantsAsync(string name, string directory, Lineage? lineage, CancellationToken cancellationToken)
     {
+        var manifest = await Int8Variant.AddByAgreementAsync(directory, lineage, NullLoggerFactory.Instance, cancellationToken);
         if (manifest.Variants?.GetValueOrDefault(ModelVariants.Int8) is { } int8)
         {
             Log.Int8VariantGated(logger, name, int8.Dropped is null, int8.Agreement, int8.Dropped ?? int8.Gate);
+        }
+
+        manifest = await UnpaddedGraphs.AddAsync(directory, NullLogger.Instance, cancellationToken);
+        foreach (var (variant, packed) in manifest.Packed ?? new Dictionary<string, ManifestPackedGraph>())
+        {
+            Log.UnpaddedGraphChecked(logger, name, variant, packed.Unavailable is null, packed.MaxLogitDifference ?? double.NaN, packed.Unavailable ?? packed.Parity);
         }
     }
 

@@ -90,6 +90,9 @@ internal static partial class Log
     [LoggerMessage(140, LogLevel.Information, "The int8 variant of an upload for model {Model}: kept {Kept}, arg-max agreement with fp32 {Agreement:P1} ({Why})")]
     public static partial void Int8VariantGated(ILogger logger, string model, bool kept, double agreement, string why);
 
+    [LoggerMessage(144, LogLevel.Information, "The {Variant} variant of an upload for model {Model}: unpadded {Kept}, max |logit difference| against padded {Difference:0.###e0} ({Why})")]
+    public static partial void UnpaddedGraphChecked(ILogger logger, string model, string variant, bool kept, double difference, string why);
+
     [LoggerMessage(141, LogLevel.Information, "Loaded the {Variant} variant of model {Model} version {Version} on {Device} in {ElapsedMs:F0} ms")]
     public static partial void VariantLoaded(ILogger logger, string model, string version, string variant, string device, double elapsedMs);
 

@@ -74,7 +74,9 @@ public sealed class ServedModels : IAsyncDisposable
                         [.. _aliases.Where(a => a.Key.Name == v.Name && a.Value.Version == v.Version).Select(a => a.Key.Alias).Order(StringComparer.Ordinal)],
                         v.Loading.Result.Device,
                         v.Loading.Result.Package.Variant,
-                        v.Loading.Result.Package.Variants))];
+                        v.Loading.Result.Package.Variants,
+                        v.Loading.Result.Execution,
+                        v.Loading.Result.PaddedReason))];
             }
         }
     }

@@ -34,4 +34,25 @@ public sealed class BatchEncoderTests
     [Fact]
     public void PaddingShare_TextsOfLengthTwoAndSix_IsOneThird() =>
         Assert.Equal(1.0 / 3, BatchEncoder.PaddingShare([new([1, 2], false), new([1, 2, 3, 4, 5, 6], false)]), 6);
+
+    [Fact]
+    public void PackPooled_TextsOfThreeAndOneTokens_LaysOutRealTokensAndTheirPaddedSlots()
+    {
+        var batch = BatchEncoder.PackPooled([new([7, 8, 9], false), new([4], false)]);
+        try
+        {
+            Assert.Equal((2, 3, 4), (batch.BatchSize, batch.SequenceLength, batch.Tokens));
+            Assert.Equal([7, 8, 9, 4], batch.InputIds[..4]);
+            Assert.Equal([0, 1, 2, 0], batch.PositionIds[..4]);
+            Assert.Equal([0, 0, 0, 0], batch.TokenTypeIds[..4]);
+            Assert.Equal([0, 1, 2, 3], batch.PackedIndex[..4]);
+            // Slots past a text's end point at row "tokens" (4), the zero row the graph appends.
+            Assert.Equal([0, 1, 2, 3, 4, 4], batch.TokenIndex[..6]);
+            Assert.Equal([1, 1, 1, 1, 0, 0], batch.AttentionMask[..6]);
+        }
+        finally
+        {
+            BatchEncoder.Return(batch);
+        }
+    }
 }

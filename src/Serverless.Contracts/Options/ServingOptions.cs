@@ -34,6 +34,12 @@ public sealed class ServingOptions : IValidatableObject
     public bool DisableCpuFallback { get; set; }
 
     /// <summary>
+    /// Run a version's unpadded graph where it has one (the manifest's <c>packed</c> entry for the variant): a batch of texts
+    /// of mixed lengths then costs what its real tokens cost. On by default; off serves every version padded.
+    /// </summary>
+    public bool Unpadded { get; set; } = true;
+
+    /// <summary>
     /// The variant each model serves when a request names none, by model name ("fp32" or "int8"; e.g.
     /// <c>Serving:Variants:spam = fp32</c>). A model without an entry serves int8 when the version has it, else fp32; an
     /// entry naming a variant the version lacks falls back the same way.

@@ -21,6 +21,12 @@ public sealed record Manifest
     /// </summary>
     public IReadOnlyDictionary<string, ManifestVariant>? Variants { get; init; }
 
+    /// <summary>
+    /// The unpadded execution of each variant, by variant name (fp32, int8): its file and parity with the padded graph, or
+    /// why the variant serves padded.
+    /// </summary>
+    public IReadOnlyDictionary<string, ManifestPackedGraph>? Packed { get; init; }
+
     public DateTimeOffset CreatedAt { get; init; }
 }
 
@@ -53,6 +59,25 @@ public sealed record ManifestVariant
 
     /// <summary>The share of texts whose arg-max label the variant and fp32 agree on.</summary>
     public double Agreement { get; init; }
+}
+
+/// <summary>A variant's unpadded execution as the manifest records it.</summary>
+public sealed record ManifestPackedGraph
+{
+    /// <summary>The packed graph's file (listed in <see cref="Manifest.Files"/>), or null when the variant serves padded.</summary>
+    public string? File { get; init; }
+
+    /// <summary>The parity it was held to against the padded graph, in words.</summary>
+    public required string Parity { get; init; }
+
+    /// <summary>Why the variant serves padded (no packed graph could be written, or it failed parity); null when it has one.</summary>
+    public string? Unavailable { get; init; }
+
+    /// <summary>How many texts parity was checked on.</summary>
+    public int Texts { get; init; }
+
+    /// <summary>The largest |logit difference| against the padded graph over those texts.</summary>
+    public double? MaxLogitDifference { get; init; }
 }
 
 /// <summary>Hash and size of one package file.</summary>

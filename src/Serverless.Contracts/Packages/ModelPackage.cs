@@ -63,6 +63,20 @@ public sealed class ModelPackage
         return new ModelPackage(Directory, Manifest, Config, TokenizerConfig, Path.Combine(Directory, file), variant);
     }
 
+    /// <summary>
+    /// Path of the unpadded execution of <see cref="Variant"/> (<see cref="PackageFiles.PackedModelOf"/>) when the manifest
+    /// lists it as kept, else null (see <see cref="PaddedReason"/>).
+    /// </summary>
+    public string? PackedModelPath =>
+        Manifest.Packed?.GetValueOrDefault(Variant) is { File: { } file, Unavailable: null } && Manifest.Files.ContainsKey(file)
+            ? Path.Combine(Directory, file)
+            : null;
+
+    /// <summary>Why <see cref="Variant"/> has no unpadded execution, in words; null when it has one.</summary>
+    public string? PaddedReason => PackedModelPath is not null ? null
+        : Manifest.Packed?.GetValueOrDefault(Variant)?.Unavailable
+            ?? "the version has no unpadded graph (it was published before they were made, or by a path that makes none)";
+
     private string? VariantFile(string variant) =>
         variant != ModelVariants.Fp32 && Manifest.Variants?.GetValueOrDefault(variant) is { File: { } file, Dropped: null } &&
         Manifest.Files.ContainsKey(file) ? file : null;
@@ -110,10 +124,14 @@ public sealed class ModelPackage
     /// what was verified even if the file is replaced after <see cref="Open"/>.
     /// </summary>
     /// <exception cref="InvalidModelPackageException">The model file no longer matches the manifest.</exception>
-    public byte[] ReadVerifiedModel()
+    public byte[] ReadVerifiedModel() => ReadVerifiedModel(ModelPath);
+
+    /// <summary>Reads one of the package's model files (<see cref="ModelPath"/> or <see cref="PackedModelPath"/>) as <see cref="ReadVerifiedModel()"/> does.</summary>
+    /// <exception cref="InvalidModelPackageException">The file is not listed in the manifest or no longer matches it.</exception>
+    public byte[] ReadVerifiedModel(string path)
     {
-        var bytes = File.ReadAllBytes(ModelPath);
-        var relativePath = Path.GetRelativePath(Directory, ModelPath).Replace('\\', '/');
+        var bytes = File.ReadAllBytes(path);
+        var relativePath = Path.GetRelativePath(Directory, path).Replace('\\', '/');
         if (Manifest.Files.Count > 0 &&
             (!Manifest.Files.TryGetValue(relativePath, out var expected) || bytes.LongLength != expected.Size ||
              !string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), expected.Sha256, StringComparison.OrdinalIgnoreCase)))

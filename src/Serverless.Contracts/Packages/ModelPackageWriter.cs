@@ -45,18 +45,30 @@ public static class ModelPackageWriter
     /// Validates the package's content, hashes every file in the folder except the manifest, and writes manifest.json.
     /// </summary>
     /// <remarks>
-    /// The variants the folder's current manifest records (if any) are kept: a step that rewrites the manifest to add
-    /// metrics does not drop a variant made before it.
+    /// The variants and unpadded graphs the folder's current manifest records (if any) are kept: a step that rewrites the
+    /// manifest to add metrics does not drop what was made before it.
     /// </remarks>
-    public static Manifest WriteManifest(string directory, JsonObject? metrics, Lineage? lineage, TimeProvider? clock = null) =>
-        WriteManifest(directory, metrics, lineage, ExistingVariants(directory), clock);
+    public static Manifest WriteManifest(string directory, JsonObject? metrics, Lineage? lineage, TimeProvider? clock = null)
+    {
+        var existing = ExistingManifest(directory);
+        return WriteManifest(directory, metrics, lineage, existing?.Variants, existing?.Packed, clock);
+    }
 
     /// <summary>
     /// Writes manifest.json as <see cref="WriteManifest(string, JsonObject?, Lineage?, TimeProvider?)"/> does, recording
     /// <paramref name="variants"/> (each kept variant's file must be in the folder, so it is hashed and listed).
     /// </summary>
     public static Manifest WriteManifest(
-        string directory, JsonObject? metrics, Lineage? lineage, IReadOnlyDictionary<string, ManifestVariant>? variants, TimeProvider? clock = null)
+        string directory, JsonObject? metrics, Lineage? lineage, IReadOnlyDictionary<string, ManifestVariant>? variants, TimeProvider? clock = null) =>
+        WriteManifest(directory, metrics, lineage, variants, ExistingManifest(directory)?.Packed, clock);
+
+    /// <summary>
+    /// Writes manifest.json recording <paramref name="variants"/> and each variant's unpadded graph
+    /// (<paramref name="packed"/>); an entry whose file is no longer in the folder is left out.
+    /// </summary>
+    public static Manifest WriteManifest(
+        string directory, JsonObject? metrics, Lineage? lineage, IReadOnlyDictionary<string, ManifestVariant>? variants,
+        IReadOnlyDictionary<string, ManifestPackedGraph>? packed, TimeProvider? clock = null)
     {
         ModelPackage.Validate(directory);
         var manifestPath = Path.Combine(directory, PackageFiles.Manifest);
@@ -65,12 +77,14 @@ public static class ModelPackageWriter
             .Select(p => Path.GetRelativePath(directory, p).Replace('\\', '/'))
             .Order(StringComparer.Ordinal)
             .ToDictionary(p => p, p => new ManifestFile(ModelPackage.Sha256Of(Path.Combine(directory, p)), new FileInfo(Path.Combine(directory, p)).Length));
+        var listedPacked = packed?.Where(p => p.Value.File is null || files.ContainsKey(p.Value.File)).ToDictionary(p => p.Key, p => p.Value);
         var manifest = new Manifest
         {
             Files = files,
             Metrics = metrics,
             Lineage = lineage,
             Variants = variants is { Count: > 0 } ? variants : null,
+            Packed = listedPacked is { Count: > 0 } ? listedPacked : null,
             CreatedAt = (clock ?? TimeProvider.System).GetUtcNow(),
         };
         var temporary = manifestPath + ".tmp";
@@ -79,16 +93,16 @@ public static class ModelPackageWriter
         return manifest;
     }
 
-    private static IReadOnlyDictionary<string, ManifestVariant>? ExistingVariants(string directory)
+    private static Manifest? ExistingManifest(string directory)
     {
         var path = Path.Combine(directory, PackageFiles.Manifest);
         try
         {
-            return File.Exists(path) ? PackageJson.Read<Manifest>(path).Variants : null;
+            return File.Exists(path) ? PackageJson.Read<Manifest>(path) : null;
         }
         catch (Serverless.Errors.InvalidModelPackageException)
         {
-            // An unreadable manifest is being replaced; it has no variants worth keeping.
+            // An unreadable manifest is being replaced; it holds nothing worth keeping.
             return null;
         }
     }

@@ -12,6 +12,18 @@ public static class PackageFiles
     /// <summary>The int8 variant (dynamically quantized weight MatMuls), where transformers.js reads it for <c>dtype: 'q8'</c>.</summary>
     public const string QuantizedModel = "onnx/model_quantized.onnx";
 
+    /// <summary>
+    /// The fp32 graph's unpadded execution (token-wise steps on the packed real tokens, attention padded by index): an
+    /// execution mode of the fp32 variant, not a variant of its own.
+    /// </summary>
+    public const string PackedModel = "onnx/model_packed.onnx";
+
+    /// <summary>The int8 variant's unpadded execution.</summary>
+    public const string QuantizedPackedModel = "onnx/model_quantized_packed.onnx";
+
+    /// <summary>The unpadded execution file of <paramref name="variant"/> (<see cref="ModelVariants"/>).</summary>
+    public static string PackedModelOf(string variant) => variant == ModelVariants.Int8 ? QuantizedPackedModel : PackedModel;
+
     /// <summary>The WordPiece vocabulary, one token per line.</summary>
     public const string Vocab = "vocab.txt";
 

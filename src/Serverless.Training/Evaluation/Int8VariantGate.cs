@@ -12,7 +12,8 @@ namespace Serverless.Training.Evaluation;
 /// The int8 step of every package a trainer writes: makes <see cref="PackageFiles.QuantizedModel"/> from the written
 /// package's fp32 model and keeps it only if, on the validation split, neither accuracy nor macro-F1 falls by more than
 /// <see cref="Int8Variant.MaxPointsLost"/> points against fp32 (both scored by the serving engine). The manifest is
-/// rewritten last with the figures, or with why the variant was dropped.
+/// rewritten with the figures, or with why the variant was dropped; then every variant's unpadded graph is added and held
+/// to parity (<see cref="UnpaddedGraphs"/>), the manifest written last.
 /// </summary>
 public static class Int8VariantGate
 {
@@ -54,7 +55,8 @@ public static class Int8VariantGate
                 : string.Create(CultureInfo.InvariantCulture,
                     $"on {examples.Length} validation texts it lost {accuracyLost:0.00} accuracy points and {macroF1Lost:0.00} macro-F1 points against fp32 (at most {Int8Variant.MaxPointsLost} allowed)"),
         };
-        return Int8Variant.Finish(packageDirectory, verdict, written.Manifest.Metrics, written.Manifest.Lineage);
+        Int8Variant.Finish(packageDirectory, verdict, written.Manifest.Metrics, written.Manifest.Lineage);
+        return await UnpaddedGraphs.AddAsync(packageDirectory, loggerFactory.CreateLogger(typeof(UnpaddedGraphs)), cancellationToken);
     }
 
     // Rounded so that a loss of exactly the limit (e.g. 1 text in 200) is not refused by a floating-point residue.
