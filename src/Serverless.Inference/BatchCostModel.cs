@@ -5,13 +5,15 @@ namespace Serverless.Inference;
 
 /// <summary>
 /// What one model run costs, in seconds: a fixed <see cref="PerRunSeconds"/> (hand-off, kernel launches, thread wake-ups)
-/// plus <see cref="PerTokenSeconds"/> for every token position the run computes, padding included. Calibrated once per
-/// model at load (<see cref="Calibrate"/>); the scheduler uses it to cut each generation into batches
-/// (<see cref="BatchPartitioner"/>).
+/// plus <see cref="PerTokenSeconds"/> for every token position the run computes. A padded graph computes every position of
+/// rows × padded length; an unpadded one computes its real tokens, and only the <see cref="PaddedShare"/> of the cost
+/// (attention, the spreading into the padded layout) over every position. Calibrated once per model at load
+/// (<see cref="Calibrate"/>); the scheduler uses it to cut each generation into batches (<see cref="BatchPartitioner"/>).
 /// </summary>
 /// <param name="PerRunSeconds">The fixed cost of one run.</param>
-/// <param name="PerTokenSeconds">The cost of one token position (rows × padded length).</param>
-internal sealed record BatchCostModel(double PerRunSeconds, double PerTokenSeconds)
+/// <param name="PerTokenSeconds">The cost of one token position.</param>
+/// <param name="PaddedShare">The share of a token's cost paid on every padded position too: 1 for a padded graph.</param>
+internal sealed record BatchCostModel(double PerRunSeconds, double PerTokenSeconds, double PaddedShare = 1)
 {
     // Where a measurement cannot separate the two terms (noise on a busy machine), a run is assumed to cost what this many
     // token positions cost: large batches stay preferred, padding still counts.
@@ -20,21 +22,41 @@ internal sealed record BatchCostModel(double PerRunSeconds, double PerTokenSecon
     // Each shape runs this often; the fastest run counts, as other work on the machine only ever adds time.
     private const int Repetitions = 3;
 
-    /// <summary>The cost of one run of <paramref name="rows"/> texts padded to <paramref name="paddedLength"/> tokens.</summary>
-    public double Cost(int rows, int paddedLength) => PerRunSeconds + (PerTokenSeconds * rows * paddedLength);
+    /// <summary>The cost of one run of <paramref name="rows"/> texts of <paramref name="paddedLength"/> tokens each.</summary>
+    public double Cost(int rows, int paddedLength) => Cost(rows, paddedLength, (long)rows * paddedLength);
 
     /// <summary>
-    /// Times a small and a larger batch shape (<paramref name="run"/> takes rows and padded length, both within
-    /// <paramref name="maxLength"/>) and fits the two terms through them with <see cref="Fit"/>.
+    /// The cost of one run of <paramref name="rows"/> texts of <paramref name="realTokens"/> tokens in all, the longest of
+    /// <paramref name="paddedLength"/>.
     /// </summary>
-    public static BatchCostModel Calibrate(Action<int, int> run, int maxLength)
+    public double Cost(int rows, int paddedLength, long realTokens) =>
+        PerRunSeconds + (PerTokenSeconds * (((1 - PaddedShare) * realTokens) + (PaddedShare * rows * (double)paddedLength)));
+
+    /// <summary>
+    /// Times a small and a larger batch shape (<paramref name="run"/> takes the lengths of the texts of one batch, all
+    /// within <paramref name="maxLength"/>) and fits the two terms through them with <see cref="Fit"/>; for an
+    /// <paramref name="unpadded"/> graph, also a batch of one long and three short texts, whose cost above its real tokens'
+    /// gives <see cref="PaddedShare"/>.
+    /// </summary>
+    public static BatchCostModel Calibrate(Action<int[]> run, int maxLength, bool unpadded = false)
     {
         ArgumentNullException.ThrowIfNull(run);
         var (smallRows, smallLength) = (1, Math.Min(8, maxLength));
         var (largeRows, largeLength) = (4, Math.Min(64, maxLength));
-        var small = Fastest(run, smallRows, smallLength);
-        var large = Fastest(run, largeRows, largeLength);
-        return Fit(smallRows * smallLength, small, largeRows * largeLength, large);
+        var small = Fastest(run, Enumerable.Repeat(smallLength, smallRows).ToArray());
+        var large = Fastest(run, Enumerable.Repeat(largeLength, largeRows).ToArray());
+        var model = Fit(smallRows * smallLength, small, largeRows * largeLength, large);
+        if (!unpadded)
+        {
+            return model;
+        }
+
+        int[] mixed = [smallLength, smallLength, smallLength, largeLength];
+        var real = mixed.Sum();
+        var padded = mixed.Length * largeLength;
+        var positions = (Fastest(run, mixed) - model.PerRunSeconds) / model.PerTokenSeconds;
+        var share = padded > real ? (positions - real) / (padded - real) : 1;
+        return model with { PaddedShare = double.IsFinite(share) ? Math.Clamp(share, 0, 1) : 1 };
     }
 
     /// <summary>
@@ -57,15 +79,16 @@ internal sealed record BatchCostModel(double PerRunSeconds, double PerTokenSecon
 
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{PerRunSeconds * 1000:F3} ms per run + {PerTokenSeconds * 1e6:F2} µs per token position");
+        $"{PerRunSeconds * 1000:F3} ms per run + {PerTokenSeconds * 1e6:F2} µs per token position") +
+        (PaddedShare < 1 ? string.Create(CultureInfo.InvariantCulture, $" ({PaddedShare:P0} of it on padding too)") : "");
 
-    private static double Fastest(Action<int, int> run, int rows, int length)
+    private static double Fastest(Action<int[]> run, int[] lengths)
     {
         var fastest = double.MaxValue;
         for (var i = 0; i < Repetitions; i++)
         {
             var started = Stopwatch.GetTimestamp();
-            run(rows, length);
+            run(lengths);
             fastest = Math.Min(fastest, Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
 

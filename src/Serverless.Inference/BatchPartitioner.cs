@@ -36,6 +36,12 @@ internal static class BatchPartitioner
 
         var best = new double[count + 1];
         var start = new int[count + 1];
+        var tokensBefore = new long[count + 1];
+        for (var i = 0; i < count; i++)
+        {
+            tokensBefore[i + 1] = tokensBefore[i] + sortedLengths[i];
+        }
+
         for (var end = 1; end <= count; end++)
         {
             var padded = sortedLengths[end - 1];
@@ -49,7 +55,7 @@ internal static class BatchPartitioner
                     break;
                 }
 
-                var candidate = best[end - size] + cost.Cost(size, padded);
+                var candidate = best[end - size] + cost.Cost(size, padded, tokensBefore[end] - tokensBefore[end - size]);
                 if (candidate < best[end])
                 {
                     best[end] = candidate;

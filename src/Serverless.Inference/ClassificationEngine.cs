@@ -216,7 +216,7 @@ public sealed class ClassificationEngine : IAsyncDisposable
             cancellationToken.ThrowIfCancellationRequested();
 
             WarmUp(session, tokenizer, package);
-            var cost = BatchCostModel.Calibrate((rows, length) => RunSynthetic(session, tokenizer.PadId, rows, length), package.MaxLength);
+            var cost = BatchCostModel.Calibrate(lengths => RunSynthetic(session, tokenizer.PadId, lengths), package.MaxLength, session.IsPacked);
             var engine = new ClassificationEngine(package, identity, session, tokenizer, batching, cost, logger);
             engine._scheduler.Start();
             Log.EngineReady(logger, identity.Name, identity.Version, session.Device,
@@ -278,13 +278,9 @@ public sealed class ClassificationEngine : IAsyncDisposable
         }
     }
 
-    /// <summary>One run of <paramref name="rows"/> texts of <paramref name="length"/> tokens, through the path batches take.</summary>
-    private static void RunSynthetic(OnnxModelSession session, int padId, int rows, int length)
-    {
-        var texts = new TokenizedText[rows];
-        Array.Fill(texts, new TokenizedText(new int[length], Truncated: false));
-        session.Run(texts, padId, out _);
-    }
+    /// <summary>One run of texts of <paramref name="lengths"/> tokens, through the path batches take.</summary>
+    private static void RunSynthetic(OnnxModelSession session, int padId, int[] lengths) =>
+        session.Run([.. lengths.Select(length => new TokenizedText(new int[length], Truncated: false))], padId, out _);
 
     private void EnsureClassifier()
     {

@@ -105,24 +105,21 @@ public static class BertOnnxWriter
         var splitShape = b.Int64s(0, 0, heads, headSize);
         var mergeShape = b.Int64s(0, 0, hiddenSize);
         var scale = b.Scalar(1f / MathF.Sqrt(headSize));
-        var thirds = packed ? b.Int64s(hiddenSize, hiddenSize, hiddenSize) : "";
+        // Packed: Q, K and V are projected on the real tokens and spread into the padded layout for attention by one Gather
+        // each. A padded slot takes the last real token's row instead of a zero row (so no Concat per projection): as a key
+        // or value it is masked out, and as a query its context row is never gathered back.
+        var spreadIndex = packed
+            ? b.Node("Min", ["token_index", b.Node("Sub", [b.Node("Shape", ["input_ids"]), b.Int64s(1)])])
+            : "";
+        string Project(string x, string name) => packed
+            ? b.Node("Gather", [Linear(b, w, x, name), spreadIndex])
+            : Linear(b, w, x, name);
+
         for (var i = 0; i < config.NumHiddenLayers; i++)
         {
-            string query, key, value;
-            if (packed)
-            {
-                // One projection for Q, K and V over the real tokens, padded once for attention.
-                var qkv = Pad(b, QueryKeyValue(b, w, x, i), 3 * hiddenSize);
-                var split = new[] { b.UniqueName("q"), b.UniqueName("k"), b.UniqueName("v") };
-                b.AddNode("Split", [qkv, thirds], split, OnnxAttribute.Int("axis", -1));
-                (query, key, value) = (split[0], split[1], split[2]);
-            }
-            else
-            {
-                query = Linear(b, w, x, BertWeights.Layer(i, "attention.self.query"));
-                key = Linear(b, w, x, BertWeights.Layer(i, "attention.self.key"));
-                value = Linear(b, w, x, BertWeights.Layer(i, "attention.self.value"));
-            }
+            var query = Project(x, BertWeights.Layer(i, "attention.self.query"));
+            var key = Project(x, BertWeights.Layer(i, "attention.self.key"));
+            var value = Project(x, BertWeights.Layer(i, "attention.self.value"));
 
             string Heads(string projected, params long[] perm) =>
                 b.Node("Transpose", [b.Node("Reshape", [projected, splitShape])], null, OnnxAttribute.Ints("perm", perm));
@@ -154,16 +151,6 @@ public static class BertOnnxWriter
     {
         var zero = b.AddInitializer(b.UniqueName("zero_row"), new float[width], 1, width);
         return b.Node("Gather", [b.Node("Concat", [packed, zero], null, OnnxAttribute.Int("axis", 0)), "token_index"]);
-    }
-
-    /// <summary>Q, K and V of layer <paramref name="layer"/> as one projection, [.., 3 × hidden] in that order.</summary>
-    private static string QueryKeyValue(OnnxGraphBuilder b, BertWeights w, string x, int layer)
-    {
-        var parts = new[] { "query", "key", "value" }.Select(p => BertWeights.Layer(layer, "attention.self." + p)).ToArray();
-        var weight = parts.SelectMany(p => w[p + ".weight"].Data).ToArray();
-        var bias = parts.SelectMany(p => w[p + ".bias"].Data).ToArray();
-        var rows = parts.Sum(p => w[p + ".weight"].Shape[0]);
-        return ClassifierHead.Linear(b, x, BertWeights.Layer(layer, "attention.self.qkv"), new WeightTensor(weight, [rows, w[parts[0] + ".weight"].Shape[1]]), bias);
     }
 
     private static string Param(OnnxGraphBuilder b, BertWeights w, string name)

@@ -10,6 +10,7 @@ using Serverless.Inference.Tokenization;
 using Serverless.Onnx;
 using Serverless.Options;
 using Serverless.Packages;
+using Serverless.Registry;
 
 namespace Serverless.Benchmarks;
 
@@ -30,6 +31,7 @@ internal static class EngineBenchmark
     private const int ConcurrentCallers = 32;
     private const string Model = "MiniLM + head, 256";
     private const string EngineBulk = "engine fp32 padded, bulk";
+    private const string EngineUnpaddedBulk = "engine fp32 unpadded, bulk";
 
     public static async Task<int> RunAsync(string csvPath, CancellationToken cancellationToken)
     {
@@ -65,6 +67,7 @@ internal static class EngineBenchmark
             table.Add(new BenchmarkRow("memory: before the engine loads", Model, ResidentMegabytes: ResidentMegabytes()));
 
             var (engineLogits, rawLatency) = await MeasureEngineAsync(table, package, tokenizer, reviews, samples, rawLogits, cancellationToken);
+            await MeasureUnpaddedAsync(table, package, reviews, samples, engineLogits, cancellationToken);
             table.Insert(0, new BenchmarkRow("raw ORT, arrival-order batches", Model, reviews.Count / rawSeconds, rawPadding, rawLatency.P50, rawLatency.P95));
 
             PeerRun? peer = null;
@@ -102,6 +105,33 @@ internal static class EngineBenchmark
         }
     }
 
+    /// <summary>Only the padded/unpadded comparison of <see cref="LayoutBenchmark"/>, fp32 and int8.</summary>
+    public static async Task<int> RunLayoutsAsync(string csvPath, CancellationToken cancellationToken)
+    {
+        var reviews = ReviewsCsv.ReadColumn(csvPath, "review");
+        var root = Directory.CreateTempSubdirectory("layout-benchmark-");
+        try
+        {
+            var package = BuildPackage(root.FullName);
+            var quantized = DynamicInt8Quantizer.Quantize(package.ReadVerifiedModel());
+            File.WriteAllBytes(Path.Combine(package.Directory, PackageFiles.QuantizedModel), quantized.Model);
+            ModelPackageWriter.WriteManifest(package.Directory, null, null, new Dictionary<string, ManifestVariant>
+            {
+                [ModelVariants.Int8] = new() { File = PackageFiles.QuantizedModel, Gate = "benchmark: speed only (random head)" },
+            });
+            await UnpaddedGraphs.AddAsync(package.Directory, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellationToken);
+            package = ModelPackage.Open(package.Directory);
+            Console.WriteLine("| variant | batches | padding | padded texts/s | unpadded texts/s | unpadded / padded |");
+            LayoutBenchmark.Run(package.ForVariant(ModelVariants.Fp32), reviews, BatchTexts, Threads, MaxLength);
+            LayoutBenchmark.Run(package.ForVariant(ModelVariants.Int8), reviews, BatchTexts, Threads, MaxLength);
+            return 0;
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
     /// <summary>
     /// The engine's rows: bulk (every text in one call), <see cref="ConcurrentCallers"/> callers sending one text each in
     /// arrival order, one text at a time (alternating with raw ONNX Runtime on the same text, so both see the same load on
@@ -113,11 +143,7 @@ internal static class EngineBenchmark
         float[][] rawLogits, CancellationToken cancellationToken)
     {
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
-        await using var engine = await ClassificationEngine.CreateAsync(
-            package, new ModelIdentity("minilm-head", "1"),
-            new ServingOptions { Device = InferenceDevice.Cpu, IntraOpThreads = Threads },
-            new BatchingOptions { MaxBatchTexts = BatchTexts, MaxBatchTokens = BatchTexts * MaxLength, MaxWaitMilliseconds = 2, MaxQueuedTexts = 4096 },
-            loggers, cancellationToken);
+        await using var engine = await CreateEngineAsync(package, unpadded: false, loggers, cancellationToken);
         await engine.ClassifyAsync([reviews[0]], null, cancellationToken);
         table.Add(new BenchmarkRow("memory: engine after its first answer", Model, ResidentMegabytes: ResidentMegabytes()));
 
@@ -169,6 +195,53 @@ internal static class EngineBenchmark
         return (engineLogits, rawLatency);
     }
 
+    private static Task<ClassificationEngine> CreateEngineAsync(ModelPackage package, bool unpadded, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+        ClassificationEngine.CreateAsync(
+            package, new ModelIdentity("minilm-head", "1"),
+            new ServingOptions { Device = InferenceDevice.Cpu, IntraOpThreads = Threads, Unpadded = unpadded },
+            new BatchingOptions { MaxBatchTexts = BatchTexts, MaxBatchTokens = BatchTexts * MaxLength, MaxWaitMilliseconds = 2, MaxQueuedTexts = 4096 },
+            loggers, cancellationToken);
+
+    /// <summary>
+    /// The unpadded rows: the same bulk texts, <see cref="ConcurrentCallers"/> callers and single texts through the
+    /// version's packed graph (<see cref="UnpaddedGraphs"/>), and the largest logit difference against the padded engine.
+    /// </summary>
+    private static async Task MeasureUnpaddedAsync(
+        BenchmarkTable table, ModelPackage package, IReadOnlyList<string> reviews, IReadOnlyList<string> samples, float[][] paddedLogits,
+        CancellationToken cancellationToken)
+    {
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
+        await using var engine = await CreateEngineAsync(package, unpadded: true, loggers, cancellationToken);
+        if (engine.Execution != OnnxModelSession.UnpaddedExecution)
+        {
+            Console.WriteLine($"unpadded rows skipped: the engine serves padded ({engine.PaddedReason})");
+            return;
+        }
+
+        await engine.ClassifyAsync([reviews[0]], null, cancellationToken);
+        var started = Stopwatch.GetTimestamp();
+        var logits = (await engine.GetLogitsAsync(reviews, cancellationToken)).ToArray();
+        var bulkSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var (concurrentSeconds, concurrentLatency) = await RunConcurrentCallersAsync(engine, reviews, cancellationToken);
+        var single = new List<double>(samples.Count);
+        foreach (var text in samples)
+        {
+            var one = Stopwatch.GetTimestamp();
+            await engine.ClassifyAsync([text], null, cancellationToken);
+            single.Add(Stopwatch.GetElapsedTime(one).TotalMilliseconds);
+        }
+
+        var latency = Percentiles(single);
+        table.Add(new BenchmarkRow(EngineUnpaddedBulk, Model, reviews.Count / bulkSeconds, 0, latency.P50, latency.P95));
+        table.Add(new BenchmarkRow($"engine fp32 unpadded, {ConcurrentCallers} callers × 1 text", Model,
+            reviews.Count / concurrentSeconds, 0, concurrentLatency.P50, concurrentLatency.P95));
+        table.Add(new BenchmarkRow("memory: after the unpadded engine", Model, ResidentMegabytes: ResidentMegabytes()));
+        var maxDifference = logits.Zip(paddedLogits).Max(p => p.First.Zip(p.Second).Max(v => Math.Abs(v.First - v.Second)));
+        var sameLabels = logits.Zip(paddedLogits).Count(p => ArgMax(p.First) == ArgMax(p.Second));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"unpadded vs padded engine: largest logit difference {maxDifference:G3}, same label on {sameLabels}/{reviews.Count} texts"));
+    }
+
     /// <summary>
     /// <see cref="ConcurrentCallers"/> callers, each sending the next review in arrival order as soon as its previous one is
     /// answered: the traffic of many clients that send one text per request.
@@ -198,11 +271,15 @@ internal static class EngineBenchmark
         var bulk = Find(EngineBulk);
         var raw = Find("raw ORT");
         var callers = Rate($"engine fp32 padded, {ConcurrentCallers} callers");
+        var unpaddedBulk = Rate(EngineUnpaddedBulk);
+        var unpaddedCallers = Rate($"engine fp32 unpadded, {ConcurrentCallers} callers");
         var peer = Rate("transformers.js fp32");
         var afterBulk = Find("memory: engine after 1,000")?.ResidentMegabytes;
         var afterAll = Find("memory: engine after the whole")?.ResidentMegabytes;
         Console.WriteLine(
             $"engine bulk / raw ORT: {Ratio(bulk?.TextsPerSecond, raw?.TextsPerSecond)}; {ConcurrentCallers} callers / bulk: {Ratio(callers, bulk?.TextsPerSecond)}; engine bulk / transformers.js: {Ratio(bulk?.TextsPerSecond, peer)}");
+        Console.WriteLine(
+            $"unpadded bulk / padded bulk: {Ratio(unpaddedBulk, bulk?.TextsPerSecond)}; unpadded {ConcurrentCallers} callers / padded bulk: {Ratio(unpaddedCallers, bulk?.TextsPerSecond)}; unpadded {ConcurrentCallers} callers / padded {ConcurrentCallers} callers: {Ratio(unpaddedCallers, callers)}; unpadded bulk / transformers.js: {Ratio(unpaddedBulk, peer)}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"p50 at concurrency 1, engine − raw ORT: {bulk?.P50Milliseconds - raw?.P50Milliseconds:F1} ms; memory after the whole run / after 1,000 texts: {Ratio(afterAll, afterBulk)}"));
     }
@@ -250,6 +327,7 @@ internal static class EngineBenchmark
         ModelPackageWriter.WriteTokenizer(directory, File.ReadAllLines(encoder.VocabPath), encoder.TokenizerConfig with { ModelMaxLength = MaxLength });
         ModelPackageWriter.WriteConfig(directory, encoder.Config.WithLabels(s_labels) with { Pooling = "mean" });
         ModelPackageWriter.WriteManifest(directory, metrics: null, lineage: null);
+        UnpaddedGraphs.AddAsync(directory, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None).GetAwaiter().GetResult();
         return ModelPackage.Open(directory);
     }
 

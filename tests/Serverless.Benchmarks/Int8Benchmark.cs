@@ -30,14 +30,18 @@ internal static class Int8Benchmark
         ModelPackage package, IReadOnlyList<string> reviews, IReadOnlyList<string> latencyTexts, PeerRun? peerFp32,
         int batchTexts, int threads, int maxLength, string reviewsCsv, string work, CancellationToken cancellationToken)
     {
-        var withInt8 = AddInt8(package);
+        var withInt8 = await AddInt8Async(package, cancellationToken);
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
-        var serving = new ServingOptions { Device = InferenceDevice.Cpu, IntraOpThreads = threads };
+        var serving = new ServingOptions { Device = InferenceDevice.Cpu, IntraOpThreads = threads, Unpadded = false };
+        var unpadded = new ServingOptions { Device = InferenceDevice.Cpu, IntraOpThreads = threads, Unpadded = true };
         var batching = new BatchingOptions { MaxBatchTexts = batchTexts, MaxBatchTokens = batchTexts * maxLength, MaxWaitMilliseconds = 2, MaxQueuedTexts = 4096 };
         var fp32 = await MeasureEngineAsync(withInt8.ForVariant(ModelVariants.Fp32), reviews, latencyTexts, serving, batching, loggers, cancellationToken);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"engine fp32: {fp32.Rate:F1} texts/s"));
         var int8 = await MeasureEngineAsync(withInt8.ForVariant(ModelVariants.Int8), reviews, latencyTexts, serving, batching, loggers, cancellationToken);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"engine int8: {int8.Rate:F1} texts/s"));
+        var fp32Unpadded = await MeasureEngineAsync(withInt8.ForVariant(ModelVariants.Fp32), reviews, latencyTexts, unpadded, batching, loggers, cancellationToken);
+        var int8Unpadded = await MeasureEngineAsync(withInt8.ForVariant(ModelVariants.Int8), reviews, latencyTexts, unpadded, batching, loggers, cancellationToken);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"engine fp32 unpadded: {fp32Unpadded.Rate:F1} texts/s; int8 unpadded: {int8Unpadded.Rate:F1} texts/s"));
 
         PeerRun? peerQ8 = null;
         try
@@ -57,8 +61,10 @@ internal static class Int8Benchmark
             $"int8 (DynamicQuantizeMatMul, int8 weights per output column): all-MiniLM-L6-v2 + head, {reviews.Count} Fine Food reviews, max length {maxLength}, batch {batchTexts}, {threads} threads"));
         Console.WriteLine("| path                                     | texts/s | p50 ms (1 text) | p95 ms (1 text) |");
         Console.WriteLine("|------------------------------------------|--------:|----------------:|----------------:|");
-        Console.WriteLine(Row("engine fp32, all texts at once", fp32.Rate, fp32.Latency));
-        Console.WriteLine(Row("engine int8, all texts at once", int8.Rate, int8.Latency));
+        Console.WriteLine(Row("engine fp32 padded, one text per call", fp32.Rate, fp32.Latency));
+        Console.WriteLine(Row("engine int8 padded, one text per call", int8.Rate, int8.Latency));
+        Console.WriteLine(Row("engine fp32 unpadded, one text per call", fp32Unpadded.Rate, fp32Unpadded.Latency));
+        Console.WriteLine(Row("engine int8 unpadded, one text per call", int8Unpadded.Rate, int8Unpadded.Latency));
         if (peerFp32 is not null)
         {
             Console.WriteLine(Row("transformers.js fp32, arrival order", peerFp32.TextsPerSecond, Percentiles([.. peerFp32.LatencyMilliseconds])));
@@ -73,6 +79,9 @@ internal static class Int8Benchmark
             $"engine int8 / engine fp32: {int8.Rate / fp32.Rate:F2}×; labels agreeing int8 vs fp32: {Agreement(fp32.Labels, int8.Labels):P1}") +
             (peerFp32 is null ? "" : string.Create(CultureInfo.InvariantCulture, $"; engine int8 / transformers.js fp32: {int8.Rate / peerFp32.TextsPerSecond:F2}×")) +
             (peerQ8 is null ? "" : string.Create(CultureInfo.InvariantCulture, $"; engine int8 / transformers.js q8: {int8.Rate / peerQ8.TextsPerSecond:F2}×")));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"engine int8 unpadded / engine fp32 padded: {int8Unpadded.Rate / fp32.Rate:F2}×; int8 unpadded / fp32 unpadded: {int8Unpadded.Rate / fp32Unpadded.Rate:F2}×; labels agreeing int8 unpadded vs fp32: {Agreement(fp32.Labels, int8Unpadded.Labels):P1}") +
+            (peerFp32 is null ? "" : string.Create(CultureInfo.InvariantCulture, $"; engine int8 unpadded / transformers.js fp32: {int8Unpadded.Rate / peerFp32.TextsPerSecond:F2}×")));
         Console.WriteLine();
         Console.WriteLine("| accuracy, test split                        | texts | fp32 acc | int8 acc | points lost | fp32 macro-F1 | int8 macro-F1 | points lost | validation gate |");
         Console.WriteLine("|---------------------------------------------|------:|---------:|---------:|------------:|--------------:|--------------:|------------:|-----------------|");
@@ -80,15 +89,19 @@ internal static class Int8Benchmark
         Console.WriteLine(AccuracyRow(string.Create(CultureInfo.InvariantCulture, $"Fine Food reviews (head-only, cut {maxLength})"), reviewsAccuracy));
     }
 
-    /// <summary>Writes the package's int8 variant beside it (speed only: a random head has no accuracy to keep).</summary>
-    private static ModelPackage AddInt8(ModelPackage package)
+    /// <summary>
+    /// Writes the package's int8 variant beside it (speed only: a random head has no accuracy to keep), then every variant's
+    /// unpadded graph.
+    /// </summary>
+    private static async Task<ModelPackage> AddInt8Async(ModelPackage package, CancellationToken cancellationToken)
     {
-        var quantized = DynamicInt8Quantizer.Quantize(package.ReadVerifiedModel());
+        var quantized = DynamicInt8Quantizer.Quantize(package.ForVariant(ModelVariants.Fp32).ReadVerifiedModel());
         File.WriteAllBytes(Path.Combine(package.Directory, PackageFiles.QuantizedModel), quantized.Model);
         ModelPackageWriter.WriteManifest(package.Directory, package.Manifest.Metrics, package.Manifest.Lineage, new Dictionary<string, ManifestVariant>
         {
             [ModelVariants.Int8] = new() { File = PackageFiles.QuantizedModel, Gate = "benchmark: speed only (random head)" },
         });
+        await UnpaddedGraphs.AddAsync(package.Directory, NullLogger.Instance, cancellationToken);
         return ModelPackage.Open(package.Directory);
     }
 

@@ -31,9 +31,35 @@ public sealed class BatchCostModelTests
     {
         var shapes = new List<(int Rows, int Length)>();
 
-        BatchCostModel.Calibrate((rows, length) => shapes.Add((rows, length)), maxLength: 16);
+        BatchCostModel.Calibrate(lengths => shapes.Add((lengths.Length, lengths.Max())), maxLength: 16);
 
         Assert.All(shapes, s => Assert.InRange(s.Length, 1, 16));
         Assert.Equal(2, shapes.Distinct().Count());
+    }
+
+    [Fact]
+    public void Calibrate_UnpaddedGraphWhoseMixedBatchCostsItsRealTokens_HasNoPaddedShare()
+    {
+        // A run costs 1 ms plus 10 µs per real token: what an ideal unpadded graph costs.
+        var cost = BatchCostModel.Calibrate(lengths => Spin(0.001 + (10e-6 * lengths.Sum())), maxLength: 64, unpadded: true);
+
+        Assert.InRange(cost.PaddedShare, 0, 0.4);
+        Assert.True(cost.Cost(4, 64, realTokens: 88) < cost.Cost(4, 64), "Short texts beside a long one must cost less than padding them.");
+    }
+
+    [Fact]
+    public void Cost_PaddedModel_CountsEveryPositionWhateverTheRealTokens()
+    {
+        var cost = new BatchCostModel(0.001, 1e-6);
+
+        Assert.Equal(cost.Cost(4, 64), cost.Cost(4, 64, realTokens: 88), 12);
+    }
+
+    private static void Spin(double seconds)
+    {
+        var until = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(seconds * System.Diagnostics.Stopwatch.Frequency);
+        while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
+        {
+        }
     }
 }
