@@ -109,8 +109,8 @@ public static class OpenApiSchemas
                 ["properties"] = new JsonObject
                 {
                     ["status"] = new JsonObject { ["const"] = "ready" },
-                    ["models"] = Array(new JsonObject { ["type"] = "object", ["description"] = "A loaded model version: name, version, alias, device, variant." }),
-                    ["unservable"] = Array(new JsonObject { ["type"] = "object", ["description"] = "A version that cannot be served: name, version, problem type, reason." }),
+                    ["models"] = Array(Export(typeof(LoadedModelInfo), FunctionsJson.Options)),
+                    ["unservable"] = Array(Export(typeof(UnservableModelInfo), FunctionsJson.Options)),
                 },
             },
             [Liveness] = Object(("status", new JsonObject { ["const"] = "alive" })),
