@@ -9,11 +9,19 @@ param environmentName string
 @description('Primary location for all resources.')
 param location string
 
-@description('Container image of the function app (built from infra/Dockerfile.functions).')
-param functionsImage string = 'mcr.microsoft.com/azure-functions/dotnet-isolated:4-dotnet-isolated8.0'
+// No defaults for the images: a stock base image would deploy an app without this code in it, so a deployment without
+// the pushed images fails at once instead of starting something that only looks deployed.
+@minLength(1)
+@description('Container image of the function app, built from infra/Dockerfile.functions and pushed to the registry below (azd: SERVICE_FUNCTIONS_IMAGE_NAME).')
+param functionsImage string
 
-@description('Container image of the trainer (built from infra/Dockerfile.trainer).')
-param trainerImage string = 'mcr.microsoft.com/dotnet/runtime:10.0'
+@minLength(1)
+@description('Container image of the trainer, built from infra/Dockerfile.trainer and pushed to the registry below (azd: SERVICE_TRAINER_IMAGE_NAME).')
+param trainerImage string
+
+@maxLength(50)
+@description('Name of the container registry the images are pulled from; empty for a generated one. Set it to create the registry before the first deployment and push the images into it.')
+param containerRegistryName string = ''
 
 @description('Workload profile for inference and training: a serverless GPU profile, or Consumption for CPU only.')
 @allowed(['Consumption-GPU-NC8as-T4', 'Consumption-GPU-NC24-A100', 'Consumption'])
@@ -40,6 +48,7 @@ var abbrs = {
 }
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
+var registryName = empty(containerRegistryName) ? '${abbrs.registry}${resourceToken}' : containerRegistryName
 // The trainer replica: what each workload profile offers to one replica (one GPU on the GPU profiles).
 var trainerResources = {
   'Consumption-GPU-NC8as-T4': { cpu: 8, memory: '56Gi' }
@@ -102,7 +111,7 @@ module registry 'app/registry.bicep' = {
   name: 'registry'
   scope: rg
   params: {
-    name: '${abbrs.registry}${resourceToken}'
+    name: registryName
     location: location
     tags: tags
     pullPrincipalIds: [appIdentity.outputs.principalId, trainerIdentity.outputs.principalId]
@@ -168,6 +177,7 @@ output AZURE_LOCATION string = location
 output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
+output AZURE_CONTAINER_REGISTRY_NAME string = registryName
 output AZURE_FUNCTION_APP_NAME string = functions.outputs.name
 output AZURE_FUNCTION_APP_URL string = functions.outputs.url
 output AZURE_TRAINER_JOB_NAME string = trainer.outputs.name

@@ -150,7 +150,7 @@ public sealed class ClassificationEngine : IAsyncDisposable
         if (topK < 1)
         {
             throw new InvalidRequestException(string.Create(CultureInfo.InvariantCulture,
-                $"topK must be at least 1 (got {topK}); leave it out to get every label."), "invalid-top-k", "Invalid topK");
+                $"topK must be at least 1 (got {topK}); leave it out to get every label."), ProblemTypes.InvalidTopK);
         }
 
         var multiLabel = Package.Config.IsMultiLabel;
@@ -288,7 +288,7 @@ public sealed class ClassificationEngine : IAsyncDisposable
         {
             throw new InvalidRequestException(
                 $"Model '{_identity.Name}' version {_identity.Version} is a base encoder without a classification head, so it cannot classify: train a classifier from it (POST /api/training with it as base) or publish a classifier and classify with that.",
-                "not-a-classifier", "Not a classifier");
+                ProblemTypes.NotAClassifier);
         }
     }
 
@@ -309,7 +309,7 @@ public sealed class ClassificationEngine : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(texts);
         if (texts.Count == 0)
         {
-            throw new InvalidRequestException("Send at least one text.", "empty-texts", "No texts");
+            throw new InvalidRequestException("Send at least one text.", ProblemTypes.EmptyTexts);
         }
 
         for (var i = 0; i < texts.Count; i++)

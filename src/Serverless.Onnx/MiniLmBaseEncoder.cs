@@ -80,13 +80,13 @@ public static class MiniLmBaseEncoder
         {
             throw new ServiceUnavailableException(
                 $"{AssemblyFile} is not beside the application ({AppContext.BaseDirectory}); projects that use the base encoder import build/MiniLmEncoder.props (Serverless.Training does). Rebuild or republish the application.",
-                slug: "base-model-unavailable", title: "Base model unavailable");
+                problem: ProblemTypes.BaseModelUnavailable);
         }
 
         var assembly = Assembly.LoadFrom(path);
         var name = assembly.GetManifestResourceNames().FirstOrDefault(n => n.EndsWith(suffix, StringComparison.Ordinal))
             ?? throw new ServiceUnavailableException($"{AssemblyFile} has no embedded resource ending in '{suffix}'.",
-                slug: "base-model-unavailable", title: "Base model unavailable");
+                problem: ProblemTypes.BaseModelUnavailable);
         return assembly.GetManifestResourceStream(name)!;
     }
 }

@@ -203,7 +203,7 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
         ModelNames.Validate(name);
         if (!Directory.Exists(localPackageDirectory))
         {
-            throw new InvalidRequestException($"The package folder '{localPackageDirectory}' does not exist.", "source-not-found", "Source not found");
+            throw new InvalidRequestException($"The package folder '{localPackageDirectory}' does not exist.", ProblemTypes.SourceNotFound);
         }
 
         if (File.Exists(Path.Combine(localPackageDirectory, PackageFiles.Manifest)))
@@ -273,7 +273,7 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
             throw new InvalidRequestException(
                 $"No blobs found under '{containerName}/{prefix}': upload the package folder there first (model.onnx or onnx/model.onnx, " +
                 "vocab.txt, tokenizer_config.json, tokenizer.json, config.json), then publish it.",
-                "source-not-found", "Source not found");
+                ProblemTypes.SourceNotFound);
         }
 
         if (files.Count > MaxSourceFiles || files.Sum(f => f.Size) > MaxSourceBytes)
@@ -281,7 +281,7 @@ public sealed class BlobModelRegistry(BlobServiceClient blobs, IOptions<Registry
             throw new InvalidRequestException(
                 $"'{containerName}/{prefix}' holds {files.Count} blobs of {files.Sum(f => f.Size)} bytes; a package may have at most " +
                 $"{MaxSourceFiles} files and {MaxSourceBytes} bytes: point the source at the package folder itself.",
-                "source-too-large", "Source too large");
+                ProblemTypes.SourceTooLarge);
         }
 
         // Staged in the private cache folder (a name no storage account can have): a full or unwritable disk is a 503 that

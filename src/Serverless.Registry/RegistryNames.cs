@@ -30,7 +30,7 @@ public static partial class RegistryNames
     public static int ParseVersion(string? version) => TryParseVersion(version, out var number)
         ? number
         : throw new InvalidRequestException(
-            $"'{CallerInput.Excerpt(version)}' is not a valid version: versions are positive integers such as \"3\".", "invalid-version", "Invalid version");
+            $"'{CallerInput.Excerpt(version)}' is not a valid version: versions are positive integers such as \"3\".", ProblemTypes.InvalidVersion);
 
     /// <summary>True when the text is a positive integer version in canonical form.</summary>
     public static bool TryParseVersion(string? version, out int number)
@@ -49,7 +49,7 @@ public static partial class RegistryNames
         ? alias!
         : throw new InvalidRequestException(
             $"'{CallerInput.Excerpt(alias)}' is not a valid alias: use 1–63 lower-case letters, digits and hyphens with at least one letter, e.g. \"production\".",
-            "invalid-alias", "Invalid alias");
+            ProblemTypes.InvalidAlias);
 
     /// <summary>
     /// Parses a blob-folder source "container/prefix/" (container name rules; no empty, "." or ".." segments, no
@@ -83,7 +83,7 @@ public static partial class RegistryNames
 
     private static InvalidRequestException InvalidSource(string? source, string reason) => new(
         $"'{source}' is not a valid source: {reason}. Give the blob folder holding the package as \"container/folder/\", e.g. \"uploads/my-model/\".",
-        "invalid-source", "Invalid source");
+        ProblemTypes.InvalidSource);
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", RegexOptions.CultureInvariant)]
     private static partial Regex ContainerName();

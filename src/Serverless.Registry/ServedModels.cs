@@ -395,7 +395,7 @@ public sealed class ServedModels : IAsyncDisposable
                 throw new InvalidRequestException(
                     $"Model '{entry.Name}' version {entry.Version} is a base encoder without a classification head: it can be the base " +
                     "of a training run but cannot classify. Name a classifier model, or train one from this encoder with POST /api/training.",
-                    "not-a-classifier", "Not a classifier");
+                    ProblemTypes.NotAClassifier);
             }
 
             var engine = await CreateDefaultEngineAsync(entry, package);

@@ -266,7 +266,7 @@ public sealed class ClassifyQueueProcessorTests(AzuriteFixture azurite)
 
         var answer = await ReceiveJsonAsync(host, host.ResultsQueue);
         Assert.Equal("lost-1", answer.GetProperty("id").GetString());
-        Assert.Equal(ProblemDetailsMapper.InternalErrorType, answer.GetProperty("error").GetProperty("type").GetString());
+        Assert.Equal(ProblemTypes.InternalError.Type, answer.GetProperty("error").GetProperty("type").GetString());
         Assert.Contains("6 times", answer.GetProperty("error").GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
@@ -323,7 +323,7 @@ public sealed class ClassifyQueueProcessorTests(AzuriteFixture azurite)
         await Assert.ThrowsAnyAsync<Exception>(() => Processor(host).ProcessAsync(Message, 5, AzuriteFixture.TestTimeout()));
         var answer = await ReceiveJsonAsync(host, host.ResultsQueue);
         Assert.Equal("down-1", answer.GetProperty("id").GetString());
-        Assert.Equal(ServiceException.TypePrefix + ServiceUnavailableException.StorageSlug, answer.GetProperty("error").GetProperty("type").GetString());
+        Assert.Equal(ProblemTypes.StorageUnavailable.Type, answer.GetProperty("error").GetProperty("type").GetString());
         Assert.Contains("poison", answer.GetProperty("error").GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 

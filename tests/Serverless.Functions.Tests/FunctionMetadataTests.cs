@@ -22,6 +22,7 @@ public sealed class FunctionMetadataTests
     [InlineData("SetModelAlias", "models/{name}/aliases/{alias}", "put", "Admin")]
     [InlineData("Health", "health", "get", "Anonymous")]
     [InlineData("HealthLive", "health/live", "get", "Anonymous")]
+    [InlineData("OpenApi", "openapi.json", "get", "Anonymous")]
     public void HttpFunction_HasItsRouteMethodAndAuthLevel(string name, string route, string method, string authLevel)
     {
         var trigger = Trigger(name);

@@ -21,7 +21,7 @@ public sealed class ProblemDetailsMiddlewareTests(AzuriteFixture azurite)
         Assert.Equal(500, response.Status);
         Assert.Equal("application/problem+json", response.ContentType?.Split(';')[0]);
         var problem = response.Json;
-        Assert.Equal(ProblemDetailsMapper.InternalErrorType, problem.GetProperty("type").GetString());
+        Assert.Equal(ProblemTypes.InternalError.Type, problem.GetProperty("type").GetString());
         var correlationId = problem.GetProperty("correlationId").GetString();
         Assert.True(Guid.TryParse(correlationId, out _), "the correlation id is the invocation id");
         Assert.Contains(correlationId!, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
@@ -54,7 +54,7 @@ public sealed class ProblemDetailsMiddlewareTests(AzuriteFixture azurite)
         Assert.Equal(429, busy.Status);
         Assert.Equal("2", busy.Headers.RetryAfter.ToString());
         Assert.Equal(503, unavailable.Status);
-        Assert.Equal(ServiceException.TypePrefix + ServiceUnavailableException.StorageSlug, unavailable.Json.GetProperty("type").GetString());
+        Assert.Equal(ProblemTypes.StorageUnavailable.Type, unavailable.Json.GetProperty("type").GetString());
         Assert.Equal("5", unavailable.Headers.RetryAfter.ToString());
     }
 

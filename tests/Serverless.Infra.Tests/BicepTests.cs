@@ -8,6 +8,9 @@ public sealed class BicepTests
 {
     private static readonly string s_repositoryRoot = FindRepositoryRoot();
 
+    /// <summary>The folder holding Serverless.sln.</summary>
+    internal static string RepositoryRoot => s_repositoryRoot;
+
     [Fact]
     public async Task MainBicep_Lint_ReportsNoWarningsOrErrors()
     {
@@ -32,12 +35,16 @@ public sealed class BicepTests
     }
 
     [Fact]
-    public void MainParameters_CoverEveryRequiredParameter()
+    public async Task MainParameters_CoverEveryRequiredParameter()
     {
         var parameters = JsonNode.Parse(File.ReadAllText(Path.Combine(s_repositoryRoot, "infra", "main.parameters.json")))!["parameters"]!.AsObject();
+        var template = await BuildMainAsync();
+        var required = template["parameters"]!.AsObject().Where(p => p.Value!["defaultValue"] is null).Select(p => p.Key).ToList();
 
-        Assert.Contains("environmentName", parameters.Select(p => p.Key));
-        Assert.Contains("location", parameters.Select(p => p.Key));
+        Assert.Contains("environmentName", required);
+        Assert.Contains("functionsImage", required);
+        Assert.All(required, name => Assert.Contains(name, parameters.Select(p => p.Key)));
+        Assert.All(parameters.Select(p => p.Key), name => Assert.NotNull(template["parameters"]![name]));
     }
 
     /// <summary>infra/main.bicep built to an ARM template.</summary>

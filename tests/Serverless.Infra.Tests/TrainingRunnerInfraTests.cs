@@ -106,7 +106,11 @@ public sealed class TrainingRunnerInfraTests
     }
 
     /// <summary>Resources of a type anywhere in the template, module deployments included.</summary>
-    internal static IEnumerable<JsonNode> Resources(JsonNode template, string type)
+    internal static IEnumerable<JsonNode> Resources(JsonNode template, string type) =>
+        Resources(template).Where(r => r["type"]?.GetValue<string>() == type);
+
+    /// <summary>Every resource of the template, module deployments and the resources inside them included.</summary>
+    internal static IEnumerable<JsonNode> Resources(JsonNode template)
     {
         var resources = template["resources"] switch
         {
@@ -116,14 +120,10 @@ public sealed class TrainingRunnerInfraTests
         };
         foreach (var resource in resources)
         {
-            if (resource["type"]?.GetValue<string>() == type)
-            {
-                yield return resource;
-            }
-
+            yield return resource;
             if (resource["properties"]?["template"] is JsonObject nested && resource["type"]?.GetValue<string>() == "Microsoft.Resources/deployments")
             {
-                foreach (var inner in Resources(nested, type))
+                foreach (var inner in Resources(nested))
                 {
                     yield return inner;
                 }

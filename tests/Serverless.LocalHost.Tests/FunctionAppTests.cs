@@ -67,7 +67,59 @@ public sealed class FunctionAppTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal("spam", reply.GetProperty("results")[0].GetProperty("label").GetString());
     }
 
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task FunctionApp_OnTheLocalHost_ServesItsOpenApiDocumentAnonymously_ListingTheRoutesItServes()
+    {
+        var timeout = AzuriteFixture.TestTimeout();
+        var storage = azurite.ConnectionString;
+        string[] args =
+        [
+            "--port", "0", "--script-root", RepositoryRoot.Path,
+            $"--AzureWebJobsStorage={storage}",
+            "--AzureFunctionsJobHost:extensions:durableTask:hubName=" + ("Api" + Guid.NewGuid().ToString("N"))[..30],
+            $"--Registry:ConnectionString={storage}",
+            $"--Registry:Container={azurite.UniqueName("models")}",
+            $"--Registry:CacheDirectory={Path.Combine(_work, "cache")}",
+            "--Serving:DefaultModel=spam", "--Serving:Device=cpu", "--Serving:IntraOpThreads=1",
+            $"--ClassifyRequestsQueue={azurite.UniqueName("classify-requests")}", $"--ClassifyResultsQueue={azurite.UniqueName("classify-results")}",
+            $"--Queues:ResultsContainer={azurite.UniqueName("results")}",
+        ];
+        await using var host = LocalFunctionsHost.Create(ServerlessFunctionApp.Assembly, ServerlessFunctionApp.Configure, args);
+        await host.StartAsync(timeout);
+        using var http = new HttpClient { BaseAddress = host.BaseAddress };
+
+        using var response = await http.GetAsync("api/openapi.json", timeout);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var document = await response.Content.ReadFromJsonAsync<JsonElement>(timeout);
+        Assert.Equal("3.1.0", document.GetProperty("openapi").GetString());
+        var paths = document.GetProperty("paths");
+        Assert.Empty(paths.GetProperty("/api/openapi.json").GetProperty("get").GetProperty("security").EnumerateArray());
+
+        // Every documented operation is served here: a route the host does not know would be a 404 route-not-found, a
+        // method it does not serve a 405.
+        foreach (var path in paths.EnumerateObject().Where(p => !p.Name.Contains('{', StringComparison.Ordinal)))
+        {
+            foreach (var method in path.Value.EnumerateObject())
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(method.Name.ToUpperInvariant()), path.Name.TrimStart('/'));
+                using var answer = await http.SendAsync(request, timeout);
+                if (answer.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
+                {
+                    Assert.False(await IsRoutingProblemAsync(answer, timeout), $"{method.Name} {path.Name} is documented but the local host does not route it.");
+                }
+            }
+        }
+    }
+
     public void Dispose() => Directory.Delete(_work, recursive: true);
+
+    private static async Task<bool> IsRoutingProblemAsync(HttpResponseMessage answer, CancellationToken cancellationToken)
+    {
+        var type = (await answer.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("type").GetString();
+        return type is "urn:serverless:problem:route-not-found" or "urn:serverless:problem:method-not-allowed";
+    }
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 

@@ -460,7 +460,7 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite) : IDisposable
         var error = await Assert.ThrowsAsync<ServiceUnavailableException>(() => registry.ListModelsAsync(_ct));
         var publish = await Assert.ThrowsAsync<ServiceUnavailableException>(() => registry.PublishDirectoryAsync("spam", _test.WritePackage("a"), _ct));
 
-        Assert.EndsWith(ServiceUnavailableException.StorageSlug, error.Type, StringComparison.Ordinal);
+        Assert.Equal(ProblemTypes.StorageUnavailable.Type, error.Type);
         Assert.Contains("check the storage connection", error.Message, StringComparison.Ordinal);
         Assert.Equal(503, publish.Status);
         Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(15));
@@ -523,7 +523,7 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite) : IDisposable
         var error = await Assert.ThrowsAsync<ServiceUnavailableException>(() => blocked.DownloadAsync("spam", "1", _ct));
 
         Assert.Equal(503, error.Status);
-        Assert.EndsWith(ServiceUnavailableException.CacheSlug, error.Type, StringComparison.Ordinal);
+        Assert.Equal(ProblemTypes.ModelCacheUnavailable.Type, error.Type);
         Assert.Contains("Registry:CacheDirectory", error.Message, StringComparison.Ordinal);
     }
 
@@ -537,7 +537,7 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite) : IDisposable
 
         var error = await Assert.ThrowsAsync<ServiceUnavailableException>(() => blocked.PublishFromBlobFolderAsync("spam", source, _ct));
 
-        Assert.EndsWith(ServiceUnavailableException.CacheSlug, error.Type, StringComparison.Ordinal);
+        Assert.Equal(ProblemTypes.ModelCacheUnavailable.Type, error.Type);
         Assert.Empty(await Registry.ListModelsAsync(_ct));
     }
 
@@ -552,7 +552,7 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite) : IDisposable
 
         var error = await Assert.ThrowsAsync<ServiceUnavailableException>(() => RegistryWithCache(shared).DownloadAsync("spam", "1", _ct));
 
-        Assert.EndsWith(ServiceUnavailableException.CacheSlug, error.Type, StringComparison.Ordinal);
+        Assert.Equal(ProblemTypes.ModelCacheUnavailable.Type, error.Type);
         Assert.Contains("group or other users may write to it (mode 777)", error.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(shared));
     }

@@ -294,7 +294,7 @@ public sealed class ServedModelsTests(AzuriteFixture azurite) : IAsyncLifetime
 
         var error = await Assert.ThrowsAsync<ServiceUnavailableException>(() => served.AcquireAsync(_model, null, _ct));
 
-        Assert.EndsWith(ServiceUnavailableException.CacheSlug, error.Type, StringComparison.Ordinal);
+        Assert.Equal(ProblemTypes.ModelCacheUnavailable.Type, error.Type);
         Assert.Empty(served.Unservable);
     }
 

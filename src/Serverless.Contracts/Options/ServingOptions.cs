@@ -123,5 +123,5 @@ public static class ModelNames
     /// <summary>Throws a 400 when the name is not a valid model name.</summary>
     public static string Validate(string? name) => IsValid(name)
         ? name!
-        : throw new Errors.InvalidRequestException($"'{Errors.CallerInput.Excerpt(name)}' is not a valid model name: use 1–63 lower-case letters, digits and hyphens, starting with a letter or digit.", "invalid-model-name", "Invalid model name");
+        : throw new Errors.InvalidRequestException($"'{Errors.CallerInput.Excerpt(name)}' is not a valid model name: use 1–63 lower-case letters, digits and hyphens, starting with a letter or digit.", Errors.ProblemTypes.InvalidModelName);
 }

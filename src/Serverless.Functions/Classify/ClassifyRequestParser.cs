@@ -67,13 +67,13 @@ public static partial class ClassifyRequestParser
             case JsonValueKind.Number when value.Value.TryGetInt64(out var number) && number > 0:
                 return number.ToString(System.Globalization.CultureInfo.InvariantCulture);
             case JsonValueKind.Number:
-                throw Invalid($"\"{name}\" must be a positive integer version number or an alias such as \"production\".", InvalidVersion, InvalidVersionTitle);
+                throw Invalid($"\"{name}\" must be a positive integer version number or an alias such as \"production\".", ProblemTypes.InvalidVersion);
             case JsonValueKind.String when VersionOrAlias().IsMatch(value.Value.GetString()!):
                 return value.Value.GetString();
             case JsonValueKind.String:
-                throw Invalid($"\"{name}\" must be a version number such as \"3\" or an alias such as \"production\" (lower-case letters, digits and hyphens).", InvalidVersion, InvalidVersionTitle);
+                throw Invalid($"\"{name}\" must be a version number such as \"3\" or an alias such as \"production\" (lower-case letters, digits and hyphens).", ProblemTypes.InvalidVersion);
             default:
-                throw Invalid($"\"{name}\" must be a string or a number, not {Describe(value.Value.ValueKind)}.", InvalidVersion, InvalidVersionTitle);
+                throw Invalid($"\"{name}\" must be a string or a number, not {Describe(value.Value.ValueKind)}.", ProblemTypes.InvalidVersion);
         }
     }
 
@@ -81,7 +81,7 @@ public static partial class ClassifyRequestParser
     {
         // Only whitespace, NUL or control characters: the tokenizer would see nothing but [CLS] [SEP].
         JsonValueKind.String when !BertTextTokenizer.HasContent(value.GetString()!) =>
-            throw Invalid($"{where} is empty: every text must contain something to classify (whitespace and control characters do not count).", "empty-text", "Empty text"),
+            throw Invalid($"{where} is empty: every text must contain something to classify (whitespace and control characters do not count).", ProblemTypes.EmptyText),
         JsonValueKind.String => value.GetString()!,
         JsonValueKind.Null => throw Invalid($"{where} is null: every text must be a non-empty string."),
         _ => throw Invalid($"{where} must be a string, not {Describe(value.ValueKind)}."),
@@ -97,7 +97,7 @@ public static partial class ClassifyRequestParser
         var count = value.GetArrayLength();
         if (count == 0)
         {
-            throw Invalid("\"texts\" is empty: send at least one text.", "empty-texts", "No texts");
+            throw Invalid("\"texts\" is empty: send at least one text.", ProblemTypes.EmptyTexts);
         }
 
         if (count > maxTexts)
@@ -127,7 +127,7 @@ public static partial class ClassifyRequestParser
     {
         null or JsonValueKind.Null => null,
         JsonValueKind.Number when value.Value.TryGetInt32(out var k) && k >= 1 => k,
-        _ => throw Invalid("\"topK\" must be an integer of at least 1 (leave it out for all labels).", "invalid-top-k", "Invalid topK"),
+        _ => throw Invalid("\"topK\" must be an integer of at least 1 (leave it out for all labels).", ProblemTypes.InvalidTopK),
     };
 
     private static LongTextMode ReadLong(JsonElement? value) => value?.ValueKind switch
@@ -144,15 +144,12 @@ public static partial class ClassifyRequestParser
         null or JsonValueKind.Null => null,
         JsonValueKind.String when value.Value.ValueEquals(ModelVariants.Fp32) => ModelVariants.Fp32,
         JsonValueKind.String when value.Value.ValueEquals(ModelVariants.Int8) => ModelVariants.Int8,
-        JsonValueKind.String => throw Invalid($"\"variant\" must be \"{ModelVariants.Fp32}\" or \"{ModelVariants.Int8}\" (leave it out for the model's default), not '{CallerInput.Excerpt(value.Value.GetString())}'.", "invalid-variant", "Invalid variant"),
-        _ => throw Invalid($"\"variant\" must be the string \"{ModelVariants.Fp32}\" or \"{ModelVariants.Int8}\", not {Describe(value.Value.ValueKind)}.", "invalid-variant", "Invalid variant"),
+        JsonValueKind.String => throw Invalid($"\"variant\" must be \"{ModelVariants.Fp32}\" or \"{ModelVariants.Int8}\" (leave it out for the model's default), not '{CallerInput.Excerpt(value.Value.GetString())}'.", ProblemTypes.InvalidVariant),
+        _ => throw Invalid($"\"variant\" must be the string \"{ModelVariants.Fp32}\" or \"{ModelVariants.Int8}\", not {Describe(value.Value.ValueKind)}.", ProblemTypes.InvalidVariant),
     };
 
-    private const string InvalidVersion = "invalid-version";
-    private const string InvalidVersionTitle = "Invalid version";
 
-    private static InvalidRequestException Invalid(string detail, string slug = "invalid-request", string title = "Invalid request") =>
-        new(detail, slug, title);
+    private static InvalidRequestException Invalid(string detail, ProblemType? problem = null) => new(detail, problem);
 
     private static string Describe(JsonValueKind kind) => kind switch
     {

@@ -29,12 +29,6 @@ public sealed record ProblemResponse(int Status, ProblemDetails Body, IReadOnlyD
 /// </summary>
 public static class ProblemDetailsMapper
 {
-    /// <summary>Problem type of an unexpected server fault.</summary>
-    public const string InternalErrorType = ServiceException.TypePrefix + "internal-error";
-
-    /// <summary>Problem title of an unexpected server fault.</summary>
-    public const string InternalErrorTitle = "Internal server error";
-
     /// <summary>Maps <paramref name="exception"/>.</summary>
     /// <param name="exception">What was thrown.</param>
     /// <param name="instance">The request path, for the problem's <c>instance</c>.</param>
@@ -48,7 +42,7 @@ public static class ProblemDetailsMapper
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 Describe(new PayloadTooLargeException("The request body is too large: send fewer or shorter texts per request.")),
             BadHttpRequestException e => Describe(new InvalidRequestException($"The request could not be read: {e.Message}")),
-            _ => (StatusCodes.Status500InternalServerError, InternalErrorType, InternalErrorTitle,
+            _ => (ProblemTypes.InternalError.Status, ProblemTypes.InternalError.Type, ProblemTypes.InternalError.Title,
                 $"The server failed to handle the request. Quote correlation id {correlationId} when reporting it.", (int?)null),
         };
 

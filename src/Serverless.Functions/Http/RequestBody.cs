@@ -113,7 +113,7 @@ public static class RequestBody
 
         if (utf8Json.Span.Trim(" \t\r\n"u8).IsEmpty)
         {
-            throw new InvalidRequestException("The request body is empty: send a JSON object.", "malformed-json", "Malformed JSON");
+            throw new InvalidRequestException("The request body is empty: send a JSON object.", ProblemTypes.MalformedJson);
         }
 
         JsonDocument document;
@@ -158,7 +158,7 @@ public static class RequestBody
                     {
                         throw new InvalidRequestException(
                             $"The property \"{CallerInput.Excerpt(name)}\" appears twice in one object (names match without regard to case): send each property once.",
-                            "duplicate-property", "Duplicate property");
+                            ProblemTypes.DuplicateProperty);
                     }
 
                     break;
@@ -185,12 +185,12 @@ public static class RequestBody
 
     private static InvalidRequestException NotUnicode(long position) =>
         new($"The body holds text that is not valid Unicode at byte {position + 1} (ill-formed UTF-8, or a lone surrogate such as \\ud800): send UTF-8 text.",
-            "malformed-json", "Malformed JSON");
+            ProblemTypes.MalformedJson);
 
     /// <summary>The 400 for JSON that does not parse, with the parser's position.</summary>
     public static InvalidRequestException MalformedJson(JsonException e) =>
         new($"The body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {FirstSentence(e.Message)}",
-            "malformed-json", "Malformed JSON");
+            ProblemTypes.MalformedJson);
 
     private static PayloadTooLargeException TooLarge(int maxBytes) =>
         new($"The request body is larger than {maxBytes} bytes: send fewer or shorter texts per request.");

@@ -94,7 +94,7 @@ public sealed partial class ClassifyQueueProcessor(
             // An attempt ended without an outcome (the host stopped mid-way) and the attempts are spent: answer, not poison.
             Log.AttemptsSpent(logger, id, dequeueCount, maxDequeueCount);
             await storage.SendAsync(envelope.ReplyTo, Serialize(new ClassifyQueueError(id, new QueueProblem(
-                ProblemDetailsMapper.InternalErrorType, ProblemDetailsMapper.InternalErrorTitle,
+                ProblemTypes.InternalError.Type, ProblemTypes.InternalError.Title,
                 $"The message was delivered {dequeueCount} times, more than the {maxDequeueCount} allowed: an earlier attempt ended without an outcome (the host stopped), so it is not tried again. Send it again with the same id to retry."))),
                 cancellationToken);
             metrics.QueueMessage(QueueOutcome.GaveUp);
@@ -213,9 +213,9 @@ public sealed partial class ClassifyQueueProcessor(
         {
             document = Decode(message);
         }
-        catch (InvalidRequestException e) when (e.Type == ServiceException.TypePrefix + "malformed-json")
+        catch (InvalidRequestException e) when (e.Problem == ProblemTypes.MalformedJson)
         {
-            return new Envelope(null, null, options.Results, Invalid($"The message is not JSON or base64-encoded JSON. {e.Message}", "malformed-json", "Malformed JSON"));
+            return new Envelope(null, null, options.Results, Invalid($"The message is not JSON or base64-encoded JSON. {e.Message}", ProblemTypes.MalformedJson));
         }
         catch (InvalidRequestException e)
         {
@@ -240,7 +240,7 @@ public sealed partial class ClassifyQueueProcessor(
             {
                 return new Envelope(document, id, options.Results, Invalid(
                     $"\"replyTo\" must name an allowed queue ({string.Join(", ", options.ReplyToAllowList)}); the answer went to '{options.Results}' instead.",
-                    "invalid-reply-to", "Reply queue not allowed"));
+                    ProblemTypes.InvalidReplyTo));
             }
 
             return new Envelope(document, id, name, id is null ? InvalidId() : null);
@@ -273,14 +273,14 @@ public sealed partial class ClassifyQueueProcessor(
 
     private static string Serialize<T>(T value) => JsonSerializer.Serialize(value, FunctionsJson.Options);
 
-    private static InvalidRequestException Invalid(string detail, string slug = "invalid-message", string title = "Invalid queue message") =>
-        new(detail, slug, title);
+    private static InvalidRequestException Invalid(string detail, ProblemType? problem = null) =>
+        new(detail, problem ?? ProblemTypes.InvalidMessage);
 
     private static IdConflictException IdConflict(string id) => new(
         $"The id '{id}' was already answered for a different request (other texts, model, version or topK): ids must be unique per request. Use a new id, or resend the original request to get its stored answer.");
 
     private static InvalidRequestException InvalidId() =>
-        Invalid("\"id\" must be 1–128 characters of letters, digits, '.', '_' and '-'; the answer carries id null.", "invalid-id", "Invalid message id");
+        Invalid("\"id\" must be 1–128 characters of letters, digits, '.', '_' and '-'; the answer carries id null.", ProblemTypes.InvalidId);
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,128}$", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();

@@ -171,12 +171,12 @@ public sealed class TrainingRuns(
             }
             catch (DatasetException ex)
             {
-                throw new InvalidRequestException($"{field}: {ex.Message}", "invalid-dataset", "Invalid dataset");
+                throw new InvalidRequestException($"{field}: {ex.Message}", ProblemTypes.InvalidDataset);
             }
 
             if (!exists)
             {
-                throw new InvalidRequestException($"{field}: the blob '{CallerInput.Excerpt(location)}' does not exist: upload the dataset first (container/path, JSONL or CSV).", "invalid-dataset", "Invalid dataset");
+                throw new InvalidRequestException($"{field}: the blob '{CallerInput.Excerpt(location)}' does not exist: upload the dataset first (container/path, JSONL or CSV).", ProblemTypes.InvalidDataset);
             }
         }
 
@@ -193,7 +193,7 @@ public sealed class TrainingRuns(
         }
         catch (ModelNotFoundException ex)
         {
-            throw new InvalidRequestException($"base: {ex.Message}", "base-not-found", "Base model not found");
+            throw new InvalidRequestException($"base: {ex.Message}", ProblemTypes.BaseNotFound);
         }
     }
 

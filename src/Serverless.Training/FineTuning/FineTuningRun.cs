@@ -505,7 +505,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
 
     /// <summary>Storage could not be used (unreachable, timing out, 5xx): the same attempt may well succeed later.</summary>
     private static bool IsTransient(Exception ex, CancellationToken cancellationToken) =>
-        ex is ServiceUnavailableException { Type: ServiceException.TypePrefix + ServiceUnavailableException.StorageSlug } ||
+        ex is ServiceUnavailableException u && u.Problem == ProblemTypes.StorageUnavailable ||
         StorageFailures.IsUnavailable(ex, cancellationToken);
 
     private static string Describe(Exception ex) => ex switch
