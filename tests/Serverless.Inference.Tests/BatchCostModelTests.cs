@@ -48,6 +48,17 @@ public sealed class BatchCostModelTests
     }
 
     [Fact]
+    public void Calibrate_GraphWhoseRunsCostAttentionPairs_MeasuresTheCostOfAPair()
+    {
+        // 1 ms per run, 10 µs per position and 10 ns per pair of positions in a row: one row of 256 costs far more than
+        // four of 64, though both have 256 positions.
+        var cost = BatchCostModel.Calibrate(lengths => Spin(0.001 + (10e-6 * lengths.Sum()) + (10e-9 * lengths.Sum(l => (double)l * l))), maxLength: 256);
+
+        Assert.InRange(cost.PerAttentionSeconds, 5e-9, 20e-9);
+        Assert.True(cost.Cost(1, 256) > cost.Cost(4, 64), "A long row must cost more than short rows of as many positions.");
+    }
+
+    [Fact]
     public void Cost_PaddedModel_CountsEveryPositionWhateverTheRealTokens()
     {
         var cost = new BatchCostModel(0.001, 1e-6);
