@@ -48,8 +48,7 @@ public static class FunctionsServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<QueueRetryOptions>()
             .Configure(options => options.MaxDequeueCount =
-                configuration.GetValue<int?>(QueueRetryOptions.OverrideKey)
-                ?? QueueRetryOptions.ReadHostJson(Path.Combine(AppContext.BaseDirectory, "host.json"))
+                HostJsonConfiguration.Read(AppContext.BaseDirectory, configuration).GetValue<int?>(QueueRetryOptions.HostJsonKey)
                 ?? QueueRetryOptions.DefaultMaxDequeueCount)
             .ValidateDataAnnotations()
             .ValidateOnStart();

@@ -3,12 +3,14 @@ using System.Text.RegularExpressions;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using Serverless.Functions;
 
 namespace Serverless.LocalHost;
 
 /// <summary>
-/// The settings of <c>host.json</c> the local host honours, read the way the Functions host reads them: the file, then app
-/// settings prefixed <c>AzureFunctionsJobHost__</c> (e.g. <c>AzureFunctionsJobHost__extensions__http__routePrefix</c>).
+/// The settings of <c>host.json</c> the local host honours, read by <see cref="HostJsonConfiguration"/> the way the Functions
+/// host reads them: the file, then app settings prefixed <c>AzureFunctionsJobHost__</c> (e.g.
+/// <c>AzureFunctionsJobHost__extensions__http__routePrefix</c>).
 /// </summary>
 /// <param name="RoutePrefix">extensions.http.routePrefix (default <c>api</c>; empty for none).</param>
 /// <param name="Queues">extensions.queues.</param>
@@ -23,12 +25,6 @@ public sealed partial record HostJson(
     /// <summary>The logging.logLevel key for categories no other key names.</summary>
     public const string DefaultLogCategory = "default";
 
-    /// <summary>The file name the Functions host looks for in the script root.</summary>
-    public const string FileName = "host.json";
-
-    /// <summary>The app-settings section whose keys override host.json's.</summary>
-    public const string OverrideSection = "AzureFunctionsJobHost";
-
     /// <summary>
     /// Reads <c>host.json</c> from <paramref name="scriptRoot"/> (a missing file means the Functions defaults) with the
     /// <c>AzureFunctionsJobHost</c> overrides of <paramref name="settings"/>.
@@ -38,20 +34,8 @@ public sealed partial record HostJson(
     /// </exception>
     public static HostJson Load(string scriptRoot, IConfiguration settings)
     {
-        ArgumentNullException.ThrowIfNull(settings);
-        var path = Path.Combine(scriptRoot, FileName);
-        IConfiguration configuration;
-        try
-        {
-            configuration = new ConfigurationBuilder()
-                .AddJsonFile(path, optional: true, reloadOnChange: false)
-                .AddInMemoryCollection(settings.GetSection(OverrideSection).AsEnumerable(makePathsRelative: true))
-                .Build();
-        }
-        catch (InvalidDataException exception)
-        {
-            throw new InvalidOperationException($"{path} is not valid JSON: {exception.Message}", exception);
-        }
+        var path = Path.Combine(scriptRoot, HostJsonConfiguration.FileName);
+        var configuration = HostJsonConfiguration.Read(scriptRoot, settings);
 
         var queues = new QueueTriggerOptions();
         try

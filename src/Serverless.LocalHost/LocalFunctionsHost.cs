@@ -13,6 +13,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Serverless.Functions;
+using Serverless.Functions.Queues;
 using Serverless.Registry;
 
 namespace Serverless.LocalHost;
@@ -106,7 +108,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         // The app reads the retry limit from the same setting the Functions host honours; make it the one in effect here.
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            [$"{HostJson.OverrideSection}:extensions:queues:maxDequeueCount"] = hostJson.Queues.MaxDequeueCount.ToString(CultureInfo.InvariantCulture),
+            [$"{HostJsonConfiguration.OverrideSection}:{QueueRetryOptions.HostJsonKey}"] = hostJson.Queues.MaxDequeueCount.ToString(CultureInfo.InvariantCulture),
         });
 
         // Request logs would drown the function logs; Executing/Executed lines say what happened, as under func.
@@ -236,7 +238,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         }
 
         var current = Directory.GetCurrentDirectory();
-        return File.Exists(Path.Combine(current, HostJson.FileName)) ? current : AppContext.BaseDirectory;
+        return File.Exists(Path.Combine(current, HostJsonConfiguration.FileName)) ? current : AppContext.BaseDirectory;
     }
 
     private void LogFunctions()

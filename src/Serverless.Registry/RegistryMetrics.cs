@@ -5,9 +5,10 @@ namespace Serverless.Registry;
 
 /// <summary>
 /// Metrics of model serving on the meter <see cref="MeterName"/>, tagged with model.name and model.version (swaps also
-/// with model.alias). Collect them with OpenTelemetry (AddMeter(RegistryMetrics.MeterName)) or a MeterListener.
+/// with model.alias). Collect them with OpenTelemetry (AddMeter(RegistryMetrics.MeterName)) or a MeterListener. The meter
+/// comes from the host's <see cref="IMeterFactory"/>, so it lives and ends with the host's services.
 /// </summary>
-public static class RegistryMetrics
+public sealed class RegistryMetrics
 {
     /// <summary>Name of the meter.</summary>
     public const string MeterName = "Serverless.Registry";
@@ -27,13 +28,27 @@ public static class RegistryMetrics
     /// <summary>Model versions loading now (downloading, verifying, creating the engine); at most Registry:MaxConcurrentLoads.</summary>
     public const string ModelsLoading = "serverless.registry.model.loading";
 
-    private static readonly Meter s_meter = new(MeterName);
+    /// <summary>Creates the instruments on the meter <see cref="MeterName"/> of <paramref name="meterFactory"/>.</summary>
+    public RegistryMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        var meter = meterFactory.Create(MeterName);
+        Loads = meter.CreateCounter<long>(ModelLoads, "{version}", "Model versions loaded.");
+        LoadFailures = meter.CreateCounter<long>(ModelLoadFailures, "{version}", "Model versions that failed to download, verify or load.");
+        Swaps = meter.CreateCounter<long>(ModelSwaps, "{swap}", "Aliases switched to a new version.");
+        Loading = meter.CreateUpDownCounter<long>(ModelsLoading, "{version}", "Model versions loading now.");
+        Unloads = meter.CreateCounter<long>(ModelUnloads, "{version}", "Model versions unloaded.");
+    }
 
-    internal static readonly Counter<long> Loads = s_meter.CreateCounter<long>(ModelLoads, "{version}", "Model versions loaded.");
-    internal static readonly Counter<long> LoadFailures = s_meter.CreateCounter<long>(ModelLoadFailures, "{version}", "Model versions that failed to download, verify or load.");
-    internal static readonly Counter<long> Swaps = s_meter.CreateCounter<long>(ModelSwaps, "{swap}", "Aliases switched to a new version.");
-    internal static readonly UpDownCounter<long> Loading = s_meter.CreateUpDownCounter<long>(ModelsLoading, "{version}", "Model versions loading now.");
-    internal static readonly Counter<long> Unloads = s_meter.CreateCounter<long>(ModelUnloads, "{version}", "Model versions unloaded.");
+    internal Counter<long> Loads { get; }
+
+    internal Counter<long> LoadFailures { get; }
+
+    internal Counter<long> Swaps { get; }
+
+    internal UpDownCounter<long> Loading { get; }
+
+    internal Counter<long> Unloads { get; }
 
     internal static TagList Tags(string name, string version) => new() { { "model.name", name }, { "model.version", version } };
 

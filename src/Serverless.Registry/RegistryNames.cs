@@ -43,13 +43,26 @@ public static partial class RegistryNames
     /// <summary>True when the text names a version (all digits) rather than an alias.</summary>
     public static bool LooksLikeVersion(string text) => text.Length > 0 && text.All(char.IsAsciiDigit);
 
-    /// <summary>Validates an alias: the model-name rules, and not all digits (that would read as a version).</summary>
+    /// <summary>True when the text is an alias: the model-name rules, and not all digits (that would read as a version).</summary>
+    public static bool IsAlias(string? alias) => ModelNames.IsValid(alias) && !LooksLikeVersion(alias!);
+
+    /// <summary>True when the text is a version in canonical form or an alias: what a request may name after a model.</summary>
+    public static bool IsVersionOrAlias(string? text) => TryParseVersion(text, out _) || IsAlias(text);
+
+    /// <summary>Validates an alias (<see cref="IsAlias"/>).</summary>
     /// <exception cref="InvalidRequestException">The alias is invalid.</exception>
-    public static string ValidateAlias(string? alias) => ModelNames.IsValid(alias) && !LooksLikeVersion(alias!)
+    public static string ValidateAlias(string? alias) => IsAlias(alias)
         ? alias!
         : throw new InvalidRequestException(
-            $"'{CallerInput.Excerpt(alias)}' is not a valid alias: use 1–63 lower-case letters, digits and hyphens with at least one letter, e.g. \"production\".",
+            $"'{CallerInput.Excerpt(alias)}' is not a valid alias: use 1–63 lower-case letters, digits and hyphens, starting with a letter or digit and not all digits (that is a version), e.g. \"production\".",
             ProblemTypes.InvalidAlias);
+
+    /// <summary>
+    /// True when the text is a valid blob container or queue name (Azure Storage gives both one rule): 3–63 lower-case
+    /// letters, digits and single hyphens, starting and ending with a letter or digit.
+    /// </summary>
+    public static bool IsStorageName(string? name) =>
+        name is not null && StorageName().IsMatch(name) && !name.Contains("--", StringComparison.Ordinal);
 
     /// <summary>
     /// Parses a blob-folder source "container/prefix/" (container name rules; no empty, "." or ".." segments, no
@@ -62,7 +75,7 @@ public static partial class RegistryNames
         var slash = trimmed.IndexOf('/', StringComparison.Ordinal);
         var container = slash < 0 ? trimmed : trimmed[..slash];
         var prefix = slash < 0 ? "" : trimmed[(slash + 1)..];
-        if (!ContainerName().IsMatch(container) || container.Contains("--", StringComparison.Ordinal))
+        if (!IsStorageName(container))
         {
             throw InvalidSource(source, $"'{container}' is not a valid container name (3–63 lower-case letters, digits and single hyphens)");
         }
@@ -86,5 +99,5 @@ public static partial class RegistryNames
         ProblemTypes.InvalidSource);
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", RegexOptions.CultureInvariant)]
-    private static partial Regex ContainerName();
+    private static partial Regex StorageName();
 }

@@ -11,7 +11,8 @@ public static class RegistryServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the storage clients (<see cref="StorageServiceCollectionExtensions.AddServerlessStorage"/>), the model registry
-    /// on the models storage (<see cref="ServerlessStorage.Models"/>), the served models with their hosted alias watcher,
+    /// on the models storage (<see cref="ServerlessStorage.Models"/>), the served models with their hosted alias watcher and
+    /// their metrics (<see cref="RegistryMetrics"/>, on the host's meter factory),
     /// and the options "Registry", "Serving" and "Serving:Batching", validated at start.
     /// </summary>
     public static IServiceCollection AddServerlessRegistry(this IServiceCollection services, IConfiguration configuration)
@@ -24,6 +25,8 @@ public static class RegistryServiceCollectionExtensions
             sp.GetRequiredService<ServerlessStorage>().Models,
             sp.GetRequiredService<IOptions<RegistryOptions>>(),
             sp.GetRequiredService<ILogger<BlobModelRegistry>>()));
+        services.AddMetrics();
+        services.AddSingleton<RegistryMetrics>();
         services.AddSingleton<ServedModels>();
         services.AddHostedService<AliasWatcher>();
         return services;

@@ -33,6 +33,7 @@ public sealed class ServedModels : IAsyncDisposable
     private readonly RegistryOptions _options;
     private readonly ServingOptions _serving;
     private readonly BatchingOptions _batching;
+    private readonly RegistryMetrics _metrics;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
@@ -47,9 +48,10 @@ public sealed class ServedModels : IAsyncDisposable
     /// <summary>Creates the set of served models over a registry.</summary>
     public ServedModels(
         BlobModelRegistry registry, IOptions<RegistryOptions> options, IOptions<ServingOptions> serving,
-        IOptions<BatchingOptions> batching, ILoggerFactory loggerFactory)
+        IOptions<BatchingOptions> batching, RegistryMetrics metrics, ILoggerFactory loggerFactory)
     {
         _registry = registry;
+        _metrics = metrics;
         _options = options.Value;
         _serving = serving.Value;
         _batching = batching.Value;
@@ -388,7 +390,7 @@ public sealed class ServedModels : IAsyncDisposable
             // Each load holds a package on disk and a graph in memory twice over while it runs: bound them.
             await _loadSlots.WaitAsync(_stopping.Token);
             holdsSlot = true;
-            RegistryMetrics.Loading.Add(1, RegistryMetrics.Tags(entry.Name, entry.Version));
+            _metrics.Loading.Add(1, RegistryMetrics.Tags(entry.Name, entry.Version));
             var package = await _registry.DownloadAsync(entry.Name, entry.Version, _stopping.Token);
             if (package.Config.IsBaseEncoder)
             {
@@ -399,7 +401,7 @@ public sealed class ServedModels : IAsyncDisposable
             }
 
             var engine = await CreateDefaultEngineAsync(entry, package);
-            RegistryMetrics.Loads.Add(1, RegistryMetrics.Tags(entry.Name, entry.Version));
+            _metrics.Loads.Add(1, RegistryMetrics.Tags(entry.Name, entry.Version));
             Log.ModelLoaded(_logger, entry.Name, entry.Version, engine.Device, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             lock (_gate)
             {
@@ -411,7 +413,7 @@ public sealed class ServedModels : IAsyncDisposable
         catch (Exception ex)
         {
             entry.FailedAt = Stopwatch.GetTimestamp();
-            RegistryMetrics.LoadFailures.Add(1, RegistryMetrics.Tags(entry.Name, entry.Version));
+            _metrics.LoadFailures.Add(1, RegistryMetrics.Tags(entry.Name, entry.Version));
             Log.ModelLoadFailed(_logger, entry.Name, entry.Version, ex.Message, ex);
             // Versions are immutable, so a permanent failure stays true; a missing version is not a version that fails.
             if (ex is ServiceException { IsTransient: false, Status: not 404 } permanent)
@@ -428,7 +430,7 @@ public sealed class ServedModels : IAsyncDisposable
         {
             if (holdsSlot)
             {
-                RegistryMetrics.Loading.Add(-1, RegistryMetrics.Tags(entry.Name, entry.Version));
+                _metrics.Loading.Add(-1, RegistryMetrics.Tags(entry.Name, entry.Version));
                 _loadSlots.Release();
             }
         }
@@ -470,7 +472,7 @@ public sealed class ServedModels : IAsyncDisposable
         }
 
         Release(entry);
-        RegistryMetrics.Swaps.Add(1, RegistryMetrics.Tags(name, newVersion, alias));
+        _metrics.Swaps.Add(1, RegistryMetrics.Tags(name, newVersion, alias));
         Log.Swapped(_logger, name, alias, oldVersion, newVersion);
         foreach (var old in retired)
         {
@@ -570,7 +572,7 @@ public sealed class ServedModels : IAsyncDisposable
         try
         {
             await engine.DisposeAsync();
-            RegistryMetrics.Unloads.Add(1, RegistryMetrics.Tags(entry.Name, entry.Version));
+            _metrics.Unloads.Add(1, RegistryMetrics.Tags(entry.Name, entry.Version));
             Log.Unloaded(_logger, entry.Name, entry.Version, why);
         }
         catch (Exception ex)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -98,7 +97,7 @@ internal static class QualityCommand
             await File.WriteAllTextAsync(jobPath, JsonSerializer.Serialize(job, TrainingJob.JsonOptions), cancellationToken);
 
             Console.WriteLine($"== {name}: mode {hyperparameters.Mode}, target test {metric} ≥ {target.ToString(CultureInfo.InvariantCulture)}");
-            var stopwatch = Stopwatch.StartNew();
+            var progress = ConsoleProgress.ForConsole();
             var work2 = Path.Combine(folder, "work");
             if (Directory.Exists(work2))
             {
@@ -106,8 +105,9 @@ internal static class QualityCommand
             }
 
             var status = await new FineTuningRun(new LocalTrainingRunStore(jobPath, work2),
-                new FineTuningRunOptions { WorkDirectory = work2, Device = "auto" }, loggerFactory).RunAsync(new StepPrinter(stopwatch), cancellationToken);
-            var wall = stopwatch.Elapsed.TotalSeconds;
+                new FineTuningRunOptions { WorkDirectory = work2, Device = "auto" }, loggerFactory).RunAsync(progress, cancellationToken);
+            progress.Finish();
+            var wall = progress.Elapsed.TotalSeconds;
             if (status.Status != TrainingRunOutcome.Succeeded)
             {
                 await Console.Error.WriteLineAsync($"{name}: the training run failed: {status.Error}");
@@ -141,23 +141,6 @@ internal static class QualityCommand
         await File.WriteAllTextAsync(Path.Combine(work, "quality.json"), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
         Console.WriteLine($"Results in {Path.Combine(work, "quality.json")}");
         return passed ? 0 : 1;
-    }
-
-    /// <summary>Prints a line every 50 steps with the elapsed time, so a long CPU run shows its pace.</summary>
-    private sealed class StepPrinter(Stopwatch stopwatch) : IProgress<FineTuningProgress>
-    {
-        private int _last;
-
-        public void Report(FineTuningProgress value)
-        {
-            // Every 50th step and the first (an epoch's end reports its last step a second time, with the validation figures).
-            if (value.Phase == FineTuningProgress.FullPhase && (value.Step % 50 == 0 || value.Step == 1) && value.Step != _last)
-            {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  trial {value.Trial}/{value.Trials} (rate {value.LearningRate:G3}) epoch {value.Epoch}/{value.Epochs} step {value.Step}/{value.Steps} loss {value.Loss:F4} ({stopwatch.Elapsed.TotalSeconds:F0} s, ~{value.SecondsLeft:F0} s left)"));
-                _last = value.Step;
-            }
-        }
     }
 
     private static string FindFoodData()

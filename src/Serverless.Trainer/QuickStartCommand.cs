@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 using Microsoft.Extensions.DependencyInjection;
@@ -29,14 +28,14 @@ internal static class QuickStartCommand
         builder.Services.AddServerlessTraining(builder.Configuration);
         using var host = builder.Build();
 
-        var stopwatch = Stopwatch.StartNew();
-        var printer = new ProgressPrinter(stopwatch);
+        var progress = ConsoleProgress.ForConsole();
         try
         {
             var result = await host.Services.GetRequiredService<QuickStartBuilder>()
-                .EnsureAsync(new QuickStartOptions(), printer, cancellationToken);
+                .EnsureAsync(new QuickStartOptions(), progress, cancellationToken);
+            progress.Finish();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Quick start ready in {stopwatch.Elapsed.TotalSeconds:0} s: minilm version {result.BaseVersion}{(result.BaseCreated ? " (published now)" : "")}, " +
+                $"Quick start ready in {progress.Elapsed.TotalSeconds:0} s: minilm version {result.BaseVersion}{(result.BaseCreated ? " (published now)" : "")}, " +
                 $"spam version {result.ModelVersion}{(result.ModelCreated ? " (trained now)" : "")}."));
             if (result.Training is { } training)
             {
@@ -48,33 +47,9 @@ internal static class QuickStartCommand
         }
         catch (Exception ex) when (ex is DatasetException or ServiceException or InvalidOperationException)
         {
+            progress.Finish();
             await Console.Error.WriteLineAsync($"Quick start failed: {ex.Message}");
             return 1;
-        }
-    }
-
-    // One line per stage change or 5 % step, so a terminal and a log file both read well.
-    private sealed class ProgressPrinter(Stopwatch stopwatch) : IProgress<TrainingProgress>
-    {
-        private readonly Lock _lock = new();
-        private string? _stage;
-        private int _lastStep = -1;
-
-        public void Report(TrainingProgress value)
-        {
-            lock (_lock)
-            {
-                var step = (int)(value.Percent / 5);
-                if (value.Stage == _stage && step == _lastStep)
-                {
-                    return;
-                }
-
-                _stage = value.Stage;
-                _lastStep = step;
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"[{stopwatch.Elapsed:mm\\:ss}] {value.Percent,5:0.0}% {value.Stage,-10} {value.Detail}"));
-            }
         }
     }
 }

@@ -82,7 +82,7 @@ internal static class RunCommand
             Threads = int.TryParse(arguments.GetValueOrDefault("threads"), CultureInfo.InvariantCulture, out var threads) ? threads : 0,
             DefaultBase = arguments.GetValueOrDefault("default-base") ?? configuration["Training:DefaultBase"] ?? "minilm",
         };
-        var progress = new ConsoleProgressBar();
+        var progress = ConsoleProgress.ForConsole();
         var status = await new FineTuningRun(store, options, loggerFactory).RunAsync(progress, cancellationToken);
         progress.Finish();
         if (status.Status == TrainingRunOutcome.Succeeded)
@@ -109,49 +109,5 @@ internal static class RunCommand
         }
 
         return result;
-    }
-
-    /// <summary>A one-line progress bar in a terminal; a line per epoch when output is redirected (container logs).</summary>
-    private sealed class ConsoleProgressBar : IProgress<FineTuningProgress>
-    {
-        private const int Width = 30;
-        private readonly bool _interactive = !Console.IsOutputRedirected;
-        private int _lastEpochPrinted;
-        private bool _drawn;
-
-        public void Report(FineTuningProgress value)
-        {
-            var validation = value.ValidationMacroF1 is { } f1
-                ? string.Create(CultureInfo.InvariantCulture, $" | val acc {value.ValidationAccuracy:F3} F1 {f1:F3}")
-                : "";
-            var left = value.SecondsLeft is { } seconds ? $" | ~{TimeSpan.FromSeconds(seconds):hh\\:mm\\:ss} left" : "";
-            var line = value.Phase == FineTuningProgress.HeadPhase
-                ? string.Create(CultureInfo.InvariantCulture, $"head-only: {value.Stage} {value.Percent:F0} %{left}")
-                : string.Create(CultureInfo.InvariantCulture,
-                    $"{(value.Trials > 1 ? $"trial {value.Trial}/{value.Trials} (rate {value.LearningRate:G3}) " : "")}epoch {value.Epoch}/{value.Epochs} step {value.Step}/{value.Steps} loss {value.Loss:F4}{validation}{left}");
-            if (_interactive)
-            {
-                var share = value.Phase == FineTuningProgress.HeadPhase ? (value.Percent ?? 0) / 100 : value.Steps == 0 ? 0 : (double)value.Step / value.Steps;
-                var filled = (int)Math.Round(Width * share);
-                Console.Write($"\r[{new string('#', filled)}{new string('.', Width - filled)}] {line}   ");
-                _drawn = true;
-            }
-            else if (value.Phase == FineTuningProgress.FullPhase && value.ValidationMacroF1 is not null && EpochKey(value) > _lastEpochPrinted && value.Step % Math.Max(1, value.Steps / value.Epochs) == 0)
-            {
-                _lastEpochPrinted = EpochKey(value);
-                Console.WriteLine(line);
-            }
-        }
-
-        // Epochs count again in each learning-rate trial.
-        private static int EpochKey(FineTuningProgress value) => ((value.Trial ?? 1) * 1000) + value.Epoch;
-
-        public void Finish()
-        {
-            if (_drawn)
-            {
-                Console.WriteLine();
-            }
-        }
     }
 }

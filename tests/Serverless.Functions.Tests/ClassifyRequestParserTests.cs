@@ -38,6 +38,26 @@ public sealed class ClassifyRequestParserTests
     }
 
     [Theory]
+    [InlineData("123", "123")]
+    [InlineData("1-2", "1-2")]
+    [InlineData("candidate", "candidate")]
+    public void Parse_VersionOrAliasString_IsKeptAsText(string version, string expected)
+    {
+        Assert.Equal(expected, Parse($$"""{"text":"one","version":"{{version}}"}""").Version);
+    }
+
+    [Theory]
+    [InlineData("0123")]
+    [InlineData("Production")]
+    [InlineData("-x")]
+    public void Parse_VersionStringThatIsNeitherVersionNorAlias_IsAnInvalidVersion(string version)
+    {
+        var error = Assert.Throws<InvalidRequestException>(() => Parse($$"""{"text":"one","version":"{{version}}"}"""));
+
+        Assert.EndsWith("invalid-version", error.Type, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("""{"text":"one"}""", LongTextMode.Truncate)]
     [InlineData("""{"text":"one","long":null}""", LongTextMode.Truncate)]
     [InlineData("""{"text":"one","long":"truncate"}""", LongTextMode.Truncate)]

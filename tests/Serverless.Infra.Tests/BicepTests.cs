@@ -6,7 +6,8 @@ namespace Serverless.Infra.Tests;
 
 public sealed class BicepTests
 {
-    private static readonly string s_repositoryRoot = FindRepositoryRoot();
+    private static readonly string s_repositoryRoot = SolutionRoot.FindAbove(AppContext.BaseDirectory)
+        ?? throw new InvalidOperationException($"{SolutionRoot.SolutionFile} not found above the test folder.");
 
     /// <summary>The folder holding Serverless.sln.</summary>
     internal static string RepositoryRoot => s_repositoryRoot;
@@ -76,16 +77,5 @@ public sealed class BicepTests
         var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await stdout + await stderr);
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Serverless.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Serverless.sln not found above the test folder.");
     }
 }

@@ -41,4 +41,26 @@ public sealed class RegistryNamesTests
 
         Assert.EndsWith("invalid-alias", error.Type, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("123", false)]
+    [InlineData("1-2", true)]
+    [InlineData("production", true)]
+    [InlineData("-x", false)]
+    public void IsAlias_FollowsTheModelNameRuleAndIsNeverAllDigits(string text, bool expected)
+    {
+        Assert.Equal(expected, RegistryNames.IsAlias(text));
+        Assert.Equal(expected || text == "123", RegistryNames.IsVersionOrAlias(text));
+    }
+
+    [Theory]
+    [InlineData("classify-results", true)]
+    [InlineData("ab", false)]
+    [InlineData("a--b", false)]
+    [InlineData("results-", false)]
+    [InlineData("Results", false)]
+    public void IsStorageName_ContainerAndQueueRule(string name, bool expected)
+    {
+        Assert.Equal(expected, RegistryNames.IsStorageName(name));
+    }
 }

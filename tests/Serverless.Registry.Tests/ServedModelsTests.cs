@@ -350,6 +350,7 @@ public sealed class ServedModelsTests(AzuriteFixture azurite) : IAsyncLifetime
         }),
         Microsoft.Extensions.Options.Options.Create(s_cpu),
         Microsoft.Extensions.Options.Options.Create(new BatchingOptions()),
+        _test.Metrics,
         NullLoggerFactory.Instance);
 
     private async Task<string> PublishClassifierAsync(IReadOnlyList<string> labels, string? alias = null, int seed = 1)

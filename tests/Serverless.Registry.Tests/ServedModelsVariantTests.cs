@@ -40,6 +40,7 @@ public sealed class ServedModelsVariantTests(AzuriteFixture azurite) : IAsyncLif
         Microsoft.Extensions.Options.Options.Create(_test.Options),
         Microsoft.Extensions.Options.Options.Create(new ServingOptions { Device = InferenceDevice.Cpu, IntraOpThreads = 1, Variants = variants ?? [] }),
         Microsoft.Extensions.Options.Options.Create(new BatchingOptions()),
+        _test.Metrics,
         NullLoggerFactory.Instance);
 
     [Fact(Timeout = Timeout)]

@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using Azure.Storage.Blobs;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Onnx;
 using Serverless.Options;
@@ -10,6 +12,8 @@ namespace Serverless.Registry.Tests;
 /// <summary>A registry on its own container and cache folder, plus helpers to write small packages.</summary>
 internal sealed class TestRegistry : IDisposable
 {
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+
     public TestRegistry(AzuriteFixture azurite, string container)
     {
         Container = container;
@@ -18,6 +22,7 @@ internal sealed class TestRegistry : IDisposable
         Options = new RegistryOptions { Container = container, CacheDirectory = CacheDirectory };
         Blobs = TestStorage.Create(azurite.ConnectionString).Models;
         Registry = new BlobModelRegistry(Blobs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<BlobModelRegistry>.Instance);
+        Metrics = new RegistryMetrics(_services.GetRequiredService<IMeterFactory>());
     }
 
     public string Container { get; }
@@ -26,6 +31,9 @@ internal sealed class TestRegistry : IDisposable
     public RegistryOptions Options { get; }
     public BlobServiceClient Blobs { get; }
     public BlobModelRegistry Registry { get; }
+
+    /// <summary>The registry's metrics on a real meter factory; <see cref="MetricRecorder"/> listens to them by meter name.</summary>
+    public RegistryMetrics Metrics { get; }
 
     public BlobContainerClient ContainerClient => Blobs.GetBlobContainerClient(Container);
 
@@ -66,5 +74,6 @@ internal sealed class TestRegistry : IDisposable
     {
         Directory.Delete(CacheDirectory, recursive: true);
         Directory.Delete(WorkDirectory, recursive: true);
+        _services.Dispose();
     }
 }

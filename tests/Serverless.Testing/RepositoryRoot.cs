@@ -8,16 +8,6 @@ public static class RepositoryRoot
     /// <summary>Absolute path of the repository root.</summary>
     public static string Path => s_path.Value;
 
-    private static string Find()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(directory.FullName, "Serverless.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Serverless.sln above {AppContext.BaseDirectory}: run the tests from the repository.");
-    }
+    private static string Find() => SolutionRoot.FindAbove(AppContext.BaseDirectory)
+        ?? throw new InvalidOperationException($"No {SolutionRoot.SolutionFile} above {AppContext.BaseDirectory}: run the tests from the repository.");
 }

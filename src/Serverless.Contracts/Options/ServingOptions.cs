@@ -109,19 +109,3 @@ public sealed class RequestLimitsOptions
     [Range(1024, 100_000_000)]
     public int MaxRequestBytes { get; set; } = 1_048_576;
 }
-
-/// <summary>Model names: ^[a-z0-9][a-z0-9-]{0,62}$.</summary>
-public static class ModelNames
-{
-    public const string Pattern = "^[a-z0-9][a-z0-9-]{0,62}$";
-
-    private static readonly System.Text.RegularExpressions.Regex s_regex = new(Pattern, System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-
-    /// <summary>True when the name is a valid model name.</summary>
-    public static bool IsValid(string? name) => name is not null && s_regex.IsMatch(name);
-
-    /// <summary>Throws a 400 when the name is not a valid model name.</summary>
-    public static string Validate(string? name) => IsValid(name)
-        ? name!
-        : throw new Errors.InvalidRequestException($"'{Errors.CallerInput.Excerpt(name)}' is not a valid model name: use 1–63 lower-case letters, digits and hyphens, starting with a letter or digit.", Errors.ProblemTypes.InvalidModelName);
-}

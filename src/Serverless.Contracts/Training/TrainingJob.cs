@@ -81,12 +81,11 @@ public sealed record TrainingJob
         return job;
     }
 
-    /// <summary>What a run id may look like: 1-63 of a-z, 0-9 and '-', starting with a letter or digit.</summary>
-    public const string RunIdPattern = "^[a-z0-9][a-z0-9-]{0,62}$";
+    /// <summary>What a run id may look like: the model-name rule (1-63 of a-z, 0-9 and '-', starting with a letter or digit).</summary>
+    public const string RunIdPattern = Serverless.Options.ModelNames.Pattern;
 
     /// <summary>True when <paramref name="runId"/> matches <see cref="RunIdPattern"/>.</summary>
-    public static bool IsValidRunId(string? runId) =>
-        runId is { Length: > 0 and <= 63 } && System.Text.RegularExpressions.Regex.IsMatch(runId, RunIdPattern, System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    public static bool IsValidRunId(string? runId) => Serverless.Options.ModelNames.IsValid(runId);
 
     /// <summary>Checks the required fields and the hyperparameters' ranges.</summary>
     public void Validate()

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -77,8 +78,8 @@ public sealed record TrainingRunStatus
 /// <param name="Error">Why the run failed; null on success.</param>
 public sealed record TrainingEvent(string RunId, string Status, string? Error);
 
-/// <summary>Parity of the exported ONNX model (run by the serving engine) with the TorchSharp model.</summary>
-/// <param name="Texts">Texts compared (the validation split).</param>
+/// <summary>Parity of the written ONNX model (run by the serving engine) with the trained model, either training mode.</summary>
+/// <param name="Texts">Texts compared.</param>
 /// <param name="MaxAbsoluteDifference">Largest absolute logit difference over every text and label.</param>
 /// <param name="ArgMaxMismatches">Texts whose predicted label differs.</param>
 /// <param name="Tolerance">The largest difference allowed.</param>
@@ -96,4 +97,11 @@ public sealed record ParityReport(int Texts, double MaxAbsoluteDifference, int A
         ["tolerance"] = Tolerance,
         ["passed"] = Passed,
     };
+
+    /// <summary>Share of texts with the same predicted label.</summary>
+    public double Agreement => Texts == 0 ? 1 : (double)(Texts - ArgMaxMismatches) / Texts;
+
+    /// <summary>One line for the card and the console.</summary>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"Serving parity: {Texts - ArgMaxMismatches}/{Texts} predictions agree ({Agreement:P2}), max |Δlogit| {MaxAbsoluteDifference:0.###e+0} (allowed {Tolerance:0e+0}).");
 }

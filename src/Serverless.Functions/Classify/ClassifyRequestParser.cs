@@ -1,10 +1,10 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Serverless.Classification;
 using Serverless.Errors;
 using Serverless.Inference.Tokenization;
 using Serverless.Options;
 using Serverless.Packages;
+using Serverless.Registry;
 
 namespace Serverless.Functions;
 
@@ -14,7 +14,7 @@ namespace Serverless.Functions;
 /// (<c>fp32</c> or <c>int8</c>) — with a specific 400 or 413 for each way it can be wrong.
 /// Property names match case-insensitively; unknown properties are ignored (queue messages carry <c>id</c> and <c>replyTo</c>).
 /// </summary>
-public static partial class ClassifyRequestParser
+public static class ClassifyRequestParser
 {
     private const string Example = "send {\"texts\":[\"first text\",\"second text\"]} or {\"text\":\"one text\"}";
 
@@ -68,7 +68,7 @@ public static partial class ClassifyRequestParser
                 return number.ToString(System.Globalization.CultureInfo.InvariantCulture);
             case JsonValueKind.Number:
                 throw Invalid($"\"{name}\" must be a positive integer version number or an alias such as \"production\".", ProblemTypes.InvalidVersion);
-            case JsonValueKind.String when VersionOrAlias().IsMatch(value.Value.GetString()!):
+            case JsonValueKind.String when RegistryNames.IsVersionOrAlias(value.Value.GetString()):
                 return value.Value.GetString();
             case JsonValueKind.String:
                 throw Invalid($"\"{name}\" must be a version number such as \"3\" or an alias such as \"production\" (lower-case letters, digits and hyphens).", ProblemTypes.InvalidVersion);
@@ -160,7 +160,4 @@ public static partial class ClassifyRequestParser
         JsonValueKind.True or JsonValueKind.False => "a boolean",
         _ => "null",
     };
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$", RegexOptions.CultureInvariant)]
-    private static partial Regex VersionOrAlias();
 }

@@ -40,9 +40,9 @@ public sealed partial class DefaultModelPreloader(ServedModels models, IOptions<
         }
     }
 
-    [LoggerMessage(3001, LogLevel.Information, "Default model {Model} version {Version} loaded on {Device}")]
+    [LoggerMessage(1101, LogLevel.Information, "Default model {Model} version {Version} loaded on {Device}")]
     private static partial void LogLoaded(ILogger logger, string model, string version, string device);
 
-    [LoggerMessage(3002, LogLevel.Warning, "Default model {Model} ({Alias}) is not loaded yet (attempt {Attempt}; next in {PauseSeconds} s): {Reason}")]
+    [LoggerMessage(1102, LogLevel.Warning, "Default model {Model} ({Alias}) is not loaded yet (attempt {Attempt}; next in {PauseSeconds} s): {Reason}")]
     private static partial void LogNotYet(ILogger logger, string model, string alias, int attempt, double pauseSeconds, string reason);
 }

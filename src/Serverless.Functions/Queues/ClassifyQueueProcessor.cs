@@ -7,6 +7,7 @@ using Serverless.Errors;
 using Serverless.Functions.Http;
 using Serverless.Functions.Observability;
 using Serverless.Options;
+using Serverless.Registry;
 
 namespace Serverless.Functions.Queues;
 
@@ -264,7 +265,7 @@ public sealed partial class ClassifyQueueProcessor(
 
     /// <summary>True when <paramref name="queue"/> is a valid queue name that the allow-list names exactly or by a <c>prefix*</c>.</summary>
     internal static bool IsAllowedReplyTo(string queue, IEnumerable<string> allowList) =>
-        QueueNamePattern().IsMatch(queue) && !queue.Contains("--", StringComparison.Ordinal) && allowList.Any(allowed =>
+        RegistryNames.IsStorageName(queue) && allowList.Any(allowed =>
             allowed.EndsWith('*')
                 ? queue.StartsWith(allowed[..^1], StringComparison.Ordinal)
                 : string.Equals(queue, allowed, StringComparison.Ordinal));
@@ -284,9 +285,6 @@ public sealed partial class ClassifyQueueProcessor(
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,128}$", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", RegexOptions.CultureInvariant)]
-    private static partial Regex QueueNamePattern();
 
     private sealed record Envelope(JsonDocument? Document, string? Id, string ReplyTo, ServiceException? Problem);
 }

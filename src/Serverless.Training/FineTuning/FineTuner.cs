@@ -201,24 +201,8 @@ public sealed class FineTuner(TrainingHyperparameters hyperparameters, Device de
     public ClassificationReport Evaluate(BertClassifier model, EncodedSplit split, IReadOnlyList<string> labels, int padId)
     {
         ArgumentNullException.ThrowIfNull(split);
-        var predicted = Predict(model, split.Texts, padId).Select(ArgMax).ToArray();
+        var predicted = Predict(model, split.Texts, padId).Select(l => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(l)).ToArray();
         return ClassificationMetrics.Compute(labels, split.Labels, predicted);
-    }
-
-    /// <summary>The index of the largest value (the first one on ties).</summary>
-    public static int ArgMax(float[] values)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        var best = 0;
-        for (var i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
     }
 
     private double TrainStep(

@@ -332,11 +332,11 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         var rawValidationLogits = tuner.Predict(model, validationSplit.Texts, tokenizer.PadId);
         var offsets = DecisionCalibration.Fit(labels, rawValidationLogits, validationSplit.Labels, job.Gate.Metric);
         var validationLogits = DecisionCalibration.Apply(rawValidationLogits, offsets.Offsets);
-        var validationReport = ClassificationMetrics.Compute(labels, validationSplit.Labels, validationLogits.Select(FineTuner.ArgMax).ToArray());
+        var validationReport = ClassificationMetrics.Compute(labels, validationSplit.Labels, validationLogits.Select(l => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(l)).ToArray());
         var rawTestLogits = tuner.Predict(model, testSplit.Texts, tokenizer.PadId);
-        var testBefore = ClassificationMetrics.Compute(labels, testSplit.Labels, rawTestLogits.Select(FineTuner.ArgMax).ToArray());
+        var testBefore = ClassificationMetrics.Compute(labels, testSplit.Labels, rawTestLogits.Select(l => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(l)).ToArray());
         var testLogits = DecisionCalibration.Apply(rawTestLogits, offsets.Offsets);
-        var testReport = ClassificationMetrics.Compute(labels, testSplit.Labels, testLogits.Select(FineTuner.ArgMax).ToArray());
+        var testReport = ClassificationMetrics.Compute(labels, testSplit.Labels, testLogits.Select(l => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(l)).ToArray());
         var diagnostics = TestSplitDiagnostics.Compute(labels, splits.Test, testLogits, job.SliceField, testReport);
         var metrics = testReport.ToJson();
         metrics["validation"] = validationReport.ToJson();
@@ -401,7 +401,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
 
         await WriteStatusAsync("parity", _lastMetrics, cancellationToken);
         var parity = await ParityGate.CheckAsync(ModelPackage.Open(directory), splits.Validation.Select(e => e.Text).ToArray(),
-            validationLogits, loggerFactory, cancellationToken);
+            validationLogits, intraOpThreads: 0, loggerFactory, cancellationToken);
         metrics["parity"] = parity.ToJson();
         RunLog.Parity(_logger, parity.Texts, parity.MaxAbsoluteDifference, parity.ArgMaxMismatches);
         if (!parity.Passed)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics.Tensors;
 
 using Microsoft.Extensions.Logging;
 
@@ -66,7 +67,7 @@ public static class ServingEvaluation
         await using var engine = await ClassificationEngine.CreateAsync(package, new ServingOptions { Device = device }, new BatchingOptions(), loggerFactory, cancellationToken);
         var logits = await GetLogitsAsync(engine, test.Select(e => e.Text).ToArray(), cancellationToken);
         // Predictions are label names, so a model with the same labels in another order is scored correctly.
-        var predicted = logits.Select(l => engine.Labels[FineTuner.ArgMax(l)]).ToArray();
+        var predicted = logits.Select(l => engine.Labels[TensorPrimitives.IndexOfMax(l)]).ToArray();
         var report = ClassificationMetrics.Compute(labels, test.Select(e => e.Label).ToArray(), predicted);
         // Rounded as the manifest's metrics are, so the candidate's figures read the same in both places.
         return (new EvaluationScores(Math.Round(report.Accuracy, 6), Math.Round(report.MacroF1, 6)), engine.Device);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Numerics.Tensors;
 using System.Text;
 
 using Microsoft.Extensions.Logging;
@@ -98,7 +99,7 @@ public sealed class HeadOnlyTrainer(ILoggerFactory loggerFactory)
         var validation = ClassificationMetrics.Compute(labels, validationY, head.Predict(validationX));
         var testBefore = ClassificationMetrics.Compute(labels, testY, fit.Model.Predict(testX));
         var testLogits = testX.Select(x => head.Logits(x)).ToArray();
-        var test = ClassificationMetrics.Compute(labels, testY, testLogits.Select(l => LogisticRegressionModel.ArgMax(l)).ToArray());
+        var test = ClassificationMetrics.Compute(labels, testY, testLogits.Select(l => TensorPrimitives.IndexOfMax(l)).ToArray());
         var diagnostics = TestSplitDiagnostics.Compute(labels, data.Test, testLogits, job.SliceField, test);
         Log.Fitted(_logger, fit.L2, validation.MacroF1, test.Accuracy, test.MacroF1);
 
@@ -163,12 +164,13 @@ public sealed class HeadOnlyTrainer(ILoggerFactory loggerFactory)
 
         // Verifying: 93–100 %. The serving engine on the written package must reproduce the fitted head.
         progress?.Report(new TrainingProgress("verifying", 93, "running the package in the serving engine"));
-        var parity = await VerifyAsync(outputDirectory, data.Test.Select(e => e.Text).ToArray(), testX, head, options, cancellationToken);
-        Log.Verified(_logger, parity.SamePrediction, parity.Texts, parity.MaxAbsLogitDifference);
-        if (parity.MaxAbsLogitDifference > ServingParity.Tolerance)
+        var parity = await ParityGate.CheckAsync(ModelPackage.Open(outputDirectory), data.Test.Select(e => e.Text).ToArray(),
+            testLogits, options.IntraOpThreads, loggerFactory, cancellationToken);
+        Log.Verified(_logger, parity.Texts - parity.ArgMaxMismatches, parity.Texts, parity.MaxAbsoluteDifference);
+        if (!parity.Passed)
         {
             throw new InvalidOperationException(
-                $"The written package does not reproduce the fitted head: {parity} The tolerance is {ServingParity.Tolerance}; the package in {outputDirectory} must not be published.");
+                $"The written package does not reproduce the fitted head: {parity} The package in {outputDirectory} must not be published.");
         }
 
         // The card gains the parity line; the manifest is rewritten last to cover it.
@@ -179,38 +181,12 @@ public sealed class HeadOnlyTrainer(ILoggerFactory loggerFactory)
         var cardFiles = ModelCard.Create(card);
         await File.WriteAllBytesAsync(Path.Combine(outputDirectory, PackageFiles.Card), cardFiles[PackageFiles.Card], cancellationToken);
         metrics["serving_agreement"] = Math.Round(parity.Agreement, 6);
+        metrics["parity"] = parity.ToJson();
         var manifest = ModelPackageWriter.WriteManifest(outputDirectory, metrics, lineage);
         manifest = await Int8VariantGate.ApplyAsync(outputDirectory, data.Validation, loggerFactory, cancellationToken);
         progress?.Report(new TrainingProgress("done", 100, string.Create(CultureInfo.InvariantCulture,
             $"test accuracy {test.Accuracy:0.0000}, macro-F1 {test.MacroF1:0.0000}")));
         return new HeadTrainingResult(outputDirectory, manifest, test, validation, fit.L2, parity, stopwatch.Elapsed) { UncalibratedValidation = fit.Validation, Lineage = lineage, Card = card };
-    }
-
-    private async Task<ServingParity> VerifyAsync(
-        string directory, IReadOnlyList<string> texts, IReadOnlyList<float[]> features, LogisticRegressionModel head,
-        HeadTrainingOptions options, CancellationToken cancellationToken)
-    {
-        var package = ModelPackage.Open(directory);
-        var serving = new ServingOptions { Device = InferenceDevice.Cpu, IntraOpThreads = options.IntraOpThreads };
-        await using var engine = await ClassificationEngine.CreateAsync(package, serving, new BatchingOptions(), loggerFactory, cancellationToken);
-        var logits = await FineTuning.ServingEvaluation.GetLogitsAsync(engine, texts, cancellationToken);
-        var same = 0;
-        var maxDifference = 0.0;
-        for (var i = 0; i < texts.Count; i++)
-        {
-            var expected = head.Logits(features[i]);
-            if (LogisticRegressionModel.ArgMax(logits[i]) == LogisticRegressionModel.ArgMax(expected))
-            {
-                same++;
-            }
-
-            for (var k = 0; k < expected.Length; k++)
-            {
-                maxDifference = Math.Max(maxDifference, Math.Abs(expected[k] - logits[i][k]));
-            }
-        }
-
-        return new ServingParity(texts.Count, same, maxDifference);
     }
 
     // Progress<T> posts to the thread pool, so reports could arrive out of order; this reports in place.
@@ -223,15 +199,15 @@ public sealed class HeadOnlyTrainer(ILoggerFactory loggerFactory)
 /// <summary>Log messages of head-only training.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Information, "Head-only training of {Model} from {Base}: {Train} train, {Validation} validation, {Test} test texts, max length {MaxLength}")]
+    [LoggerMessage(4201, LogLevel.Information, "Head-only training of {Model} from {Base}: {Train} train, {Validation} validation, {Test} test texts, max length {MaxLength}")]
     public static partial void Started(ILogger logger, string model, string @base, int train, int validation, int test, int maxLength);
 
-    [LoggerMessage(2, LogLevel.Information, "Embedded {Texts} texts in {Seconds:0.0} s")]
+    [LoggerMessage(4202, LogLevel.Information, "Embedded {Texts} texts in {Seconds:0.0} s")]
     public static partial void Embedded(ILogger logger, int texts, double seconds);
 
-    [LoggerMessage(3, LogLevel.Information, "Head fitted: L2 {L2}, validation macro-F1 {ValidationMacroF1:0.0000}; test accuracy {Accuracy:0.0000}, macro-F1 {MacroF1:0.0000}")]
+    [LoggerMessage(4203, LogLevel.Information, "Head fitted: L2 {L2}, validation macro-F1 {ValidationMacroF1:0.0000}; test accuracy {Accuracy:0.0000}, macro-F1 {MacroF1:0.0000}")]
     public static partial void Fitted(ILogger logger, double l2, double validationMacroF1, double accuracy, double macroF1);
 
-    [LoggerMessage(4, LogLevel.Information, "Serving parity: {Same}/{Texts} predictions agree, max logit difference {MaxDifference}")]
+    [LoggerMessage(4204, LogLevel.Information, "Serving parity: {Same}/{Texts} predictions agree, max logit difference {MaxDifference}")]
     public static partial void Verified(ILogger logger, int same, int texts, double maxDifference);
 }

@@ -112,7 +112,7 @@ public sealed record HeadTrainingResult(
     ClassificationReport Test,
     ClassificationReport Validation,
     double L2,
-    ServingParity Parity,
+    ParityReport Parity,
     TimeSpan Elapsed)
 {
     /// <summary>Metrics on the validation split before the decision calibration.</summary>
@@ -123,21 +123,4 @@ public sealed record HeadTrainingResult(
 
     /// <summary>What the package's card shows.</summary>
     public required Cards.ModelCardContent Card { get; init; }
-}
-
-/// <summary>Agreement between the serving engine on the package and the head fitted in C#, on the same texts.</summary>
-/// <param name="Texts">Texts compared.</param>
-/// <param name="SamePrediction">Texts with the same arg-max label.</param>
-/// <param name="MaxAbsLogitDifference">Largest absolute difference of any logit.</param>
-public sealed record ServingParity(int Texts, int SamePrediction, double MaxAbsLogitDifference)
-{
-    /// <summary>Largest logit difference accepted: float32 rounding of the pooled sums, well below any decision.</summary>
-    public const double Tolerance = 1e-3;
-
-    /// <summary>Share of texts with the same prediction.</summary>
-    public double Agreement => Texts == 0 ? 1 : (double)SamePrediction / Texts;
-
-    /// <summary>One line for the card and the console.</summary>
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"Serving parity on the test split: {SamePrediction}/{Texts} predictions agree ({Agreement:P2}), max |Δlogit| {MaxAbsLogitDifference:0.###e+0}.");
 }

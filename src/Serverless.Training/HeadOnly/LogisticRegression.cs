@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace Serverless.Training.HeadOnly;
 
@@ -44,7 +45,7 @@ public sealed class LogisticRegressionModel(float[] weight, float[] bias)
     }
 
     /// <summary>The arg-max class of each feature vector.</summary>
-    public int[] Predict(IReadOnlyList<float[]> features) => features.Select(f => ArgMax(Logits(f))).ToArray();
+    public int[] Predict(IReadOnlyList<float[]> features) => features.Select(f => TensorPrimitives.IndexOfMax(Logits(f))).ToArray();
 
     /// <summary>Mean cross-entropy of the model on labelled features.</summary>
     public double CrossEntropy(IReadOnlyList<float[]> features, IReadOnlyList<int> labels)
@@ -59,21 +60,6 @@ public sealed class LogisticRegressionModel(float[] weight, float[] bias)
         }
 
         return features.Count == 0 ? 0 : total / features.Count;
-    }
-
-    /// <summary>Index of the largest value (first on ties).</summary>
-    public static int ArgMax(ReadOnlySpan<float> values)
-    {
-        var best = 0;
-        for (var i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
     }
 }
 

@@ -4,6 +4,7 @@ using Serverless.Errors;
 using Serverless.Onnx;
 using Serverless.Packages;
 using Serverless.Testing;
+using Serverless.Training.Evaluation;
 using Serverless.Training.FineTuning;
 
 using static TorchSharp.torch;
@@ -88,6 +89,6 @@ public sealed class ExportParityTests : IDisposable
             Config = model.ExportConfig(labels),
         });
 
-        return await ParityGate.CheckAsync(ModelPackage.Open(directory), texts, expected, NullLoggerFactory.Instance, CancellationToken.None);
+        return await ParityGate.CheckAsync(ModelPackage.Open(directory), texts, expected, intraOpThreads: 0, NullLoggerFactory.Instance, CancellationToken.None);
     }
 }

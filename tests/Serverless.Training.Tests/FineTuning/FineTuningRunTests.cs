@@ -194,7 +194,7 @@ public sealed class FineTuningRunTests : IDisposable
             new Serverless.Options.ServingOptions { Device = Serverless.Options.InferenceDevice.Cpu }, new Serverless.Options.BatchingOptions(), NullLoggerFactory.Instance, CancellationToken.None);
         var logits = await ServingEvaluation.GetLogitsAsync(engine, texts, CancellationToken.None);
         var labels = package.Config.LabelsInOrder();
-        var served = Serverless.Training.Evaluation.ClassificationMetrics.Compute(labels, expected, logits.Select(l => labels[FineTuner.ArgMax(l)]).ToArray());
+        var served = Serverless.Training.Evaluation.ClassificationMetrics.Compute(labels, expected, logits.Select(l => labels[System.Numerics.Tensors.TensorPrimitives.IndexOfMax(l)]).ToArray());
         Assert.Equal(calibration["validation_after"]!.GetValue<double>(), served.MacroF1, 4);
         var card = File.ReadAllText(Path.Combine(store.CandidateDirectory, PackageFiles.Card));
         Assert.Contains("## Decision calibration (validation split)", card, StringComparison.Ordinal);
