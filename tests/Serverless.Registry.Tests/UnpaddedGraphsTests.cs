@@ -80,7 +80,7 @@ public sealed class UnpaddedGraphsTests(AzuriteFixture azurite) : IDisposable
         Assert.DoesNotContain(PackageFiles.PackedModel, published.Manifest.Files.Keys);
         var package = await _test.Registry.DownloadAsync("spam", published.Version, _ct);
         await using var engine = await ClassificationEngine.CreateAsync(
-            package, new ServingOptions { Device = InferenceDevice.Cpu }, new BatchingOptions(), NullLoggerFactory.Instance, _ct);
+            package, new ServingOptions { Device = InferenceDevice.Cpu, Unpadded = true }, new BatchingOptions(), NullLoggerFactory.Instance, _ct);
         Assert.Equal(OnnxModelSession.PaddedExecution, engine.Execution);
         Assert.Contains("weight reader", engine.PaddedReason, StringComparison.Ordinal);
         Assert.Equal("spam", (await engine.ClassifyAsync(["free money"], topK: null, _ct))[0].Label);
