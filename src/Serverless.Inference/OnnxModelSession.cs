@@ -206,7 +206,16 @@ public sealed class OnnxModelSession : IDisposable
             : null;
         OrtValue[] inputs = tokenTypeIds is null ? [inputIds, attentionMask] : [inputIds, attentionMask, tokenTypeIds];
 
-        using var outputs = _session.Run(count >= ShrinkFromPositions ? s_shrinkingRunOptions : s_runOptions, _inputNames, inputs, _outputNames);
+        return RunInputs(inputs, count, out outputShape);
+    }
+
+    /// <summary>
+    /// One run on <paramref name="inputs"/> (in <see cref="_inputNames"/> order) over <paramref name="positions"/> padded
+    /// token positions, which decide whether the arena hands its unused regions back; the output flat, with its shape.
+    /// </summary>
+    private float[] RunInputs(OrtValue[] inputs, int positions, out int[] outputShape)
+    {
+        using var outputs = _session.Run(positions >= ShrinkFromPositions ? s_shrinkingRunOptions : s_runOptions, _inputNames, inputs, _outputNames);
         var output = outputs[0];
         outputShape = Array.ConvertAll(output.GetTensorTypeAndShape().Shape, d => checked((int)d));
         return output.GetTensorDataAsSpan<float>().ToArray();
@@ -247,10 +256,7 @@ public sealed class OnnxModelSession : IDisposable
                         OrtMemoryInfo.DefaultInstance, values[i].AsMemory(0, token ? batch.Tokens : batch.PaddedCount), token ? tokenShape : paddedShape);
                 }
 
-                using var outputs = _session.Run(batch.PaddedCount >= ShrinkFromPositions ? s_shrinkingRunOptions : s_runOptions, _inputNames, inputs, _outputNames);
-                var output = outputs[0];
-                outputShape = Array.ConvertAll(output.GetTensorTypeAndShape().Shape, d => checked((int)d));
-                return output.GetTensorDataAsSpan<float>().ToArray();
+                return RunInputs(inputs, batch.PaddedCount, out outputShape);
             }
             finally
             {

@@ -72,10 +72,11 @@ public static class UnpaddedGraphs
             var pending = records.ToDictionary(r => r.Key, r => r.Value with { Unavailable = null });
             ModelPackageWriter.WriteManifest(directory, manifest.Metrics, manifest.Lineage, manifest.Variants, pending);
             package = ModelPackage.Open(directory);
-            var texts = ParityTexts(package);
+            var tokenizer = BertTextTokenizer.Create(package);
+            var texts = ParityTexts(package, tokenizer);
             foreach (var variant in records.Keys.ToArray())
             {
-                var (difference, sameArgMax) = await Task.Run(() => Compare(package.ForVariant(variant), texts, logger), cancellationToken);
+                var (difference, sameArgMax) = await Task.Run(() => Compare(package.ForVariant(variant), texts, tokenizer.PadId, logger), cancellationToken);
                 var passed = difference <= MaxLogitDifference && sameArgMax;
                 records[variant] = records[variant] with
                 {
@@ -111,16 +112,15 @@ public static class UnpaddedGraphs
     }
 
     /// <summary>Texts drawn from the vocabulary, plus two that fill the model's maximum length.</summary>
-    private static IReadOnlyList<TokenizedText> ParityTexts(ModelPackage package)
+    private static IReadOnlyList<TokenizedText> ParityTexts(ModelPackage package, BertTextTokenizer tokenizer)
     {
-        var tokenizer = BertTextTokenizer.Create(package);
         var texts = Int8Variant.VocabularyTexts(File.ReadAllLines(package.VocabPath)).ToList();
         texts.Add(string.Join(' ', Enumerable.Repeat(texts[0], package.MaxLength)));
         texts.Add(string.Join(' ', Enumerable.Repeat(texts[1], package.MaxLength)));
         return [.. texts.Select(t => tokenizer.Tokenize(t, package.MaxLength))];
     }
 
-    private static (double MaxDifference, bool SameArgMax) Compare(ModelPackage package, IReadOnlyList<TokenizedText> texts, ILogger logger)
+    private static (double MaxDifference, bool SameArgMax) Compare(ModelPackage package, IReadOnlyList<TokenizedText> texts, int padId, ILogger logger)
     {
         using var padded = OnnxModelSession.Create(package, s_padded, logger);
         using var unpadded = OnnxModelSession.Create(package, s_unpadded, logger);
@@ -130,7 +130,6 @@ public static class UnpaddedGraphs
         }
 
         var batch = package.Variant == ModelVariants.Int8 ? 1 : ParityBatch;
-        var padId = BertTextTokenizer.Create(package).PadId;
         var (difference, sameArgMax) = (0.0, true);
         foreach (var chunk in texts.Chunk(batch))
         {

@@ -112,15 +112,7 @@ internal static class EngineBenchmark
         var root = Directory.CreateTempSubdirectory("layout-benchmark-");
         try
         {
-            var package = BuildPackage(root.FullName);
-            var quantized = DynamicInt8Quantizer.Quantize(package.ReadVerifiedModel());
-            File.WriteAllBytes(Path.Combine(package.Directory, PackageFiles.QuantizedModel), quantized.Model);
-            ModelPackageWriter.WriteManifest(package.Directory, null, null, new Dictionary<string, ManifestVariant>
-            {
-                [ModelVariants.Int8] = new() { File = PackageFiles.QuantizedModel, Gate = "benchmark: speed only (random head)" },
-            });
-            await UnpaddedGraphs.AddAsync(package.Directory, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellationToken);
-            package = ModelPackage.Open(package.Directory);
+            var package = await Int8Benchmark.AddInt8Async(BuildPackage(root.FullName), cancellationToken);
             Console.WriteLine("| variant | batches | padding | padded texts/s | unpadded texts/s | unpadded / padded |");
             LayoutBenchmark.Run(package.ForVariant(ModelVariants.Fp32), reviews, BatchTexts, Threads, MaxLength);
             LayoutBenchmark.Run(package.ForVariant(ModelVariants.Int8), reviews, BatchTexts, Threads, MaxLength);

@@ -93,7 +93,7 @@ internal static class Int8Benchmark
     /// Writes the package's int8 variant beside it (speed only: a random head has no accuracy to keep), then every variant's
     /// unpadded graph.
     /// </summary>
-    private static async Task<ModelPackage> AddInt8Async(ModelPackage package, CancellationToken cancellationToken)
+    internal static async Task<ModelPackage> AddInt8Async(ModelPackage package, CancellationToken cancellationToken)
     {
         var quantized = DynamicInt8Quantizer.Quantize(package.ForVariant(ModelVariants.Fp32).ReadVerifiedModel());
         File.WriteAllBytes(Path.Combine(package.Directory, PackageFiles.QuantizedModel), quantized.Model);
