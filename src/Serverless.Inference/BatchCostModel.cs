@@ -46,10 +46,20 @@ internal sealed record BatchCostModel(double PerRunSeconds, double PerTokenSecon
     public static BatchCostModel Calibrate(Action<int[]> run, int maxLength, bool unpadded = false)
     {
         ArgumentNullException.ThrowIfNull(run);
+        return FromMeasurements(lengths => Fastest(run, lengths), maxLength, unpadded);
+    }
+
+    /// <summary>
+    /// The fit <see cref="Calibrate"/> makes, from <paramref name="secondsOf"/>: the seconds one batch of the given text
+    /// lengths takes (the fastest of a few timed runs when calibrating a model; a formula in tests).
+    /// </summary>
+    public static BatchCostModel FromMeasurements(Func<int[], double> secondsOf, int maxLength, bool unpadded = false)
+    {
+        ArgumentNullException.ThrowIfNull(secondsOf);
         var (smallRows, smallLength) = (1, Math.Min(8, maxLength));
         var (largeRows, largeLength) = (4, Math.Min(64, maxLength));
-        var small = Fastest(run, Enumerable.Repeat(smallLength, smallRows).ToArray());
-        var large = Fastest(run, Enumerable.Repeat(largeLength, largeRows).ToArray());
+        var small = secondsOf(Enumerable.Repeat(smallLength, smallRows).ToArray());
+        var large = secondsOf(Enumerable.Repeat(largeLength, largeRows).ToArray());
         var model = Fit(smallRows * smallLength, small, largeRows * largeLength, large);
 
         var longLength = Math.Min(largeRows * largeLength, maxLength);
@@ -58,7 +68,7 @@ internal sealed record BatchCostModel(double PerRunSeconds, double PerTokenSecon
             // The same positions as the larger shape in one row: only attention's pairs differ.
             var rows = Math.Max(1, largeRows * largeLength / longLength);
             var pairs = (rows * (double)longLength * longLength) - (largeRows * (double)largeLength * largeLength);
-            var extra = Fastest(run, Enumerable.Repeat(longLength, rows).ToArray()) - model.Cost(rows, longLength);
+            var extra = secondsOf(Enumerable.Repeat(longLength, rows).ToArray()) - model.Cost(rows, longLength);
             model = model with { PerAttentionSeconds = Math.Max(0, extra / pairs) };
         }
 
@@ -71,7 +81,7 @@ internal sealed record BatchCostModel(double PerRunSeconds, double PerTokenSecon
         var real = mixed.Sum();
         var padded = mixed.Length * longLength;
         var attention = model.PerAttentionSeconds * mixed.Length * (double)longLength * longLength;
-        var positions = (Fastest(run, mixed) - model.PerRunSeconds - attention) / model.PerTokenSeconds;
+        var positions = (secondsOf(mixed) - model.PerRunSeconds - attention) / model.PerTokenSeconds;
         var share = padded > real ? (positions - real) / (padded - real) : 1;
         return model with { PaddedShare = double.IsFinite(share) ? Math.Clamp(share, 0, 1) : 1 };
     }

@@ -32,6 +32,7 @@ internal sealed class BatchScheduler
     private readonly Func<IReadOnlyList<TokenizedText>, float[][]> _run;
     private readonly BatchCostModel _cost;
     private readonly ILogger _logger;
+    private readonly InferenceMetrics? _metrics;
     private readonly TagList _tags;
     private readonly TimeSpan _maxWait;
     private readonly long _maxWaitTicks;
@@ -68,13 +69,14 @@ internal sealed class BatchScheduler
 
     /// <summary>Creates a scheduler that runs batches with <paramref name="run"/> and cuts them by <paramref name="cost"/>.</summary>
     public BatchScheduler(
-        BatchingOptions options, Func<IReadOnlyList<TokenizedText>, float[][]> run, BatchCostModel cost, ILogger logger, TagList tags, string threadName)
+        BatchingOptions options, Func<IReadOnlyList<TokenizedText>, float[][]> run, BatchCostModel cost, ILogger logger, InferenceMetrics? metrics, TagList tags, string threadName)
     {
         _options = options;
         _run = run;
         _cost = cost;
         _logger = logger;
         _batchTexts = new TokenizedText[options.MaxBatchTexts];
+        _metrics = metrics;
         _tags = tags;
         _maxWait = TimeSpan.FromMilliseconds(options.MaxWaitMilliseconds);
         _maxWaitTicks = (long)(_maxWait.TotalSeconds * Stopwatch.Frequency);
@@ -119,7 +121,7 @@ internal sealed class BatchScheduler
             else if (!Fits(texts.Length))
             {
                 _rejected++;
-                InferenceMetrics.Rejections.Add(1, _tags);
+                _metrics?.Rejections.Add(1, _tags);
                 Log.Rejected(_logger, texts.Length, _queued, _options.MaxQueuedTexts);
                 throw new EngineBusyException(string.Create(CultureInfo.InvariantCulture,
                     $"The model is busy: {_queued} texts are waiting and this request's {texts.Length} would exceed the limit of {_options.MaxQueuedTexts}. Retry shortly."));
@@ -191,7 +193,7 @@ internal sealed class BatchScheduler
 
         request.Abandoned = true;
         _queued -= request.Waiting;
-        InferenceMetrics.QueueDepths.Add(-request.Waiting, _tags);
+        _metrics?.QueueDepths.Add(-request.Waiting, _tags);
         request.Waiting = 0;
         AdmitWaiting();
     }
@@ -214,7 +216,7 @@ internal sealed class BatchScheduler
 
         request.Waiting = request.Texts.Length;
         _queued += request.Texts.Length;
-        InferenceMetrics.QueueDepths.Add(request.Texts.Length, _tags);
+        _metrics?.QueueDepths.Add(request.Texts.Length, _tags);
         Monitor.Pulse(_gate);
     }
 
@@ -365,7 +367,7 @@ internal sealed class BatchScheduler
         if (_batch.Count > 0)
         {
             _queued -= _batch.Count;
-            InferenceMetrics.QueueDepths.Add(-_batch.Count, _tags);
+            _metrics?.QueueDepths.Add(-_batch.Count, _tags);
             AdmitWaiting();
         }
     }
@@ -420,9 +422,9 @@ internal sealed class BatchScheduler
             _largestBatchTokens = Math.Max(_largestBatchTokens, paddedTokens);
         }
 
-        InferenceMetrics.BatchSizes.Record(texts.Count, _tags);
-        InferenceMetrics.PaddingShares.Record(paddingShare, _tags);
-        InferenceMetrics.Durations.Record(elapsed.TotalSeconds, _tags);
+        _metrics?.BatchSizes.Record(texts.Count, _tags);
+        _metrics?.PaddingShares.Record(paddingShare, _tags);
+        _metrics?.Durations.Record(elapsed.TotalSeconds, _tags);
         Log.BatchRan(_logger, texts.Count, sequenceLength, paddingShare, elapsed.TotalMilliseconds);
 
         for (var i = 0; i < batch.Count; i++)

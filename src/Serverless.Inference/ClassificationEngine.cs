@@ -38,7 +38,7 @@ public sealed class ClassificationEngine : IAsyncDisposable
 
     private ClassificationEngine(
         ModelPackage package, ModelIdentity identity, OnnxModelSession session, BertTextTokenizer tokenizer,
-        BatchingOptions batching, BatchCostModel cost, ILogger logger)
+        BatchingOptions batching, BatchCostModel cost, InferenceMetrics? metrics, ILogger logger)
     {
         Package = package;
         _identity = identity;
@@ -49,7 +49,7 @@ public sealed class ClassificationEngine : IAsyncDisposable
         _threshold = (float)(package.Config.Threshold ?? DefaultThreshold);
         _maxQueuedTexts = batching.MaxQueuedTexts;
         _scheduler = new BatchScheduler(
-            batching, RunBatch, cost, logger, InferenceMetrics.Tags(identity, session.Device), $"Inference {identity.Name}/{identity.Version}");
+            batching, RunBatch, cost, logger, metrics, InferenceMetrics.Tags(identity, session.Device), $"Inference {identity.Name}/{identity.Version}");
     }
 
     /// <summary>The package being served.</summary>
@@ -82,9 +82,21 @@ public sealed class ClassificationEngine : IAsyncDisposable
     /// </summary>
     /// <exception cref="InvalidModelPackageException">The model graph does not fit the package.</exception>
     /// <exception cref="InferenceDeviceException">Device is cuda and CUDA cannot be loaded.</exception>
+    public static Task<ClassificationEngine> CreateAsync(
+        ModelPackage package, ModelIdentity identity, ServingOptions serving, BatchingOptions batching,
+        ILoggerFactory loggerFactory, CancellationToken cancellationToken) =>
+        CreateAsync(package, identity, serving, batching, loggerFactory, metrics: null, cancellationToken);
+
+    /// <summary>
+    /// Loads the model on the configured device and warms it up with one small run; <paramref name="identity"/> names the
+    /// model version in logs and metric tags, and the engine records its batches, queue depth and rejections on
+    /// <paramref name="metrics"/> (none when null).
+    /// </summary>
+    /// <exception cref="InvalidModelPackageException">The model graph does not fit the package.</exception>
+    /// <exception cref="InferenceDeviceException">Device is cuda and CUDA cannot be loaded.</exception>
     public static async Task<ClassificationEngine> CreateAsync(
         ModelPackage package, ModelIdentity identity, ServingOptions serving, BatchingOptions batching,
-        ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        ILoggerFactory loggerFactory, InferenceMetrics? metrics, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(package);
         ArgumentNullException.ThrowIfNull(identity);
@@ -93,7 +105,7 @@ public sealed class ClassificationEngine : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(loggerFactory);
 
         // Loading and the warm-up run are synchronous and CPU-bound: keep them off the caller's thread.
-        return await Task.Run(() => Create(package, identity, serving, batching, loggerFactory, cancellationToken), cancellationToken)
+        return await Task.Run(() => Create(package, identity, serving, batching, loggerFactory, metrics, cancellationToken), cancellationToken)
             .ConfigureAwait(false);
     }
 
@@ -205,7 +217,7 @@ public sealed class ClassificationEngine : IAsyncDisposable
 
     private static ClassificationEngine Create(
         ModelPackage package, ModelIdentity identity, ServingOptions serving, BatchingOptions batching,
-        ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        ILoggerFactory loggerFactory, InferenceMetrics? metrics, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var logger = loggerFactory.CreateLogger<ClassificationEngine>();
@@ -217,7 +229,7 @@ public sealed class ClassificationEngine : IAsyncDisposable
 
             WarmUp(session, tokenizer, package);
             var cost = BatchCostModel.Calibrate(lengths => RunSynthetic(session, tokenizer.PadId, lengths), package.MaxLength, session.IsPacked);
-            var engine = new ClassificationEngine(package, identity, session, tokenizer, batching, cost, logger);
+            var engine = new ClassificationEngine(package, identity, session, tokenizer, batching, cost, metrics, logger);
             engine._scheduler.Start();
             Log.EngineReady(logger, identity.Name, identity.Version, session.Device,
                 (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, package.MaxLength, engine.Labels.Count, cost.ToString());

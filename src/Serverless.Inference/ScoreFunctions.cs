@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Numerics.Tensors;
+
 using Serverless.Classification;
 using Serverless.Errors;
 
@@ -10,26 +12,9 @@ public static class ScoreFunctions
     /// <summary>Softmax, computed after subtracting the largest logit so no exponent overflows.</summary>
     public static float[] Softmax(ReadOnlySpan<float> logits)
     {
-        var max = float.NegativeInfinity;
-        foreach (var logit in logits)
-        {
-            max = Math.Max(max, logit);
-        }
-
         var scores = new float[logits.Length];
-        var sum = 0.0;
-        for (var i = 0; i < logits.Length; i++)
-        {
-            var e = Math.Exp(logits[i] - max);
-            scores[i] = (float)e;
-            sum += e;
-        }
-
-        for (var i = 0; i < scores.Length; i++)
-        {
-            scores[i] = (float)(scores[i] / sum);
-        }
-
+        TensorPrimitives.Subtract(logits, TensorPrimitives.Max(logits), scores);
+        TensorPrimitives.SoftMax(scores, scores);
         return scores;
     }
 
@@ -37,11 +22,7 @@ public static class ScoreFunctions
     public static float[] Sigmoid(ReadOnlySpan<float> logits)
     {
         var scores = new float[logits.Length];
-        for (var i = 0; i < logits.Length; i++)
-        {
-            scores[i] = (float)(1.0 / (1.0 + Math.Exp(-logits[i])));
-        }
-
+        TensorPrimitives.Sigmoid(logits, scores);
         return scores;
     }
 
@@ -73,10 +54,19 @@ public static class ScoreFunctions
         foreach (var logits in windowLogits)
         {
             var scores = Score(logits, labels, multiLabel);
-            for (var i = 0; i < pooled.Length; i++)
+            if (multiLabel)
             {
-                pooled[i] = multiLabel ? Math.Max(pooled[i], scores[i]) : pooled[i] + (scores[i] / windowLogits.Count);
+                TensorPrimitives.Max(pooled, scores, pooled);
             }
+            else
+            {
+                TensorPrimitives.Add(pooled, scores, pooled);
+            }
+        }
+
+        if (!multiLabel)
+        {
+            TensorPrimitives.Divide(pooled, windowLogits.Count, pooled);
         }
 
         return Rank(pooled, labels, multiLabel, threshold, topK, truncated, windowLogits.Count);

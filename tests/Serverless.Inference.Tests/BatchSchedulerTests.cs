@@ -162,7 +162,7 @@ public sealed class BatchSchedulerTests
         public HeldScheduler(BatchingOptions options, bool held = true)
         {
             _gate = new ManualResetEventSlim(initialState: !held);
-            _scheduler = new BatchScheduler(options, Run, s_cost, NullLogger.Instance, default, "test scheduler");
+            _scheduler = new BatchScheduler(options, Run, s_cost, NullLogger.Instance, metrics: null, default, "test scheduler");
             _scheduler.Start();
         }
 

@@ -1,5 +1,7 @@
 using System.Diagnostics.Metrics;
 
+using Microsoft.Extensions.DependencyInjection;
+
 using Serverless.Errors;
 using Serverless.Inference.Tokenization;
 using Serverless.Options;
@@ -329,7 +331,7 @@ public sealed class ClassificationEngineTests(TinyPackagesFixture packages) : IC
     }
 
     [Fact]
-    public async Task Classify_Batches_AreReportedAsMetricsTaggedWithTheModel()
+    public async Task Classify_Batches_AreReportedOnTheHostsMetersTaggedWithTheModel()
     {
         var name = "metrics-" + Guid.NewGuid().ToString("N")[..8];
         var sizes = new List<int>();
@@ -357,8 +359,13 @@ public sealed class ClassificationEngineTests(TinyPackagesFixture packages) : IC
             }
         });
         listener.Start();
-        await using var engine = await Engines.StartAsync(packages.Classifier, new BatchingOptions { MaxBatchTexts = 4, MaxWaitMilliseconds = 20 }, name: name);
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var metrics = new InferenceMetrics(services.GetRequiredService<IMeterFactory>());
+        await using var engine = await Engines.StartAsync(packages.Classifier, new BatchingOptions { MaxBatchTexts = 4, MaxWaitMilliseconds = 20 }, name: name, metrics: metrics);
+        await using var unmeasured = await Engines.StartAsync(packages.Classifier, new BatchingOptions { MaxBatchTexts = 4, MaxWaitMilliseconds = 20 }, name: name);
 
+        await unmeasured.ClassifyAsync([.. Enumerable.Range(0, 10).Select(i => Engines.Text(2 + i, seed: i))], null, CancellationToken.None);
+        Assert.Empty(sizes);
         await engine.ClassifyAsync([.. Enumerable.Range(0, 10).Select(i => Engines.Text(2 + i, seed: i))], null, CancellationToken.None);
 
         Assert.Equal(3, sizes.Count);

@@ -48,9 +48,10 @@ internal static class Engines
         string.Join(' ', Enumerable.Range(0, words).Select(i => s_words[(i * 7 + seed) % s_words.Length]));
 
     public static Task<ClassificationEngine> StartAsync(
-        ModelPackage package, BatchingOptions? batching = null, ILoggerFactory? loggers = null, string? name = null) =>
+        ModelPackage package, BatchingOptions? batching = null, ILoggerFactory? loggers = null, string? name = null,
+        InferenceMetrics? metrics = null) =>
         ClassificationEngine.CreateAsync(package, new ModelIdentity(name ?? "tiny", "1"), Cpu, batching ?? new BatchingOptions(),
-            loggers ?? LoggerFactory.Create(_ => { }), CancellationToken.None);
+            loggers ?? LoggerFactory.Create(_ => { }), metrics, CancellationToken.None);
 }
 
 /// <summary>Keeps every log entry, so tests can assert what was logged.</summary>
