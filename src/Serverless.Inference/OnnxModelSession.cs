@@ -438,6 +438,3 @@ public sealed class OnnxModelSession : IDisposable
     private static string Describe(IEnumerable<string> names) =>
         string.Join(", ", names.Select(n => "'" + n + "'")) is { Length: > 0 } list ? list : "none";
 }
-
-/// <summary>The configured inference device cannot be used (for example, Device is cuda and CUDA cannot load).</summary>
-public sealed class InferenceDeviceException(string message, Exception? inner = null) : InvalidOperationException(message, inner);

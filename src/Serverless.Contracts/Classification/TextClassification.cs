@@ -3,9 +3,6 @@ using System.Text.Json.Serialization;
 
 namespace Serverless.Classification;
 
-/// <summary>One label's score.</summary>
-public sealed record LabelScore(string Label, float Score);
-
 /// <summary>The classification of one text.</summary>
 /// <param name="Label">The top label (arg-max).</param>
 /// <param name="Score">The top label's score.</param>
@@ -23,38 +20,3 @@ public sealed record TextClassification(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Labels,
     bool Truncated,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Windows = null);
-
-/// <summary>Writes label scores as a JSON object that keeps their order: {"spam":0.98,"ham":0.02}.</summary>
-public sealed class LabelScoresJsonConverter : JsonConverter<IReadOnlyList<LabelScore>>
-{
-    /// <inheritdoc />
-    public override IReadOnlyList<LabelScore> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var scores = new List<LabelScore>();
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            throw new JsonException("Scores must be a JSON object.");
-        }
-
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
-        {
-            var label = reader.GetString()!;
-            reader.Read();
-            scores.Add(new LabelScore(label, reader.GetSingle()));
-        }
-
-        return scores;
-    }
-
-    /// <inheritdoc />
-    public override void Write(Utf8JsonWriter writer, IReadOnlyList<LabelScore> value, JsonSerializerOptions options)
-    {
-        writer.WriteStartObject();
-        foreach (var score in value)
-        {
-            writer.WriteNumber(score.Label, Math.Round(score.Score, 6));
-        }
-
-        writer.WriteEndObject();
-    }
-}

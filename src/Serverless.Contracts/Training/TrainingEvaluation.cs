@@ -19,23 +19,3 @@ public sealed record TrainingEvaluation(
     EvaluationScores Candidate,
     ProductionScores? Production,
     string? ProductionSkipped);
-
-/// <summary>Scores of one model on the evaluation split.</summary>
-public sealed record EvaluationScores(
-    [property: JsonPropertyName("accuracy")] double Accuracy,
-    [property: JsonPropertyName("macro_f1")] double MacroF1)
-{
-    /// <summary>The value of a gate metric (<see cref="TrainingGate.AccuracyMetric"/> or <see cref="TrainingGate.MacroF1Metric"/>).</summary>
-    public double Get(string metric) => metric == TrainingGate.AccuracyMetric ? Accuracy : MacroF1;
-}
-
-/// <summary>Scores of the production version, and which version that was.</summary>
-public sealed record ProductionScores(
-    [property: JsonPropertyName("version")] string Version,
-    [property: JsonPropertyName("accuracy")] double Accuracy,
-    [property: JsonPropertyName("macro_f1")] double MacroF1)
-{
-    /// <summary>The scores alone.</summary>
-    [JsonIgnore]
-    public EvaluationScores Scores => new(Accuracy, MacroF1);
-}

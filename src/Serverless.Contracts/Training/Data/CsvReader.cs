@@ -2,9 +2,6 @@ using System.Text;
 
 namespace Serverless.Training.Data;
 
-/// <summary>One CSV record: its 1-based data row (the header is row 0), the line it starts on, and its fields.</summary>
-public sealed record CsvRecord(int Row, int Line, IReadOnlyList<string> Fields);
-
 /// <summary>
 /// RFC 4180 CSV: comma-separated, fields optionally in double quotes, "" for a quote inside a quoted field, quoted fields
 /// may span lines, CRLF or LF line ends. Blank lines between records are skipped. A quote inside an unquoted field is kept

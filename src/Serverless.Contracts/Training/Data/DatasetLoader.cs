@@ -5,16 +5,6 @@ using System.Text.Json.Nodes;
 
 namespace Serverless.Training.Data;
 
-/// <summary>Formats a dataset can have.</summary>
-public enum DatasetFormat
-{
-    /// <summary>One JSON object per line (.jsonl, .ndjson).</summary>
-    JsonLines,
-
-    /// <summary>RFC 4180 CSV with a header row (.csv).</summary>
-    Csv,
-}
-
 /// <summary>
 /// Loads labelled datasets from JSONL or CSV, with the text and label fields a job names. Every problem is a
 /// <see cref="DatasetException"/> naming the line or row and what to do. Labels may be strings, numbers or booleans in

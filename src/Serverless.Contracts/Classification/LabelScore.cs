@@ -1,0 +1,7 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Serverless.Classification;
+
+/// <summary>One label's score.</summary>
+public sealed record LabelScore(string Label, float Score);
