@@ -83,8 +83,9 @@ public sealed class DatasetLoaderTests
     }
 
     [Theory]
-    [InlineData("text,label\n\"open,a\n", "line 2: a quoted field is never closed")]
-    [InlineData("text,label\n\"a\"b,x\n", "line 2: unexpected text after a closing quote")]
+    [InlineData("text,label\n\"open,a\n", "line 2: A quoted field at the end of the input ends without a closing quote.")]
+    [InlineData("text,label\na,x\n\r\n\"a\nb\",y\n\"a\"b,x\n", "line 6: A delimiter, newline or EOF was expected after a closing quote.")]
+    [InlineData("text,label\n\"a\"b,x\n", "write a quote inside a quoted field as two")]
     [InlineData("text,label\na,x\nb,y,z\n", "row 2 (line 3) has 3 fields but the header has 2")]
     [InlineData("review,score\na,x\n", "header: the text field 'text' is missing (fields present: review, score)")]
     [InlineData("text,score\na,x\n", "header: the label field 'label' is missing")]

@@ -1,11 +1,12 @@
-using System.Text;
+using Sylvan.Data.Csv;
 
 namespace Serverless.Training.Data;
 
 /// <summary>
-/// RFC 4180 CSV: comma-separated, fields optionally in double quotes, "" for a quote inside a quoted field, quoted fields
-/// may span lines, CRLF or LF line ends. Blank lines between records are skipped. A quote inside an unquoted field is kept
-/// as text (as spreadsheets write it); text after a closing quote, or a quote left open, is an error.
+/// RFC 4180 CSV through Sylvan.Data.Csv: comma-separated, fields optionally in double quotes, "" for a quote inside a quoted
+/// field, quoted fields may span lines, CRLF or LF line ends. Blank lines between records are skipped. A quote inside an
+/// unquoted field is kept as text (as spreadsheets write it); text after a closing quote, or a quote left open, is an error.
+/// What this class adds is the dataset's own errors: every one names the line a record starts on, and says how to fix it.
 /// </summary>
 public static class CsvReader
 {
@@ -13,71 +14,43 @@ public static class CsvReader
     /// <exception cref="DatasetException">The text is not well-formed CSV.</exception>
     public static (IReadOnlyList<string> Header, IReadOnlyList<CsvRecord> Rows) Read(string text, string source)
     {
+        ArgumentNullException.ThrowIfNull(text);
         var records = new List<CsvRecord>();
-        var fields = new List<string>();
-        var field = new StringBuilder();
         var line = 1;
-        var recordLine = 1;
-        var position = 0;
-        var atFieldStart = true;
-        var recordQuoted = false;
-
-        void EndField()
+        var options = new CsvDataReaderOptions
         {
-            fields.Add(field.ToString());
-            field.Clear();
-            atFieldStart = true;
-        }
-
-        void EndRecord()
+            HasHeaders = false,
+            Delimiter = ',',
+            // A record can never be larger than the text, and the text is in memory already.
+            MaxBufferSize = Math.Max(0x10000, text.Length + 1),
+        };
+        try
         {
-            // A record of one empty, unquoted field is a blank line.
-            if (fields.Count > 1 || fields[0].Length > 0 || recordQuoted)
+            using var reader = CsvDataReader.Create(new StringReader(text), options);
+            while (reader.Read())
             {
-                records.Add(new CsvRecord(records.Count, recordLine, fields.ToArray()));
-            }
+                var fields = new string[reader.RowFieldCount];
+                var breaks = 0;
+                for (var i = 0; i < fields.Length; i++)
+                {
+                    fields[i] = reader.GetString(i);
+                    breaks += LineBreaks(fields[i]);
+                }
 
-            fields.Clear();
-            recordQuoted = false;
+                // Every record ends one line, and a field's own line breaks add to it; a blank line is a record of one
+                // empty field.
+                if (fields.Length > 1 || fields[0].Length > 0)
+                {
+                    records.Add(new CsvRecord(records.Count, line, fields));
+                }
+
+                line += 1 + breaks;
+            }
         }
-
-        while (position < text.Length)
+        catch (Exception ex) when (ex is CsvFormatException or CsvRecordTooLargeException)
         {
-            var c = text[position];
-            if (c == '"' && atFieldStart)
-            {
-                position = ReadQuoted(text, position + 1, field, ref line, source);
-                atFieldStart = false;
-                recordQuoted = true;
-                continue;
-            }
-
-            switch (c)
-            {
-                case ',':
-                    EndField();
-                    break;
-                case '\r' when position + 1 < text.Length && text[position + 1] == '\n':
-                    break;
-                case '\r' or '\n':
-                    EndField();
-                    EndRecord();
-                    line++;
-                    recordLine = line;
-                    break;
-                default:
-                    field.Append(c);
-                    atFieldStart = false;
-                    break;
-            }
-
-            position++;
-        }
-
-        if (fields.Count > 0 || field.Length > 0 || recordQuoted)
-        {
-            EndField();
-            EndRecord();
+            throw new DatasetException(
+                $"{source}: line {line}: {ex.Message} Close every quoted field with a double quote, write a quote inside a quoted field as two (\"\"), and quote the whole field, not part of it.");
         }
 
         if (records.Count == 0)
@@ -98,47 +71,18 @@ public static class CsvReader
         return (header, records.Skip(1).ToArray());
     }
 
-    /// <summary>Reads a quoted field's content after its opening quote; returns the position after the closing quote.</summary>
-    private static int ReadQuoted(string text, int position, StringBuilder field, ref int line, string source)
+    /// <summary>Line breaks in a field's text: CRLF, LF or CR, each counted once.</summary>
+    private static int LineBreaks(string field)
     {
-        var openedOnLine = line;
-        while (true)
+        var count = 0;
+        for (var i = 0; i < field.Length; i++)
         {
-            if (position >= text.Length)
+            if (field[i] == '\n' || (field[i] == '\r' && (i + 1 == field.Length || field[i + 1] != '\n')))
             {
-                throw new DatasetException(
-                    $"{source}: line {openedOnLine}: a quoted field is never closed. Close it with a double quote, and write a quote inside a quoted field as two (\"\").");
+                count++;
             }
-
-            var c = text[position];
-            if (c == '"')
-            {
-                if (position + 1 < text.Length && text[position + 1] == '"')
-                {
-                    field.Append('"');
-                    position += 2;
-                    continue;
-                }
-
-                position++;
-                break;
-            }
-
-            if (c == '\n')
-            {
-                line++;
-            }
-
-            field.Append(c);
-            position++;
         }
 
-        if (position < text.Length && text[position] is not (',' or '\r' or '\n'))
-        {
-            throw new DatasetException(
-                $"{source}: line {line}: unexpected text after a closing quote. Quote the whole field, and write a quote inside it as two (\"\").");
-        }
-
-        return position;
+        return count;
     }
 }

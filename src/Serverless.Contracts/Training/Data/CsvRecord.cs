@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Serverless.Training.Data;
 
 /// <summary>One CSV record: its 1-based data row (the header is row 0), the line it starts on, and its fields.</summary>
