@@ -126,9 +126,10 @@ public sealed class ClassifyQueueProcessorTests(AzuriteFixture azurite)
     }
 
     [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
-    public async Task AnsweredIdSentAgainAsANewMessage_IsAnsweredWithTheStoredResult_ThoughItsClassificationStartedEarly()
+    public async Task AnsweredIdSentAgainAsANewMessage_IsAnsweredWithTheStoredResult_ThoughItWasClassifiedAgain()
     {
-        // A first delivery classifies while the stored answer is read; an answer found must still win over the new one.
+        // A first delivery classifies before it looks for a stored answer (its store is create-only); an answer found must
+        // still win over the new one.
         await using var host = await StartWithSpamModelAsync();
         const string Message = """{"id":"again-2","text":"free money"}""";
         await Processor(host).ProcessAsync(Message, 1, AzuriteFixture.TestTimeout());

@@ -67,26 +67,17 @@ public sealed partial class ClassifyQueueProcessor(
         }
 
         var requestHash = ClassifyRequestHash.Of(request);
-        // A first delivery has almost never been answered before: classify while the stored answer is read, not after, so
-        // the storage round trip does not add to every message's time. A redelivery reads first (it is likely answered).
-        using var early = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var classifying = dequeueCount == 1 ? classifier.ClassifyAsync(request, ClassificationService.Queue, early.Token) : null;
-        StoredResult? stored;
-        try
+        StoredResult? stored = null;
+        if (dequeueCount > 1)
         {
+            // A redelivery is likely answered already: read first. A first delivery skips the read — its answer is stored
+            // create-only below, and an answer stored earlier under the id (the id sent again) wins there instead.
             stored = await storage.TryReadResultAsync(id, cancellationToken);
-        }
-        catch
-        {
-            await AbandonAsync(classifying, early);
-            throw;
-        }
-
-        if (stored is { Expired: false, RequestHash: not null })
-        {
-            await AbandonAsync(classifying, early);
-            await ReplayAsync(id, envelope.ReplyTo, requestHash, stored, dequeueCount, cancellationToken);
-            return;
+            if (stored is { Expired: false, RequestHash: not null })
+            {
+                await ReplayAsync(id, envelope.ReplyTo, requestHash, stored, dequeueCount, cancellationToken);
+                return;
+            }
         }
 
         var maxDequeueCount = retry.Value.MaxDequeueCount;
@@ -105,7 +96,7 @@ public sealed partial class ClassifyQueueProcessor(
         ClassifyResponse response;
         try
         {
-            response = await (classifying ?? classifier.ClassifyAsync(request, ClassificationService.Queue, cancellationToken));
+            response = await classifier.ClassifyAsync(request, ClassificationService.Queue, cancellationToken);
         }
         catch (ServiceException e) when (!e.IsTransient)
         {
@@ -115,15 +106,14 @@ public sealed partial class ClassifyQueueProcessor(
         }
 
         var result = Serialize(new ClassifyQueueResult(id, response.Model, response.Version, response.Device, response.Variant, response.Results));
-        var kept = await storage.StoreResultAsync(id, requestHash, result, stored, cancellationToken);
-        if (kept.RequestHash != requestHash)
+        if (await storage.StoreResultAsync(id, requestHash, result, stored, cancellationToken) is { } earlier)
         {
-            // Another request with this id was stored first, between our read and our write.
-            await RefuseAsync(id, envelope.ReplyTo, IdConflict(id), cancellationToken);
+            // An answer under this id was stored first (before this delivery, or between our read and our write).
+            await ReplayAsync(id, envelope.ReplyTo, requestHash, earlier, dequeueCount, cancellationToken);
             return;
         }
 
-        await SendAsync(id, envelope.ReplyTo, kept.Answer, cancellationToken);
+        await SendAsync(id, envelope.ReplyTo, result, cancellationToken);
         metrics.QueueMessage(QueueOutcome.Processed);
     }
 
@@ -140,25 +130,6 @@ public sealed partial class ClassifyQueueProcessor(
         Log.Replayed(logger, id, dequeueCount);
         await SendAsync(id, replyTo, stored.Answer, cancellationToken);
         metrics.QueueMessage(QueueOutcome.Replayed);
-    }
-
-    /// <summary>Takes a classification started early out of the engine when its answer is not needed, and observes its end.</summary>
-    private static async Task AbandonAsync(Task? classifying, CancellationTokenSource cancel)
-    {
-        if (classifying is null)
-        {
-            return;
-        }
-
-        await cancel.CancelAsync();
-        try
-        {
-            await classifying;
-        }
-        catch (Exception)
-        {
-            // Canceled, or failed: either way the answer comes from elsewhere (the stored result, or the failure being rethrown).
-        }
     }
 
     private async Task RefuseAsync(string? id, string replyTo, ServiceException problem, CancellationToken cancellationToken)

@@ -51,40 +51,50 @@ public sealed class ClassifyQueueStorage(ServerlessStorage storage, IOptions<Que
     }
 
     /// <summary>
-    /// Stores the answer to <paramref name="id"/> for the request hashed as <paramref name="requestHash"/> and returns what
-    /// is stored then: this answer, or — when another delivery stored one first — that one, whose hash the caller compares.
+    /// Stores the answer to <paramref name="id"/> for the request hashed as <paramref name="requestHash"/>, unless an
+    /// answer stored under the id before (by an earlier message with the id, or another delivery meanwhile) is still
+    /// within the retention: then nothing is stored and that answer is returned, for the caller to replay or refuse by its
+    /// hash. An expired or unverifiable answer found is replaced.
     /// </summary>
     /// <param name="id">The message id.</param>
     /// <param name="requestHash">The hash of the request answered.</param>
     /// <param name="answer">The result message.</param>
-    /// <param name="replacing">The stored answer this one replaces (expired or unverifiable), or null when none was stored.</param>
+    /// <param name="replacing">The stored answer this one replaces (expired or unverifiable), or null when none was read.</param>
     /// <param name="cancellationToken">Cancels the upload.</param>
-    public async Task<StoredResult> StoreResultAsync(
+    /// <returns>The earlier answer that stands, or null when this one was stored (or, raced twice, is sent unstored).</returns>
+    public async Task<StoredResult?> StoreResultAsync(
         string id, string requestHash, string answer, StoredResult? replacing, CancellationToken cancellationToken)
     {
         await EnsureResultsContainerAsync(cancellationToken);
-        try
+        for (var attempt = 0; attempt < 2; attempt++)
         {
-            var uploaded = await _results.GetBlobClient(BlobName(id)).UploadAsync(
-                BinaryData.FromString(answer),
-                new BlobUploadOptions
+            try
+            {
+                await _results.GetBlobClient(BlobName(id)).UploadAsync(
+                    BinaryData.FromString(answer),
+                    new BlobUploadOptions
+                    {
+                        // Create-only, or replace exactly the blob found: a delivery that stored meanwhile wins.
+                        Conditions = replacing is null
+                            ? new BlobRequestConditions { IfNoneMatch = ETag.All }
+                            : new BlobRequestConditions { IfMatch = replacing.ETag },
+                        HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+                        Metadata = new Dictionary<string, string> { [RequestHashMetadata] = requestHash },
+                    },
+                    cancellationToken);
+                return null;
+            }
+            catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.BlobAlreadyExists || e.Status == 409 || e.Status == 412)
+            {
+                replacing = await TryReadResultAsync(id, cancellationToken);
+                if (replacing is { Expired: false, RequestHash: not null })
                 {
-                    // Only the blob read before may be replaced: a delivery that stored meanwhile wins.
-                    Conditions = replacing is null
-                        ? new BlobRequestConditions { IfNoneMatch = ETag.All }
-                        : new BlobRequestConditions { IfMatch = replacing.ETag },
-                    HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
-                    Metadata = new Dictionary<string, string> { [RequestHashMetadata] = requestHash },
-                },
-                cancellationToken);
-            return new StoredResult(answer, requestHash, Expired: false, uploaded.Value.ETag);
+                    return replacing;
+                }
+            }
         }
-        catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.BlobAlreadyExists || e.Status == 409 || e.Status == 412)
-        {
-            return await TryReadResultAsync(id, cancellationToken) is { Expired: false } winner
-                ? winner
-                : new StoredResult(answer, requestHash, Expired: false, default);
-        }
+
+        return null;
     }
 
     /// <summary>Sends <paramref name="message"/> as plain text to <paramref name="queueName"/>, creating the queue when missing.</summary>
