@@ -80,6 +80,20 @@ public sealed class ClassifyQueueProcessorTests(AzuriteFixture azurite)
     }
 
     [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task UnknownModel_ErrorResultNamesTheRouteThatPublishesIt()
+    {
+        await using var host = await StartWithSpamModelAsync();
+
+        await Processor(host).ProcessAsync("""{"id":"nomodel-2","text":"a","model":"nobody"}""", 1, AzuriteFixture.TestTimeout());
+
+        var error = (await ReceiveJsonAsync(host, host.ResultsQueue)).GetProperty("error");
+        Assert.Equal(ServiceException.TypePrefix + "model-not-found", error.GetProperty("type").GetString());
+        Assert.Equal(
+            "Model 'nobody' does not exist or has no published version: publish one first (POST /api/models/nobody/versions).",
+            error.GetProperty("detail").GetString());
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
     public async Task DisallowedReplyTo_GetsAnErrorResultOnTheDefaultResultsQueue()
     {
         await using var host = await StartWithSpamModelAsync();

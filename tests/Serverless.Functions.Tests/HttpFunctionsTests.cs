@@ -181,6 +181,30 @@ public sealed class HttpFunctionsTests(AzuriteFixture azurite)
     }
 
     [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
+    public async Task ModelNotFound_DetailEndsWithTheRouteThatPublishesListsOrSetsWhatIsMissing()
+    {
+        await using var host = new FunctionTestHost(azurite);
+        await host.PublishAsync("spam", dir => TinyModels.WriteKeywordClassifierPackage(dir));
+        var models = host.Function<ModelsFunctions>();
+        var ct = AzuriteFixture.TestTimeout();
+
+        var model = await ClassifyAsync(host, """{"text":"hello","model":"nobody"}""");
+        var version = await ClassifyAsync(host, """{"text":"hello","version":"9"}""");
+        var alias = await ClassifyAsync(host, """{"text":"hello","version":"canary"}""");
+        var details = await host.InvokeAsync("GetModel", "GET", "/api/models/absent", null, r => models.Get(r, "absent", ct));
+        var setAlias = await host.InvokeAsync("SetModelAlias", "PUT", "/api/models/spam/aliases/production", """{"version":"4"}""", r => models.SetAlias(r, "spam", "production", ct));
+
+        Assert.Equal("Model 'nobody' does not exist or has no published version: publish one first (POST /api/models/nobody/versions).", Detail(model));
+        Assert.Equal("Model 'spam' has no published version 9: list its versions (GET /api/models/spam).", Detail(version));
+        Assert.Equal("Model 'spam' has no alias 'canary' (it has none yet): give a version number, or set the alias first (PUT /api/models/spam/aliases/canary).", Detail(alias));
+        Assert.EndsWith("(POST /api/models/absent/versions).", Detail(details), StringComparison.Ordinal);
+        Assert.EndsWith("(GET /api/models/spam).", Detail(setAlias), StringComparison.Ordinal);
+        Assert.All(new[] { model, version, alias, details, setAlias }, r => AssertProblem(r, 404, "model-not-found"));
+
+        static string? Detail(TestResponse response) => response.Json.GetProperty("detail").GetString();
+    }
+
+    [Fact(Timeout = AzuriteFixture.TestTimeoutMs)]
     public async Task Classify_BaseEncoder_Is400()
     {
         await using var host = new FunctionTestHost(azurite);

@@ -236,6 +236,28 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact(Timeout = Timeout)]
+    public async Task NotFound_SaysWhatIsMissingInRegistryTerms_AndNamesNoRoute()
+    {
+        await Registry.PublishDirectoryAsync("spam", _test.WritePackage("a"), _ct);
+
+        var model = await Assert.ThrowsAsync<ModelNotFoundException>(() => Registry.GetModelAsync("nope", _ct));
+        var version = await Assert.ThrowsAsync<ModelNotFoundException>(() => Registry.ResolveVersionAsync("spam", "7", _ct));
+        var download = await Assert.ThrowsAsync<ModelNotFoundException>(() => Registry.DownloadAsync("spam", "7", _ct));
+        var setAlias = await Assert.ThrowsAsync<ModelNotFoundException>(() => Registry.SetAliasAsync("spam", "production", "7", _ct));
+        var noAliasYet = await Assert.ThrowsAsync<ModelNotFoundException>(() => Registry.ResolveVersionAsync("spam", "candidate", _ct));
+        await Registry.SetAliasAsync("spam", "production", "1", _ct);
+        var otherAlias = await Assert.ThrowsAsync<ModelNotFoundException>(() => Registry.ResolveVersionAsync("spam", "candidate", _ct));
+
+        Assert.Equal(new MissingModel("nope"), model.Missing);
+        Assert.All(new[] { version, download, setAlias }, e => Assert.Equal(new MissingModel("spam", Version: "7"), e.Missing));
+        Assert.All(new[] { noAliasYet, otherAlias }, e => Assert.Equal(new MissingModel("spam", Alias: "candidate"), e.Missing));
+        Assert.Contains("publish one first", model.Message, StringComparison.Ordinal);
+        Assert.Contains("(it has none yet): give a version number, or set the alias first", noAliasYet.Message, StringComparison.Ordinal);
+        Assert.Contains("(its aliases: production)", otherAlias.Message, StringComparison.Ordinal);
+        Assert.All(new[] { model, version, download, setAlias, noAliasYet, otherAlias }, e => Assert.DoesNotContain("/api/", e.Message, StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = Timeout)]
     public async Task PublishFromBlobFolder_HuggingFaceExportWithoutManifest_PublishesWithAComputedManifest()
     {
         var uploads = _test.Blobs.GetBlobContainerClient(azurite.UniqueName("uploads"));

@@ -53,8 +53,17 @@ public sealed class PayloadTooLargeException(string detail)
     : ServiceException(ProblemTypes.PayloadTooLarge, detail);
 
 /// <summary>404: the model or version does not exist.</summary>
-public sealed class ModelNotFoundException(string detail)
-    : ServiceException(ProblemTypes.ModelNotFound, detail);
+/// <param name="detail">What is missing, as the caller is told.</param>
+/// <param name="missing">What was looked for, when the thrower knows it (see <see cref="Missing"/>).</param>
+public sealed class ModelNotFoundException(string detail, MissingModel? missing = null)
+    : ServiceException(ProblemTypes.ModelNotFound, detail)
+{
+    /// <summary>
+    /// The model, version or alias that was looked for and not found, so a layer that knows how its callers create one
+    /// (the HTTP API and its routes) can say so; null when the thrower does not say.
+    /// </summary>
+    public MissingModel? Missing { get; } = missing;
+}
 
 /// <summary>404: the version has no such variant (e.g. int8 asked of a version that has only fp32).</summary>
 public sealed class VariantNotFoundException(string detail)

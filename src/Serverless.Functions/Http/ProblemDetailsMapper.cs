@@ -24,8 +24,9 @@ public sealed record ProblemResponse(int Status, ProblemDetails Body, IReadOnlyD
 
 /// <summary>
 /// The one mapping from exceptions to problem+json. <see cref="ServiceException"/>s keep their type, title, status and
-/// detail (plus Retry-After for 429 and 503); JSON errors are 400; an oversized body rejected by the server is 413; anything
-/// else is a 500 that says only that something failed and carries the correlation id — never a message or stack trace.
+/// detail (<see cref="DetailOf"/>: a missing model's names the route that fixes it), plus Retry-After for 429 and 503;
+/// JSON errors are 400; an oversized body rejected by the server is 413; anything else is a 500 that says only that
+/// something failed and carries the correlation id — never a message or stack trace.
 /// </summary>
 public static class ProblemDetailsMapper
 {
@@ -37,7 +38,7 @@ public static class ProblemDetailsMapper
     {
         var (status, type, title, detail, retryAfter) = exception switch
         {
-            ServiceException e => (e.Status, e.Type, e.Title, e.Message, e.RetryAfterSeconds),
+            ServiceException e => Describe(e),
             JsonException e => Describe(RequestBody.MalformedJson(e)),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 Describe(new PayloadTooLargeException("The request body is too large: send fewer or shorter texts per request.")),
@@ -57,5 +58,30 @@ public static class ProblemDetailsMapper
         return new ProblemResponse(status, body, headers);
     }
 
-    private static (int, string, string, string, int?) Describe(ServiceException e) => (e.Status, e.Type, e.Title, e.Message, e.RetryAfterSeconds);
+    /// <summary>
+    /// The detail a caller is told for <paramref name="exception"/> (over HTTP and in queue error results): its message,
+    /// and for a missing model, version or alias the route that publishes, lists or sets it, which the registry does not
+    /// know, e.g. "…: publish one first (POST /api/models/spam/versions)."
+    /// </summary>
+    public static string DetailOf(ServiceException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        if (exception is not ModelNotFoundException { Missing: { } missing })
+        {
+            return exception.Message;
+        }
+
+        var route = missing switch
+        {
+            { Alias: { } alias } => $"PUT /api/models/{missing.Name}/aliases/{alias}",
+            { Version: not null } => $"GET /api/models/{missing.Name}",
+            _ => $"POST /api/models/{missing.Name}/versions",
+        };
+        var message = exception.Message;
+        var detail = message.EndsWith('.') ? $"{message[..^1]} ({route})." : $"{message} ({route})";
+        // The bound every detail keeps: a message that already fills it goes out without the route.
+        return detail.Length <= ServiceException.MaxDetailLength ? detail : message;
+    }
+
+    private static (int, string, string, string, int?) Describe(ServiceException e) => (e.Status, e.Type, e.Title, DetailOf(e), e.RetryAfterSeconds);
 }

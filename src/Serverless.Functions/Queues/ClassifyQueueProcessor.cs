@@ -241,7 +241,7 @@ public sealed partial class ClassifyQueueProcessor(
                 ? queue.StartsWith(allowed[..^1], StringComparison.Ordinal)
                 : string.Equals(queue, allowed, StringComparison.Ordinal));
 
-    private static ClassifyQueueError ErrorResult(string? id, ServiceException e) => new(id, new QueueProblem(e.Type, e.Title, e.Message));
+    private static ClassifyQueueError ErrorResult(string? id, ServiceException e) => new(id, new QueueProblem(e.Type, e.Title, ProblemDetailsMapper.DetailOf(e)));
 
     private static string Serialize<T>(T value) => JsonSerializer.Serialize(value, FunctionsJson.Options);
 

@@ -6,6 +6,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serverless.Errors;
+using Serverless.Functions.Http;
 using Serverless.Registry;
 using Serverless.Training;
 using Serverless.Training.Data;
@@ -193,7 +194,7 @@ public sealed class TrainingRuns(
         }
         catch (ModelNotFoundException ex)
         {
-            throw new InvalidRequestException($"base: {ex.Message}", ProblemTypes.BaseNotFound);
+            throw new InvalidRequestException($"base: {ProblemDetailsMapper.DetailOf(ex)}", ProblemTypes.BaseNotFound);
         }
     }
 
