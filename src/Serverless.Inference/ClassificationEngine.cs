@@ -299,7 +299,7 @@ public sealed class ClassificationEngine : IAsyncDisposable
         if (Package.Config.IsBaseEncoder || _session.OutputName != OnnxModelSession.LogitsOutput)
         {
             throw new InvalidRequestException(
-                $"Model '{_identity.Name}' version {_identity.Version} is a base encoder without a classification head, so it cannot classify: train a classifier from it (POST /api/training with it as base) or publish a classifier and classify with that.",
+                $"Model '{_identity.Name}' version {_identity.Version} is a base encoder without a classification head, so it cannot classify: train a classifier with it as the base, or publish a classifier and classify with that.",
                 ProblemTypes.NotAClassifier);
         }
     }

@@ -18,6 +18,14 @@ public sealed class ProblemDetailsMapperTests
     }
 
     [Fact]
+    public void DetailOf_BaseEncoderAskedToClassify_AddsTheTrainingRoute()
+    {
+        var error = new InvalidRequestException("Model 'minilm' version 1 is a base encoder: train a classifier with it as the base.", ProblemTypes.NotAClassifier);
+
+        Assert.Equal("Model 'minilm' version 1 is a base encoder: train a classifier with it as the base (POST /api/training).", ProblemDetailsMapper.DetailOf(error));
+    }
+
+    [Fact]
     public void DetailOf_WithoutWhatIsMissing_IsTheMessage()
     {
         Assert.Equal("No such model.", ProblemDetailsMapper.DetailOf(new ModelNotFoundException("No such model.")));

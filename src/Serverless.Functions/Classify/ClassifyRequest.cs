@@ -20,11 +20,3 @@ public sealed record ClassifyRequest(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] LongTextMode Long = LongTextMode.Truncate,
     // Likewise part of the hash only when given.
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Variant = null);
-
-/// <summary>The answer to a classify request: <c>{"model","version","device","variant","results"}</c>.</summary>
-/// <param name="Model">The model that answered.</param>
-/// <param name="Version">The version that answered (a number, also when an alias was asked for).</param>
-/// <param name="Device">"cpu" or "cuda".</param>
-/// <param name="Variant">The variant that answered: "fp32" or "int8".</param>
-/// <param name="Results">One classification per text, in the order of the texts.</param>
-public sealed record ClassifyResponse(string Model, string Version, string Device, string Variant, IReadOnlyList<TextClassification> Results);

@@ -6,22 +6,6 @@ using Serverless.Errors;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>An exception mapped to an RFC 9457 problem: status, body and extra headers (Retry-After).</summary>
-/// <param name="Status">HTTP status code.</param>
-/// <param name="Body">The problem document.</param>
-/// <param name="Headers">Headers to add to the response.</param>
-public sealed record ProblemResponse(int Status, ProblemDetails Body, IReadOnlyDictionary<string, string> Headers)
-{
-    /// <summary>The problem media type (RFC 9457).</summary>
-    public const string ContentType = "application/problem+json";
-
-    /// <summary>True for a genuine server fault (500), which is logged as an error.</summary>
-    public bool IsServerFault => Status == StatusCodes.Status500InternalServerError;
-
-    /// <summary>The response as an action result.</summary>
-    public JsonActionResult ToActionResult() => new(Body, Status, ContentType, Headers);
-}
-
 /// <summary>
 /// The one mapping from exceptions to problem+json. <see cref="ServiceException"/>s keep their type, title, status and
 /// detail (<see cref="DetailOf"/>: a missing model's names the route that fixes it), plus Retry-After for 429 and 503;
@@ -61,22 +45,26 @@ public static class ProblemDetailsMapper
     /// <summary>
     /// The detail a caller is told for <paramref name="exception"/> (over HTTP and in queue error results): its message,
     /// and for a missing model, version or alias the route that publishes, lists or sets it, which the registry does not
-    /// know, e.g. "…: publish one first (POST /api/models/spam/versions)."
+    /// know, e.g. "…: publish one first (POST /api/models/spam/versions)"; for a base encoder asked to classify, the
+    /// training route.
     /// </summary>
     public static string DetailOf(ServiceException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        if (exception is not ModelNotFoundException { Missing: { } missing })
+        var route = exception switch
+        {
+            ModelNotFoundException { Missing: { Alias: { } alias } missing } => $"PUT /api/models/{missing.Name}/aliases/{alias}",
+            ModelNotFoundException { Missing: { Version: not null } missing } => $"GET /api/models/{missing.Name}",
+            ModelNotFoundException { Missing: { } missing } => $"POST /api/models/{missing.Name}/versions",
+            // A base encoder asked to classify: training is what turns it into a classifier.
+            _ when exception.Problem == ProblemTypes.NotAClassifier => "POST /api/training",
+            _ => null,
+        };
+        if (route is null)
         {
             return exception.Message;
         }
 
-        var route = missing switch
-        {
-            { Alias: { } alias } => $"PUT /api/models/{missing.Name}/aliases/{alias}",
-            { Version: not null } => $"GET /api/models/{missing.Name}",
-            _ => $"POST /api/models/{missing.Name}/versions",
-        };
         var message = exception.Message;
         var detail = message.EndsWith('.') ? $"{message[..^1]} ({route})." : $"{message} ({route})";
         // The bound every detail keeps: a message that already fills it goes out without the route.

@@ -38,6 +38,3 @@ public sealed record TrainingRunSnapshot
     /// <summary>Why the run failed or was rejected; null otherwise.</summary>
     public string? Error { get; init; }
 }
-
-/// <summary>The version a run published and the alias that points at it (null when none does).</summary>
-public sealed record TrainingRunResult(string Model, string Version, string? Alias);

@@ -48,13 +48,3 @@ public sealed record TrainingRunView
     /// <summary>When the run last changed.</summary>
     public DateTimeOffset UpdatedAt { get; init; }
 }
-
-/// <summary>The evaluation part of the status document.</summary>
-public sealed record TrainingEvaluationView(
-    string Split, string Device, int Texts, EvaluationScores Candidate, ProductionScores? Production, string? ProductionSkipped, string? Gate);
-
-/// <summary>The answer to <c>POST /api/training</c>: the run id and where to follow it.</summary>
-/// <param name="Id">The run id.</param>
-/// <param name="StatusUrl">The status document's URL, relative so it is right behind any ingress.</param>
-/// <param name="Status">The run's status now.</param>
-public sealed record TrainingRunAccepted(string Id, string StatusUrl, string Status);
