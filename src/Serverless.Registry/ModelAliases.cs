@@ -1,0 +1,7 @@
+using System.Text.Json.Nodes;
+using Serverless.Packages;
+
+namespace Serverless.Registry;
+
+/// <summary>The aliases of a model (alias → version) and the ETag of aliases.json (null while it does not exist).</summary>
+public sealed record ModelAliases(IReadOnlyDictionary<string, string> Aliases, string? ETag);
