@@ -50,7 +50,8 @@ internal static class QualityCommand
         };
         datasets.Validators.Add(result =>
         {
-            if (DatasetNames(result.GetValueOrDefault<string>() ?? "") is var names && (names.Length == 0 || names.Any(n => !Targets.ContainsKey(n))))
+            var names = DatasetNames(result.GetValueOrDefault<string>() ?? "");
+            if (names.Length == 0 || names.Any(n => !Targets.ContainsKey(n)))
             {
                 result.AddError($"Option '--datasets' takes {string.Join(" and/or ", Targets.Keys)}, comma-separated.");
             }
