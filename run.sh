@@ -33,8 +33,8 @@ for p in "$PORT" "$BLOB_PORT" "$QUEUE_PORT" "$TABLE_PORT"; do
   fi
 done
 
-step "Building the function app, the local host and the trainer (first build restores packages: a few minutes)"
-# One build of what run.sh starts (Serverless.Run.slnf: the local host, with the function app, and the trainer).
+step "Building the function app, the local host, the trainer and the demo (first build restores packages: a few minutes)"
+# One build of what run.sh starts (Serverless.Run.slnf: the local host, with the function app, the trainer and the demo).
 dotnet build Serverless.Run.slnf -c "$CONFIG" -nologo -v:q -clp:ErrorsOnly || fail "the build failed (errors above)"
 
 step "Starting Azurite on 127.0.0.1:$BLOB_PORT/$QUEUE_PORT/$TABLE_PORT (data in .azurite/)"
@@ -46,7 +46,7 @@ export Training__Runner__Local__TrainerPath="$REPO_ROOT/src/Serverless.Trainer/$
 export Training__Runner__Local__WorkDirectory="$REPO_ROOT/.training"
 
 step "Making sure the quick-start model exists (first run: publishes minilm and trains spam head-only, a few minutes)"
-dotnet "src/Serverless.Trainer/$OUT/Serverless.Trainer.dll" quickstart || fail "the quick-start model could not be built (see above)"
+dotnet "src/Serverless.Demo/$OUT/Serverless.Demo.dll" quickstart || fail "the quick-start model could not be built (see above)"
 
 FUNCTIONS_OUT="$REPO_ROOT/src/Serverless.Functions/$OUT"
 if command -v func >/dev/null 2>&1; then

@@ -4,13 +4,13 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
+using Serverless.Demo.Email;
 using Serverless.Inference;
 using Serverless.Onnx;
 using Serverless.Options;
 using Serverless.Packages;
 using Serverless.Registry;
 using Serverless.Training.Data;
-using Serverless.Training.Email;
 using Serverless.Training.Evaluation;
 using Serverless.Training.HeadOnly;
 

@@ -1,3 +1,4 @@
+using Serverless.Cli;
 using Serverless.Training;
 using Serverless.Training.HeadOnly;
 

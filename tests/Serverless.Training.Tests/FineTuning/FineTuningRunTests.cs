@@ -8,7 +8,6 @@ using Serverless.Testing;
 using Serverless.Training.Cards;
 using Serverless.Training.Data;
 using Serverless.Training.FineTuning;
-using Serverless.Training.Tests.HeadOnly;
 
 namespace Serverless.Training.Tests.FineTuning;
 

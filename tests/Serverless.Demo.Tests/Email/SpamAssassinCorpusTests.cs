@@ -1,7 +1,7 @@
 using Serverless.Training.Data;
-using Serverless.Training.Email;
+using Serverless.Demo.Email;
 
-namespace Serverless.Training.Tests.Email;
+namespace Serverless.Demo.Tests.Email;
 
 public sealed class SpamAssassinCorpusTests
 {

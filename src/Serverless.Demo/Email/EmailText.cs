@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using MimeKit;
 using MimeKit.Text;
 
-namespace Serverless.Training.Email;
+namespace Serverless.Demo.Email;
 
 /// <summary>
 /// Turns a raw email (RFC 5322 / MIME) into what a user would send to a classifier: the subject, a blank line, and the

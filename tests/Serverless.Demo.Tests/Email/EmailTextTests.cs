@@ -1,8 +1,8 @@
 using System.Text;
 
-using Serverless.Training.Email;
+using Serverless.Demo.Email;
 
-namespace Serverless.Training.Tests.Email;
+namespace Serverless.Demo.Tests.Email;
 
 public sealed class EmailTextTests
 {

@@ -6,10 +6,10 @@ using Serverless.Onnx;
 using Serverless.Packages;
 using Serverless.Registry;
 using Serverless.Training.Data;
-using Serverless.Training.Email;
+using Serverless.Demo.Email;
 using Serverless.Training.HeadOnly;
 
-namespace Serverless.Training.QuickStart;
+namespace Serverless.Demo.QuickStart;
 
 /// <summary>Names and settings of the quick-start models.</summary>
 public sealed record QuickStartOptions

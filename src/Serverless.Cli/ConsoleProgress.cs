@@ -4,16 +4,18 @@ using System.Globalization;
 using Serverless.Training;
 using Serverless.Training.HeadOnly;
 
-namespace Serverless.Trainer;
+namespace Serverless.Cli;
 
 /// <summary>
-/// The trainer's one progress display, for head-only training (<see cref="TrainingProgress"/>) and training runs
+/// The one progress display of the trainer and the demo, for head-only training (<see cref="TrainingProgress"/>) and training runs
 /// (<see cref="FineTuningProgress"/>) alike. In a terminal it is one bar redrawn in place; with the output redirected
 /// (container logs, a file) it writes a line when the stage changes (a head-only stage, a trial's epoch), at every
 /// <see cref="LineEvery"/> % of a stage, and when new validation figures arrive. Every line starts with the elapsed time.
 /// Reports may come from several threads.
 /// </summary>
-internal sealed class ConsoleProgress(TextWriter output, bool interactive) : IProgress<TrainingProgress>, IProgress<FineTuningProgress>
+/// <param name="output">Where the display is written.</param>
+/// <param name="interactive">Whether <paramref name="output"/> is a terminal: one bar redrawn in place instead of lines.</param>
+public sealed class ConsoleProgress(TextWriter output, bool interactive) : IProgress<TrainingProgress>, IProgress<FineTuningProgress>
 {
     /// <summary>Percent of a stage between two lines of redirected output.</summary>
     public const int LineEvery = 5;
@@ -27,7 +29,11 @@ internal sealed class ConsoleProgress(TextWriter output, bool interactive) : IPr
     private bool _drawn;
 
     /// <summary>The display on the console: a bar when it is a terminal, lines otherwise.</summary>
-    public static ConsoleProgress ForConsole() => new(Console.Out, interactive: !Console.IsOutputRedirected);
+    public static ConsoleProgress ForConsole() => For(Console.Out);
+
+    /// <summary>The display on <paramref name="output"/>: a bar when it is the console's output and that is a terminal, lines otherwise.</summary>
+    public static ConsoleProgress For(TextWriter output) =>
+        new(output, interactive: ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected);
 
     /// <summary>How long since the display was made.</summary>
     public TimeSpan Elapsed => _stopwatch.Elapsed;

@@ -1,13 +1,13 @@
-using Serverless.Testing;
 using Serverless.Training.Data;
 
-namespace Serverless.Training.Tests.HeadOnly;
+namespace Serverless.Testing;
 
 /// <summary>Small ham/spam texts over the tiny models' vocabulary: spam texts carry spam keywords.</summary>
-internal static class TinyData
+public static class TinyData
 {
     private static readonly string[] s_ordinary = ["hello", "world", "good", "meeting", "tomorrow", "lunch", "report", "team", "project", "please", "thanks", "see"];
 
+    /// <summary><paramref name="perClass"/> texts of each label, the same for the same <paramref name="seed"/>.</summary>
     public static LabelledDataset Create(int perClass = 30, int seed = 1)
     {
         var random = new Random(seed);

