@@ -1,3 +1,4 @@
+// Hand-written rather than Spectre.Console: container logs need plain lines per stage, which a live Spectre display does not write when output is redirected.
 using System.Diagnostics;
 using System.Globalization;
 

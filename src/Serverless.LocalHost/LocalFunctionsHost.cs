@@ -1,3 +1,4 @@
+// Hand-written: Azure Functions Core Tools cannot be installed here, so this runs the app's own functions as func start would.
 using System.Globalization;
 using System.Net;
 using System.Reflection;

@@ -1,3 +1,4 @@
+// Hand-written around Microsoft.ML.Tokenizers' WordPiece: its own BERT pre-tokenization gives other ids than Hugging Face for symbols, emoji and tabs (the parity test against tokenizer.json shows where).
 using System.Buffers;
 using System.Text;
 using Microsoft.ML.Tokenizers;
