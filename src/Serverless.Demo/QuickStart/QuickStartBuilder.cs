@@ -11,39 +11,6 @@ using Serverless.Training.HeadOnly;
 
 namespace Serverless.Demo.QuickStart;
 
-/// <summary>Names and settings of the quick-start models.</summary>
-public sealed record QuickStartOptions
-{
-    /// <summary>Registry name of the base encoder.</summary>
-    public string BaseModel { get; init; } = "minilm";
-
-    /// <summary>Registry name of the classifier.</summary>
-    public string Model { get; init; } = "spam";
-
-    /// <summary>Alias both get.</summary>
-    public string Alias { get; init; } = "production";
-
-    /// <summary>Seed of the stratified 80/10/10 split.</summary>
-    public int Seed { get; init; } = 42;
-
-    /// <summary>
-    /// Head training settings. Max length 128 keeps the build to a few minutes on two cores; the subject and the start of
-    /// the body carry most of the signal.
-    /// </summary>
-    public HeadTrainingOptions Training { get; init; } = new() { MaxLength = 128 };
-
-    /// <summary>Scratch folder for packages before publishing; null means a temporary folder.</summary>
-    public string? WorkDirectory { get; init; }
-}
-
-/// <summary>What the quick start found or made.</summary>
-/// <param name="BaseVersion">The base encoder's version behind the alias.</param>
-/// <param name="BaseCreated">Whether this run published the base encoder.</param>
-/// <param name="ModelVersion">The classifier's version behind the alias.</param>
-/// <param name="ModelCreated">Whether this run trained and published the classifier.</param>
-/// <param name="Training">The training result when the classifier was made now.</param>
-public sealed record QuickStartResult(string BaseVersion, bool BaseCreated, string ModelVersion, bool ModelCreated, HeadTrainingResult? Training);
-
 /// <summary>
 /// Makes sure the registry has the quick-start models: the all-MiniLM-L6-v2 base encoder as <c>minilm</c> and a
 /// ham/spam classifier <c>spam</c> trained head-only on the SpamAssassin corpus, each with alias production. Idempotent:

@@ -7,11 +7,6 @@ using Serverless.Training.Evaluation;
 
 namespace Serverless.Training.Cards;
 
-/// <summary>One line of a chart.</summary>
-/// <param name="Name">Legend text.</param>
-/// <param name="Points">(x, y) points in x order.</param>
-public sealed record PlotSeries(string Name, IReadOnlyList<(double X, double Y)> Points);
-
 /// <summary>Small self-contained SVG charts for model cards: line charts, a confusion-matrix heatmap and a reliability diagram.</summary>
 public static class SvgPlot
 {

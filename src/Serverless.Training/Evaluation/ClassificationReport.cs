@@ -2,16 +2,6 @@ using System.Text.Json.Nodes;
 
 namespace Serverless.Training.Evaluation;
 
-/// <summary>Precision, recall, F1 and support of one class.</summary>
-public sealed record ClassMetrics(string Label, double Precision, double Recall, double F1, int Support);
-
-/// <summary>Counts of (actual, predicted) label pairs: rows are actual labels, columns predicted labels.</summary>
-public sealed record ConfusionMatrix(IReadOnlyList<string> Labels, IReadOnlyList<IReadOnlyList<int>> Counts)
-{
-    /// <summary>Number of examples of <paramref name="actual"/> predicted as <paramref name="predicted"/>.</summary>
-    public int this[int actual, int predicted] => Counts[actual][predicted];
-}
-
 /// <summary>Metrics of a classifier on one labelled set.</summary>
 /// <param name="Count">Number of examples evaluated.</param>
 /// <param name="Accuracy">Share of examples whose predicted label is the actual one.</param>

@@ -1,8 +1,5 @@
 namespace Serverless.Training.FineTuning;
 
-/// <summary>One finished epoch: its mean training loss and validation metrics.</summary>
-public sealed record EpochSummary(int Epoch, double TrainLoss, double ValidationAccuracy, double ValidationMacroF1);
-
 /// <summary>The outcome of <see cref="FineTuner.TrainAsync"/>.</summary>
 /// <param name="BestEpoch">The epoch (1-based) whose weights the model holds now.</param>
 /// <param name="Epochs">Every finished epoch.</param>
