@@ -1,6 +1,6 @@
 using Serverless.Inference;
 
-namespace Serverless.Registry;
+namespace Serverless.Serving;
 
 /// <summary>
 /// A hold on one loaded model version. The engine stays usable until the lease is disposed, even if the version is
