@@ -54,16 +54,18 @@ public sealed class CompositionTests
     }
 
     [Fact]
-    public void AddServerlessServing_AfterAddServerlessRegistry_AddsServingAndBindsItsSections()
+    public async Task AddServerlessServing_AfterAddServerlessRegistry_AddsServingAndBindsItsSections()
     {
-        var services = new ServiceCollection().AddServerlessRegistry(s_configuration);
+        // BindConfiguration reads the host's IConfiguration, as a host registers it.
+        var services = new ServiceCollection().AddSingleton(s_configuration).AddServerlessRegistry(s_configuration);
         var registryOnly = services.Count;
 
         services.AddServerlessServing(s_configuration);
 
         Assert.True(services.Count > registryOnly);
         Assert.Single(services, d => d.ServiceType == typeof(BlobModelRegistry));
-        using var provider = services.BuildServiceProvider();
+        // ServedModels disposes asynchronously (its engines finish their queued work), so the provider must too.
+        await using var provider = services.BuildServiceProvider();
         Assert.Equal("candidate", provider.GetRequiredService<IOptions<ServingOptions>>().Value.DefaultAlias);
         Assert.Equal(7, provider.GetRequiredService<IOptions<BatchingOptions>>().Value.MaxBatchTexts);
         Assert.Same(provider.GetRequiredService<BlobModelRegistry>(), provider.GetRequiredService<BlobModelRegistry>());
