@@ -12,6 +12,7 @@ using Serverless.Functions.Training;
 using Serverless.Functions.Training.Runners;
 using Serverless.Options;
 using Serverless.Registry;
+using Serverless.Serving;
 
 namespace Serverless.Functions;
 
@@ -22,14 +23,14 @@ public static class FunctionsServiceCollectionExtensions
     public const string ResultsQueueSetting = "ClassifyResultsQueue";
 
     /// <summary>
-    /// Adds the registry and serving (<see cref="RegistryServiceCollectionExtensions.AddServerlessRegistry"/>, which also
-    /// binds <see cref="ServingOptions"/>), the
-    /// classification service, the queue processor and its storage, options validated at start, metrics, and
-    /// OpenTelemetry (exported to Azure Monitor when <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set).
+    /// Adds serving over the registry (<see cref="ServingServiceCollectionExtensions.AddServerlessServing"/>, which also
+    /// binds <see cref="ServingOptions"/>), the classification service, the queue processor and its storage, options
+    /// validated at start, metrics, and OpenTelemetry (exported to Azure Monitor when
+    /// <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set).
     /// </summary>
     public static IServiceCollection AddServerlessFunctions(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddServerlessRegistry(configuration);
+        services.AddServerlessServing(configuration);
 
         // Bound from the configuration given (not the one in the container), so every host gets the same values.
         services.AddOptions<RequestLimitsOptions>().Bind(configuration.GetSection(RequestLimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();

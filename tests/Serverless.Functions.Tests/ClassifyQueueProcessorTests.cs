@@ -9,6 +9,7 @@ using Serverless.Functions.Http;
 using Serverless.Functions.Queues;
 using Serverless.Functions.Tests.Support;
 using Serverless.Registry;
+using Serverless.Serving;
 using Serverless.Testing;
 
 namespace Serverless.Functions.Tests;

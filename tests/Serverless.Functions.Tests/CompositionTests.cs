@@ -6,6 +6,7 @@ using Serverless.Functions.Queues;
 using Serverless.Functions.Tests.Support;
 using Serverless.Options;
 using Serverless.Registry;
+using Serverless.Serving;
 using Serverless.Testing;
 
 namespace Serverless.Functions.Tests;

@@ -6,6 +6,7 @@ using Serverless.Errors;
 using Serverless.Functions.Http;
 using Serverless.Functions.Tests.Support;
 using Serverless.Registry;
+using Serverless.Serving;
 using Serverless.Testing;
 
 namespace Serverless.Functions.Tests;

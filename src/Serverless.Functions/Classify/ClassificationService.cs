@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Serverless.Functions.Observability;
 using Serverless.Options;
 using Serverless.Registry;
+using Serverless.Serving;
 
 namespace Serverless.Functions;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Serverless.Errors;
 using Serverless.Options;
 using Serverless.Registry;
+using Serverless.Serving;
 
 namespace Serverless.Functions;
 

@@ -8,6 +8,7 @@ using Serverless.Functions.Training;
 using Serverless.Options;
 using Serverless.Packages;
 using Serverless.Registry;
+using Serverless.Serving;
 using Serverless.Training;
 
 namespace Serverless.Functions.Http.OpenApi;

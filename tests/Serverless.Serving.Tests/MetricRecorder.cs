@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 
-namespace Serverless.Registry.Tests;
+namespace Serverless.Serving.Tests;
 
-/// <summary>Records the registry's counters for one model name (test models get unique names, so tests never mix).</summary>
+/// <summary>Records the serving counters for one model name (test models get unique names, so tests never mix).</summary>
 internal sealed class MetricRecorder : IDisposable
 {
     private readonly MeterListener _listener = new();
@@ -13,7 +13,7 @@ internal sealed class MetricRecorder : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == RegistryMetrics.MeterName)
+            if (instrument.Meter.Name == ServingMetrics.MeterName)
             {
                 listener.EnableMeasurementEvents(instrument);
             }

@@ -1,4 +1,4 @@
-namespace Serverless.Registry;
+namespace Serverless.Serving;
 
 /// <summary>A version that cannot be served, for /api/health.</summary>
 /// <param name="Name">Model name.</param>

@@ -1,16 +1,19 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-namespace Serverless.Registry;
+namespace Serverless.Serving;
 
 /// <summary>
 /// Metrics of model serving on the meter <see cref="MeterName"/>, tagged with model.name and model.version (swaps also
-/// with model.alias). Collect them with OpenTelemetry (AddMeter(RegistryMetrics.MeterName)) or a MeterListener. The meter
+/// with model.alias). Collect them with OpenTelemetry (AddMeter(ServingMetrics.MeterName)) or a MeterListener. The meter
 /// comes from the host's <see cref="IMeterFactory"/>, so it lives and ends with the host's services.
 /// </summary>
-public sealed class RegistryMetrics
+public sealed class ServingMetrics
 {
-    /// <summary>Name of the meter.</summary>
+    /// <summary>
+    /// Name of the meter. It and the instrument names keep the "registry" they had before serving became its own layer:
+    /// dashboards and alerts query them by name.
+    /// </summary>
     public const string MeterName = "Serverless.Registry";
 
     /// <summary>Model versions loaded (downloaded, verified, engine created and warmed).</summary>
@@ -29,7 +32,7 @@ public sealed class RegistryMetrics
     public const string ModelsLoading = "serverless.registry.model.loading";
 
     /// <summary>Creates the instruments on the meter <see cref="MeterName"/> of <paramref name="meterFactory"/>.</summary>
-    public RegistryMetrics(IMeterFactory meterFactory)
+    public ServingMetrics(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serverless.Options;
 
-namespace Serverless.Registry;
+namespace Serverless.Serving;
 
 /// <summary>
 /// Runs <see cref="ServedModels.RefreshAliasesAsync"/> every <see cref="RegistryOptions.AliasPollInterval"/>, so served

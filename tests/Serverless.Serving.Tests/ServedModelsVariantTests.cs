@@ -2,15 +2,17 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Errors;
 using Serverless.Options;
 using Serverless.Packages;
+using Serverless.Registry;
 using Serverless.Testing;
 
-namespace Serverless.Registry.Tests;
+namespace Serverless.Serving.Tests;
 
 [Collection(AzuriteCollection.Name)]
 public sealed class ServedModelsVariantTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private const int Timeout = AzuriteFixture.TestTimeoutMs;
     private readonly TestRegistry _test = new(azurite, azurite.UniqueName("variants"));
+    private readonly ServingMeters _meters = new();
     private readonly CancellationToken _ct = AzuriteFixture.TestTimeout();
     private ServedModels? _served;
 
@@ -24,6 +26,7 @@ public sealed class ServedModelsVariantTests(AzuriteFixture azurite) : IAsyncLif
         }
 
         _test.Dispose();
+        _meters.Dispose();
     }
 
     /// <summary>Publishes an upload without a manifest, so publish makes (and gates) its int8 variant.</summary>
@@ -40,7 +43,7 @@ public sealed class ServedModelsVariantTests(AzuriteFixture azurite) : IAsyncLif
         Microsoft.Extensions.Options.Options.Create(_test.Options),
         Microsoft.Extensions.Options.Options.Create(new ServingOptions { Device = InferenceDevice.Cpu, IntraOpThreads = 1, Variants = variants ?? [] }),
         Microsoft.Extensions.Options.Options.Create(new BatchingOptions()),
-        _test.Metrics,
+        _meters.Metrics,
         NullLoggerFactory.Instance);
 
     [Fact(Timeout = Timeout)]

@@ -5,9 +5,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Errors;
 using Serverless.Options;
 using Serverless.Packages;
+using Serverless.Registry;
 using Serverless.Testing;
 
-namespace Serverless.Registry.Tests;
+namespace Serverless.Serving.Tests;
 
 [Collection(AzuriteCollection.Name)]
 public sealed class ServedModelsTests(AzuriteFixture azurite) : IAsyncLifetime
@@ -17,6 +18,7 @@ public sealed class ServedModelsTests(AzuriteFixture azurite) : IAsyncLifetime
     private static int s_models;
 
     private readonly TestRegistry _test = new(azurite, azurite.UniqueName("served"));
+    private readonly ServingMeters _meters = new();
     private readonly CancellationToken _ct = AzuriteFixture.TestTimeout();
     private readonly string _model = $"model-{Interlocked.Increment(ref s_models)}-{Guid.NewGuid():N}"[..20];
     private ServedModels? _served;
@@ -33,6 +35,7 @@ public sealed class ServedModelsTests(AzuriteFixture azurite) : IAsyncLifetime
         }
 
         _test.Dispose();
+        _meters.Dispose();
     }
 
     [Fact(Timeout = Timeout)]
@@ -47,7 +50,7 @@ public sealed class ServedModelsTests(AzuriteFixture azurite) : IAsyncLifetime
 
         Assert.Single(leases.Select(l => l.Engine).Distinct());
         Assert.All(leases, l => Assert.Equal("1", l.Version));
-        Assert.Equal(1, metrics.Count(RegistryMetrics.ModelLoads));
+        Assert.Equal(1, metrics.Count(ServingMetrics.ModelLoads));
         Assert.Contains(results[0].Label, new[] { "negative", "positive" });
         var loaded = Assert.Single(served.Loaded);
         Assert.Equal((_model, "1", "cpu"), (loaded.Name, loaded.Version, loaded.Device));
@@ -105,8 +108,8 @@ public sealed class ServedModelsTests(AzuriteFixture azurite) : IAsyncLifetime
 
         Assert.Contains("config.json", error.Message, StringComparison.Ordinal);
         Assert.Empty(served.Loaded);
-        Assert.Equal(1, metrics.Count(RegistryMetrics.ModelLoadFailures, "1"));
-        Assert.Equal(0, metrics.Count(RegistryMetrics.ModelLoads));
+        Assert.Equal(1, metrics.Count(ServingMetrics.ModelLoadFailures, "1"));
+        Assert.Equal(0, metrics.Count(ServingMetrics.ModelLoads));
     }
 
     [Fact(Timeout = Timeout)]
@@ -131,8 +134,8 @@ public sealed class ServedModelsTests(AzuriteFixture azurite) : IAsyncLifetime
             Assert.Equal(["a", "b"], afterBadSwap.Engine.Labels);
         }
 
-        Assert.Equal(1, metrics.Count(RegistryMetrics.ModelLoadFailures, "2"));
-        Assert.Equal(0, metrics.Count(RegistryMetrics.ModelSwaps));
+        Assert.Equal(1, metrics.Count(ServingMetrics.ModelLoadFailures, "2"));
+        Assert.Equal(0, metrics.Count(ServingMetrics.ModelSwaps));
 
         await PublishClassifierAsync(["e", "f"]);
         await Registry.SetAliasAsync(_model, "production", "3", _ct);
@@ -141,7 +144,7 @@ public sealed class ServedModelsTests(AzuriteFixture azurite) : IAsyncLifetime
         using var afterGoodSwap = await served.AcquireAsync(_model, null, _ct);
         Assert.Equal("3", afterGoodSwap.Version);
         Assert.Equal(["e", "f"], afterGoodSwap.Engine.Labels);
-        Assert.Equal(1, metrics.Count(RegistryMetrics.ModelSwaps));
+        Assert.Equal(1, metrics.Count(ServingMetrics.ModelSwaps));
         Assert.Equal(["3"], served.Loaded.Select(l => l.Version));
     }
 
@@ -180,13 +183,13 @@ public sealed class ServedModelsTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(["2", "3"], served.Loaded.Select(l => l.Version));
         var stillWorking = await held.Engine.ClassifyAsync(["hello"], topK: 1, _ct);
         Assert.Single(stillWorking[0].Scores);
-        Assert.Equal(0, metrics.Count(RegistryMetrics.ModelUnloads, "1"));
+        Assert.Equal(0, metrics.Count(ServingMetrics.ModelUnloads, "1"));
 
         held.Dispose();
 
-        await WaitUntilAsync(() => metrics.Count(RegistryMetrics.ModelUnloads, "1") == 1);
+        await WaitUntilAsync(() => metrics.Count(ServingMetrics.ModelUnloads, "1") == 1);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => held.Engine.ClassifyAsync(["hello"], topK: null, _ct));
-        Assert.Equal(0, metrics.Count(RegistryMetrics.ModelUnloads, "2"));
+        Assert.Equal(0, metrics.Count(ServingMetrics.ModelUnloads, "2"));
     }
 
     [Fact(Timeout = Timeout)]
@@ -238,10 +241,10 @@ public sealed class ServedModelsTests(AzuriteFixture azurite) : IAsyncLifetime
         (await served.AcquireAsync(_model, "2", _ct)).Dispose();
         (await served.AcquireAsync(_model, "3", _ct)).Dispose();
 
-        await WaitUntilAsync(() => metrics.Count(RegistryMetrics.ModelUnloads) == 2);
+        await WaitUntilAsync(() => metrics.Count(ServingMetrics.ModelUnloads) == 2);
         var loaded = Assert.Single(served.Loaded);
         Assert.Equal(("1", "production"), (loaded.Version, Assert.Single(loaded.Aliases)));
-        Assert.Equal(0, metrics.Count(RegistryMetrics.ModelUnloads, "1"));
+        Assert.Equal(0, metrics.Count(ServingMetrics.ModelUnloads, "1"));
     }
 
     [Fact(Timeout = Timeout)]
@@ -257,9 +260,9 @@ public sealed class ServedModelsTests(AzuriteFixture azurite) : IAsyncLifetime
 
         var leases = await Task.WhenAll(Enumerable.Range(1, 4).Select(v => Task.Run(() => served.AcquireAsync(_model, v.ToString(), _ct))));
 
-        Assert.Equal(4, metrics.Count(RegistryMetrics.ModelLoads));
-        Assert.Equal(1, metrics.MaxRunningSum(RegistryMetrics.ModelsLoading));
-        Assert.Equal(0, metrics.Count(RegistryMetrics.ModelsLoading));
+        Assert.Equal(4, metrics.Count(ServingMetrics.ModelLoads));
+        Assert.Equal(1, metrics.MaxRunningSum(ServingMetrics.ModelsLoading));
+        Assert.Equal(0, metrics.Count(ServingMetrics.ModelsLoading));
         foreach (var lease in leases)
         {
             lease.Dispose();
@@ -350,7 +353,7 @@ public sealed class ServedModelsTests(AzuriteFixture azurite) : IAsyncLifetime
         }),
         Microsoft.Extensions.Options.Options.Create(s_cpu),
         Microsoft.Extensions.Options.Options.Create(new BatchingOptions()),
-        _test.Metrics,
+        _meters.Metrics,
         NullLoggerFactory.Instance);
 
     private async Task<string> PublishClassifierAsync(IReadOnlyList<string> labels, string? alias = null, int seed = 1)

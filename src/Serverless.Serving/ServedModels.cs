@@ -6,8 +6,9 @@ using Serverless.Errors;
 using Serverless.Inference;
 using Serverless.Options;
 using Serverless.Packages;
+using Serverless.Registry;
 
-namespace Serverless.Registry;
+namespace Serverless.Serving;
 
 /// <summary>
 /// The model versions this instance serves: each loaded on first use (once, however many requests ask at the same time,
@@ -33,7 +34,7 @@ public sealed class ServedModels : IAsyncDisposable
     private readonly RegistryOptions _options;
     private readonly ServingOptions _serving;
     private readonly BatchingOptions _batching;
-    private readonly RegistryMetrics _metrics;
+    private readonly ServingMetrics _metrics;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
@@ -48,7 +49,7 @@ public sealed class ServedModels : IAsyncDisposable
     /// <summary>Creates the set of served models over a registry.</summary>
     public ServedModels(
         BlobModelRegistry registry, IOptions<RegistryOptions> options, IOptions<ServingOptions> serving,
-        IOptions<BatchingOptions> batching, RegistryMetrics metrics, ILoggerFactory loggerFactory)
+        IOptions<BatchingOptions> batching, ServingMetrics metrics, ILoggerFactory loggerFactory)
     {
         _registry = registry;
         _metrics = metrics;
@@ -390,7 +391,7 @@ public sealed class ServedModels : IAsyncDisposable
             // Each load holds a package on disk and a graph in memory twice over while it runs: bound them.
             await _loadSlots.WaitAsync(_stopping.Token);
             holdsSlot = true;
-            _metrics.Loading.Add(1, RegistryMetrics.Tags(entry.Name, entry.Version));
+            _metrics.Loading.Add(1, ServingMetrics.Tags(entry.Name, entry.Version));
             var package = await _registry.DownloadAsync(entry.Name, entry.Version, _stopping.Token);
             if (package.Config.IsBaseEncoder)
             {
@@ -401,7 +402,7 @@ public sealed class ServedModels : IAsyncDisposable
             }
 
             var engine = await CreateDefaultEngineAsync(entry, package);
-            _metrics.Loads.Add(1, RegistryMetrics.Tags(entry.Name, entry.Version));
+            _metrics.Loads.Add(1, ServingMetrics.Tags(entry.Name, entry.Version));
             Log.ModelLoaded(_logger, entry.Name, entry.Version, engine.Device, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             lock (_gate)
             {
@@ -413,7 +414,7 @@ public sealed class ServedModels : IAsyncDisposable
         catch (Exception ex)
         {
             entry.FailedAt = Stopwatch.GetTimestamp();
-            _metrics.LoadFailures.Add(1, RegistryMetrics.Tags(entry.Name, entry.Version));
+            _metrics.LoadFailures.Add(1, ServingMetrics.Tags(entry.Name, entry.Version));
             Log.ModelLoadFailed(_logger, entry.Name, entry.Version, ex.Message, ex);
             // Versions are immutable, so a permanent failure stays true; a missing version is not a version that fails.
             if (ex is ServiceException { IsTransient: false, Status: not 404 } permanent)
@@ -430,7 +431,7 @@ public sealed class ServedModels : IAsyncDisposable
         {
             if (holdsSlot)
             {
-                _metrics.Loading.Add(-1, RegistryMetrics.Tags(entry.Name, entry.Version));
+                _metrics.Loading.Add(-1, ServingMetrics.Tags(entry.Name, entry.Version));
                 _loadSlots.Release();
             }
         }
@@ -472,7 +473,7 @@ public sealed class ServedModels : IAsyncDisposable
         }
 
         Release(entry);
-        _metrics.Swaps.Add(1, RegistryMetrics.Tags(name, newVersion, alias));
+        _metrics.Swaps.Add(1, ServingMetrics.Tags(name, newVersion, alias));
         Log.Swapped(_logger, name, alias, oldVersion, newVersion);
         foreach (var old in retired)
         {
@@ -572,7 +573,7 @@ public sealed class ServedModels : IAsyncDisposable
         try
         {
             await engine.DisposeAsync();
-            _metrics.Unloads.Add(1, RegistryMetrics.Tags(entry.Name, entry.Version));
+            _metrics.Unloads.Add(1, ServingMetrics.Tags(entry.Name, entry.Version));
             Log.Unloaded(_logger, entry.Name, entry.Version, why);
         }
         catch (Exception ex)

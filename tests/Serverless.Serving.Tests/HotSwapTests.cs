@@ -4,11 +4,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Serverless.Registry;
 using Serverless.Testing;
 
-namespace Serverless.Registry.Tests;
+namespace Serverless.Serving.Tests;
 
-/// <summary>The registry layer as the function app composes it: AddServerlessRegistry in a host, with its alias watcher.</summary>
+/// <summary>The serving layer as the function app composes it: AddServerlessServing in a host, with its alias watcher.</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class HotSwapTests(AzuriteFixture azurite) : IDisposable
 {
@@ -63,8 +64,8 @@ public sealed class HotSwapTests(AzuriteFixture azurite) : IDisposable
         Assert.All(lastAnswers, a => Assert.Equal("2", a.Version));
         var loaded = Assert.Single(served.Loaded);
         Assert.Equal(("2", "production"), (loaded.Version, Assert.Single(loaded.Aliases)));
-        Assert.Equal(1, metrics.Count(RegistryMetrics.ModelSwaps));
-        await WaitUntilAsync(() => metrics.Count(RegistryMetrics.ModelUnloads, "1") == 1);
+        Assert.Equal(1, metrics.Count(ServingMetrics.ModelSwaps));
+        await WaitUntilAsync(() => metrics.Count(ServingMetrics.ModelUnloads, "1") == 1);
         await host.StopAsync(_ct);
     }
 
@@ -92,7 +93,7 @@ public sealed class HotSwapTests(AzuriteFixture azurite) : IDisposable
         });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();
-        builder.Services.AddServerlessRegistry(builder.Configuration);
+        builder.Services.AddServerlessServing(builder.Configuration);
         return builder.Build();
     }
 

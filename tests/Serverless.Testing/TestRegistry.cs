@@ -1,40 +1,49 @@
-using System.Diagnostics.Metrics;
 using Azure.Storage.Blobs;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Onnx;
 using Serverless.Options;
 using Serverless.Packages;
-using Serverless.Testing;
+using Serverless.Registry;
 
-namespace Serverless.Registry.Tests;
+namespace Serverless.Testing;
 
-/// <summary>A registry on its own container and cache folder, plus helpers to write small packages.</summary>
-internal sealed class TestRegistry : IDisposable
+/// <summary>
+/// A registry on its own container and cache folder, plus helpers to write small packages: shared by the registry's tests
+/// and the serving tests above it.
+/// </summary>
+public sealed class TestRegistry : IDisposable
 {
-    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-
+    /// <summary>A registry on <paramref name="container"/> of <paramref name="azurite"/>, with fresh cache and work folders.</summary>
     public TestRegistry(AzuriteFixture azurite, string container)
     {
+        ArgumentNullException.ThrowIfNull(azurite);
         Container = container;
         CacheDirectory = Directory.CreateTempSubdirectory("registry-cache-").FullName;
         WorkDirectory = Directory.CreateTempSubdirectory("registry-work-").FullName;
         Options = new RegistryOptions { Container = container, CacheDirectory = CacheDirectory };
         Blobs = TestStorage.Create(azurite.ConnectionString).Models;
         Registry = new BlobModelRegistry(Blobs, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<BlobModelRegistry>.Instance);
-        Metrics = new RegistryMetrics(_services.GetRequiredService<IMeterFactory>());
     }
 
+    /// <summary>The registry's container.</summary>
     public string Container { get; }
+
+    /// <summary>The registry's local cache folder (deleted on dispose).</summary>
     public string CacheDirectory { get; }
+
+    /// <summary>A folder for packages a test writes (deleted on dispose).</summary>
     public string WorkDirectory { get; }
+
+    /// <summary>The options the registry was made with.</summary>
     public RegistryOptions Options { get; }
+
+    /// <summary>The models storage on Azurite.</summary>
     public BlobServiceClient Blobs { get; }
+
+    /// <summary>The registry under test.</summary>
     public BlobModelRegistry Registry { get; }
 
-    /// <summary>The registry's metrics on a real meter factory; <see cref="MetricRecorder"/> listens to them by meter name.</summary>
-    public RegistryMetrics Metrics { get; }
-
+    /// <summary>The registry's container client.</summary>
     public BlobContainerClient ContainerClient => Blobs.GetBlobContainerClient(Container);
 
     /// <summary>
@@ -48,6 +57,7 @@ internal sealed class TestRegistry : IDisposable
         return directory;
     }
 
+    /// <summary>The content of a complete package of a real tiny classifier marked with <paramref name="marker"/>.</summary>
     public static ModelPackageContent Content(string marker, IReadOnlyList<string>? labels = null) => new()
     {
         Model = MarkedModel(marker, (labels ?? ["ham", "spam"]).Count),
@@ -70,10 +80,10 @@ internal sealed class TestRegistry : IDisposable
         return builder.ToBytes();
     }
 
+    /// <summary>Deletes the cache and work folders.</summary>
     public void Dispose()
     {
         Directory.Delete(CacheDirectory, recursive: true);
         Directory.Delete(WorkDirectory, recursive: true);
-        _services.Dispose();
     }
 }

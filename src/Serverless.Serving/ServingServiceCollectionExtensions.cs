@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Serverless.Options;
+using Serverless.Registry;
+
+namespace Serverless.Serving;
+
+/// <summary>Composition of the serving layer.</summary>
+public static class ServingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the registry (<see cref="RegistryServiceCollectionExtensions.AddServerlessRegistry"/>), the options "Serving" and
+    /// "Serving:Batching", validated at start, the served models with their hosted alias watcher, and their metrics
+    /// (<see cref="ServingMetrics"/>, on the host's meter factory). A second call does nothing.
+    /// </summary>
+    public static IServiceCollection AddServerlessServing(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddServerlessRegistry(configuration);
+        if (services.Any(descriptor => descriptor.ServiceType == typeof(ServedModels)))
+        {
+            return services;
+        }
+
+        services.AddOptions<ServingOptions>().BindConfiguration(ServingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BatchingOptions>().BindConfiguration(BatchingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddMetrics();
+        services.AddSingleton<ServingMetrics>();
+        services.AddSingleton<ServedModels>();
+        services.AddHostedService<AliasWatcher>();
+        return services;
+    }
+}
