@@ -35,6 +35,7 @@ public sealed class ServedModels : IAsyncDisposable
     private readonly ServingOptions _serving;
     private readonly BatchingOptions _batching;
     private readonly ServingMetrics _metrics;
+    private readonly InferenceMetrics _engineMetrics;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
@@ -49,10 +50,11 @@ public sealed class ServedModels : IAsyncDisposable
     /// <summary>Creates the set of served models over a registry.</summary>
     public ServedModels(
         BlobModelRegistry registry, IOptions<RegistryOptions> options, IOptions<ServingOptions> serving,
-        IOptions<BatchingOptions> batching, ServingMetrics metrics, ILoggerFactory loggerFactory)
+        IOptions<BatchingOptions> batching, ServingMetrics metrics, InferenceMetrics engineMetrics, ILoggerFactory loggerFactory)
     {
         _registry = registry;
         _metrics = metrics;
+        _engineMetrics = engineMetrics;
         _options = options.Value;
         _serving = serving.Value;
         _batching = batching.Value;
@@ -266,7 +268,7 @@ public sealed class ServedModels : IAsyncDisposable
         try
         {
             var engine = await ClassificationEngine.CreateAsync(
-                package, new ModelIdentity(entry.Name, entry.Version), _serving, _batching, _loggerFactory, _stopping.Token);
+                package, new ModelIdentity(entry.Name, entry.Version), _serving, _batching, _loggerFactory, _engineMetrics, _stopping.Token);
             Log.VariantLoaded(_logger, entry.Name, entry.Version, package.Variant, engine.Device, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return engine;
         }
@@ -288,13 +290,13 @@ public sealed class ServedModels : IAsyncDisposable
         var identity = new ModelIdentity(entry.Name, entry.Version);
         try
         {
-            return await ClassificationEngine.CreateAsync(package.ForVariant(variant), identity, _serving, _batching, _loggerFactory, _stopping.Token);
+            return await ClassificationEngine.CreateAsync(package.ForVariant(variant), identity, _serving, _batching, _loggerFactory, _engineMetrics, _stopping.Token);
         }
         catch (InvalidModelPackageException ex) when (
             variant == ModelVariants.Int8 && _serving.Device != InferenceDevice.Cpu && !_serving.Variants.ContainsKey(entry.Name))
         {
             Log.VariantFellBack(_logger, entry.Name, entry.Version, ex.Message);
-            return await ClassificationEngine.CreateAsync(package.ForVariant(ModelVariants.Fp32), identity, _serving, _batching, _loggerFactory, _stopping.Token);
+            return await ClassificationEngine.CreateAsync(package.ForVariant(ModelVariants.Fp32), identity, _serving, _batching, _loggerFactory, _engineMetrics, _stopping.Token);
         }
     }
 
@@ -397,7 +399,7 @@ public sealed class ServedModels : IAsyncDisposable
             {
                 throw new InvalidRequestException(
                     $"Model '{entry.Name}' version {entry.Version} is a base encoder without a classification head: it can be the base " +
-                    "of a training run but cannot classify. Name a classifier model, or train one from this encoder with POST /api/training.",
+                    "of a training run but cannot classify. Name a classifier model, or train one from this encoder.",
                     ProblemTypes.NotAClassifier);
             }
 

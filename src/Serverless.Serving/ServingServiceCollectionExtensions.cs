@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Serverless.Inference;
 using Serverless.Options;
 using Serverless.Registry;
 
@@ -11,7 +12,7 @@ public static class ServingServiceCollectionExtensions
     /// <summary>
     /// Adds the registry (<see cref="RegistryServiceCollectionExtensions.AddServerlessRegistry"/>), the options "Serving" and
     /// "Serving:Batching", validated at start, the served models with their hosted alias watcher, and their metrics
-    /// (<see cref="ServingMetrics"/>, on the host's meter factory). A second call does nothing.
+    /// and their engines' (<see cref="ServingMetrics"/>, <see cref="InferenceMetrics"/>, on the host's meter factory). A second call does nothing.
     /// </summary>
     public static IServiceCollection AddServerlessServing(this IServiceCollection services, IConfiguration configuration)
     {
@@ -27,6 +28,7 @@ public static class ServingServiceCollectionExtensions
         services.AddOptions<BatchingOptions>().BindConfiguration(BatchingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddMetrics();
         services.AddSingleton<ServingMetrics>();
+        services.AddSingleton<InferenceMetrics>();
         services.AddSingleton<ServedModels>();
         services.AddHostedService<AliasWatcher>();
         return services;

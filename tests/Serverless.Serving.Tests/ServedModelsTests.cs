@@ -3,6 +3,7 @@ using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Errors;
+using Serverless.Inference;
 using Serverless.Options;
 using Serverless.Packages;
 using Serverless.Registry;
@@ -52,6 +53,8 @@ public sealed class ServedModelsTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.All(leases, l => Assert.Equal("1", l.Version));
         Assert.Equal(1, metrics.Count(ServingMetrics.ModelLoads));
         Assert.Contains(results[0].Label, new[] { "negative", "positive" });
+        // The served engine records its runs on the host's meters: one batch of one text.
+        Assert.Equal(1, metrics.Count(InferenceMetrics.BatchSize));
         var loaded = Assert.Single(served.Loaded);
         Assert.Equal((_model, "1", "cpu"), (loaded.Name, loaded.Version, loaded.Device));
         Assert.Equal(["production"], loaded.Aliases);
@@ -354,6 +357,7 @@ public sealed class ServedModelsTests(AzuriteFixture azurite) : IAsyncLifetime
         Microsoft.Extensions.Options.Options.Create(s_cpu),
         Microsoft.Extensions.Options.Options.Create(new BatchingOptions()),
         _meters.Metrics,
+        _meters.Engines,
         NullLoggerFactory.Instance);
 
     private async Task<string> PublishClassifierAsync(IReadOnlyList<string> labels, string? alias = null, int seed = 1)

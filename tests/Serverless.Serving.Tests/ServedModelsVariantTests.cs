@@ -44,6 +44,7 @@ public sealed class ServedModelsVariantTests(AzuriteFixture azurite) : IAsyncLif
         Microsoft.Extensions.Options.Options.Create(new ServingOptions { Device = InferenceDevice.Cpu, IntraOpThreads = 1, Variants = variants ?? [] }),
         Microsoft.Extensions.Options.Options.Create(new BatchingOptions()),
         _meters.Metrics,
+        _meters.Engines,
         NullLoggerFactory.Instance);
 
     [Fact(Timeout = Timeout)]

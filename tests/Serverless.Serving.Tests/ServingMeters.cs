@@ -1,5 +1,8 @@
 using System.Diagnostics.Metrics;
+
 using Microsoft.Extensions.DependencyInjection;
+
+using Serverless.Inference;
 
 namespace Serverless.Serving.Tests;
 
@@ -11,9 +14,15 @@ internal sealed class ServingMeters : IDisposable
 {
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
 
-    public ServingMeters() => Metrics = new ServingMetrics(_services.GetRequiredService<IMeterFactory>());
+    public ServingMeters()
+    {
+        Metrics = new ServingMetrics(_services.GetRequiredService<IMeterFactory>());
+        Engines = new InferenceMetrics(_services.GetRequiredService<IMeterFactory>());
+    }
 
     public ServingMetrics Metrics { get; }
+
+    public InferenceMetrics Engines { get; }
 
     public void Dispose() => _services.Dispose();
 }
