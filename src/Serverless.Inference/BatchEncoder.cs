@@ -1,7 +1,6 @@
 using System.Buffers;
 
 using Serverless.Inference.Tokenization;
-using Serverless.Packages;
 
 namespace Serverless.Inference;
 

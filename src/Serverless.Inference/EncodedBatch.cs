@@ -1,8 +1,3 @@
-using System.Buffers;
-
-using Serverless.Inference.Tokenization;
-using Serverless.Packages;
-
 namespace Serverless.Inference;
 
 /// <summary>

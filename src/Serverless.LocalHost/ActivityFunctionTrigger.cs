@@ -1,7 +1,3 @@
-using System.Reflection;
-using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Serverless.LocalHost;
 
 /// <summary>An activity trigger: the function is the activity of that name, run by the local Durable Task worker.</summary>

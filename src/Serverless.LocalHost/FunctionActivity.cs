@@ -1,5 +1,4 @@
 using Microsoft.DurableTask;
-using Microsoft.Extensions.Hosting;
 
 namespace Serverless.LocalHost;
 

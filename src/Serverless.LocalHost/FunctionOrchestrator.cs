@@ -1,7 +1,5 @@
 using System.Text.Json;
 using Microsoft.DurableTask;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Serverless.LocalHost;

@@ -1,7 +1,3 @@
-using System.Reflection;
-using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Serverless.LocalHost;
 
 /// <summary>What starts a function.</summary>

@@ -1,11 +1,5 @@
-using System.Collections;
 using System.Collections.Immutable;
-using System.Diagnostics;
-using System.Reflection;
-using Azure.Storage.Queues.Models;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
-using TaskOrchestrationContext = Microsoft.DurableTask.TaskOrchestrationContext;
 
 namespace Serverless.LocalHost;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Entities;
-using Microsoft.Extensions.Logging;
 
 namespace Serverless.LocalHost;
 

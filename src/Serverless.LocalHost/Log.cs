@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace Serverless.LocalHost;
 
 internal static partial class Log

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
 using Serverless.Errors;
 
 namespace Serverless.LocalHost;

@@ -1,7 +1,3 @@
-using System.Reflection;
-using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Serverless.LocalHost;
 
 /// <summary>An orchestration trigger: the function is the orchestrator of that name, run by the local Durable Task worker.</summary>

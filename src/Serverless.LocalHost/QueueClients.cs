@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Azure.Storage.Queues;
-using Microsoft.Extensions.Configuration;
 using Serverless.Registry;
 
 namespace Serverless.LocalHost;

@@ -1,7 +1,3 @@
-using System.Reflection;
-using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Serverless.LocalHost;
 
 /// <summary>A queue trigger: the queue name as written in the attribute (<c>%Setting%</c> references resolved at start).</summary>

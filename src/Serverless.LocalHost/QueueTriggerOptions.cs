@@ -1,9 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using System.Text.RegularExpressions;
 using Azure.Storage.Queues;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
-using Serverless.Functions;
 
 namespace Serverless.LocalHost;
 

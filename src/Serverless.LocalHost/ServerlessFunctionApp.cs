@@ -1,6 +1,5 @@
 using System.Reflection;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Configuration;
 using Serverless.Functions;
 
 namespace Serverless.LocalHost;

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Onnx;
 

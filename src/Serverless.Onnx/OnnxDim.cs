@@ -1,7 +1,3 @@
-using System.Runtime.InteropServices;
-using Google.Protobuf;
-using Onnx;
-
 namespace Serverless.Onnx;
 
 /// <summary>One dimension of a graph input or output: fixed (<see cref="Value"/>) or symbolic (<see cref="Param"/>, e.g. "batch").</summary>

@@ -1,8 +1,3 @@
-using System.Runtime.InteropServices;
-using Google.Protobuf;
-using Onnx;
-using Serverless.Errors;
-
 namespace Serverless.Onnx;
 
 /// <summary>The result of <see cref="DynamicInt8Quantizer.Quantize"/>.</summary>

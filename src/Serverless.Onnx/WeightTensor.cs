@@ -1,7 +1,3 @@
-using System.Globalization;
-using Serverless.Errors;
-using Serverless.Packages;
-
 namespace Serverless.Onnx;
 
 /// <summary>One named parameter: row-major values and their shape (Linear weights are [out, in], as in PyTorch).</summary>

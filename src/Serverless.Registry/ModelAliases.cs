@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using Serverless.Packages;
-
 namespace Serverless.Registry;
 
 /// <summary>The aliases of a model (alias → version) and the ETag of aliases.json (null while it does not exist).</summary>

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using Serverless.Packages;
-
 namespace Serverless.Registry;
 
 /// <summary>One model with the manifest of every published version.</summary>

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using Serverless.Packages;
-
 namespace Serverless.Registry;
 
 /// <summary>A model in the registry: its published versions (ascending) and aliases.</summary>

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Serverless.Packages;
 
 namespace Serverless.Registry;

@@ -1,13 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-
-using Microsoft.Extensions.Logging;
-
-using Serverless.Inference;
-using Serverless.Onnx;
-using Serverless.Options;
-using Serverless.Packages;
-
 namespace Serverless.Registry;
 
 /// <summary>The label index each variant predicts per text, in the order of the texts.</summary>

@@ -5,10 +5,8 @@ using System.Text.Json;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Errors;
-using Serverless.Functions.Http;
 using Serverless.Functions.Queues;
 using Serverless.Functions.Tests.Support;
-using Serverless.Registry;
 using Serverless.Serving;
 using Serverless.Testing;
 

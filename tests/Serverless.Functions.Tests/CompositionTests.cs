@@ -5,7 +5,6 @@ using Microsoft.Extensions.Options;
 using Serverless.Functions.Queues;
 using Serverless.Functions.Tests.Support;
 using Serverless.Options;
-using Serverless.Registry;
 using Serverless.Serving;
 using Serverless.Testing;
 

@@ -5,7 +5,6 @@ using Microsoft.Extensions.Hosting;
 using Serverless.Errors;
 using Serverless.Functions.Http;
 using Serverless.Functions.Tests.Support;
-using Serverless.Registry;
 using Serverless.Serving;
 using Serverless.Testing;
 

@@ -1,5 +1,4 @@
 using Serverless.Errors;
-using Serverless.Packages;
 using Serverless.Testing;
 
 namespace Serverless.Onnx.Tests;

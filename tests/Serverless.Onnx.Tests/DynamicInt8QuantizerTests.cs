@@ -1,5 +1,4 @@
 using Onnx;
-using Serverless.Packages;
 using Serverless.Testing;
 using Xunit.Abstractions;
 

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Text;
-using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Errors;
 using Serverless.Options;

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Errors;
 using Serverless.Options;
 using Serverless.Packages;
-using Serverless.Registry;
 using Serverless.Testing;
 
 namespace Serverless.Serving.Tests;

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace Serverless.Classification;
 
 /// <summary>One label's score.</summary>

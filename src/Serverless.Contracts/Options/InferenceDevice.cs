@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Serverless.Options;
 
 /// <summary>Where inference runs.</summary>

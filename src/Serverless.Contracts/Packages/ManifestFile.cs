@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Serverless.Packages;
 
 /// <summary>Hash and size of one package file.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Serverless.Packages;
 
 /// <summary>A variant's unpadded execution as the manifest records it.</summary>

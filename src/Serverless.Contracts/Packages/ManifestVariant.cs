@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Serverless.Packages;
 
 /// <summary>One variant of a version as the manifest records it.</summary>

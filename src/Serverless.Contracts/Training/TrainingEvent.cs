@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
-
 namespace Serverless.Training;
 
 /// <summary>The training-events queue message the trainer posts when a run ends, success or failure.</summary>

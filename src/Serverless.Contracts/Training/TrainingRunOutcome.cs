@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
-
 namespace Serverless.Training;
 
 /// <summary>Outcome values the trainer writes to status.json and training events.</summary>

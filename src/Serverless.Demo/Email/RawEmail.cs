@@ -1,7 +1,3 @@
-using System.Security.Cryptography;
-
-using Serverless.Training.Data;
-
 namespace Serverless.Demo.Email;
 
 /// <summary>One raw message of the SpamAssassin public corpus.</summary>

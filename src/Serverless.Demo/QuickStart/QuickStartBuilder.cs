@@ -3,7 +3,6 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 
 using Serverless.Onnx;
-using Serverless.Packages;
 using Serverless.Registry;
 using Serverless.Training.Data;
 using Serverless.Demo.Email;

@@ -1,12 +1,3 @@
-using System.Globalization;
-
-using Microsoft.Extensions.Logging;
-
-using Serverless.Onnx;
-using Serverless.Packages;
-using Serverless.Registry;
-using Serverless.Training.Data;
-using Serverless.Demo.Email;
 using Serverless.Training.HeadOnly;
 
 namespace Serverless.Demo.QuickStart;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Serverless.Functions.Observability;
 using Serverless.Options;
-using Serverless.Registry;
 using Serverless.Serving;
 
 namespace Serverless.Functions;

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Serverless.Classification;
 
 namespace Serverless.Functions;

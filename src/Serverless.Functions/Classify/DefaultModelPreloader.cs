@@ -1,9 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Serverless.Errors;
 using Serverless.Options;
-using Serverless.Registry;
 using Serverless.Serving;
 
 namespace Serverless.Functions;

@@ -4,7 +4,6 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using Serverless.Errors;
 using Serverless.Options;
-using Serverless.Registry;
 using Serverless.Serving;
 
 namespace Serverless.Functions.Http;

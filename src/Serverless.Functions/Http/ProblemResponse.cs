@@ -1,8 +1,5 @@
-using System.Globalization;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
-using Serverless.Errors;
 
 namespace Serverless.Functions.Http;
 

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Diagnostics.Metrics;
-
 namespace Serverless.Functions.Observability;
 
 /// <summary>What became of one queue message.</summary>

@@ -1,5 +1,3 @@
-using Serverless.Classification;
-
 namespace Serverless.Functions.Queues;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Serverless.Classification;
-
 namespace Serverless.Functions.Queues;
 
 /// <summary>A result too large for a queue message: <c>{"id","resultBlob":"results/{id}.json"}</c> (container/blob).</summary>

@@ -1,5 +1,3 @@
-using Serverless.Classification;
-
 namespace Serverless.Functions.Queues;
 
 /// <summary>The problem of a <see cref="ClassifyQueueError"/>, with the same type and title as over HTTP.</summary>

@@ -1,5 +1,3 @@
-using Serverless.Training;
-
 namespace Serverless.Functions.Training;
 
 /// <summary>The <c>approval</c> event: the body of <c>POST /api/training/{id}/approve</c>.</summary>

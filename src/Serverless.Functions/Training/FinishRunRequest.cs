@@ -1,5 +1,3 @@
-using Serverless.Training;
-
 namespace Serverless.Functions.Training;
 
 /// <summary>A run has ended with <paramref name="Status"/>: clean up after it.</summary>

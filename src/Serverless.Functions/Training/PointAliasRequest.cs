@@ -1,5 +1,3 @@
-using Serverless.Training;
-
 namespace Serverless.Functions.Training;
 
 /// <summary>Point an alias at a version; with <paramref name="Precondition"/>, only while the alias still points there.</summary>

@@ -1,5 +1,3 @@
-using Serverless.Training;
-
 namespace Serverless.Functions.Training;
 
 /// <summary>Whether the alias now points at the version, and where it pointed when it had moved.</summary>

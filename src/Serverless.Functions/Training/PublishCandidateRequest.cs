@@ -1,5 +1,3 @@
-using Serverless.Training;
-
 namespace Serverless.Functions.Training;
 
 /// <summary>Publish the run's candidate package as the next version of the model.</summary>

@@ -1,5 +1,3 @@
-using Serverless.Training;
-
 namespace Serverless.Functions.Training;
 
 /// <summary>An activity's view of one trainer execution.</summary>

@@ -1,5 +1,3 @@
-using Serverless.Training;
-
 namespace Serverless.Functions.Training;
 
 /// <summary>What a look at the trainer found: the runner's state of the execution and the trainer's own status.json.</summary>

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Serverless.Training;
 
 namespace Serverless.Functions.Training;

@@ -1,6 +1,5 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
-using Microsoft.Extensions.Logging;
 using Serverless.Errors;
 using Serverless.Functions.Training.Runners;
 using Serverless.Registry;

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using Serverless.Training;
-
 namespace Serverless.Functions.Training;
 
 /// <summary>The answer to <c>POST /api/training</c>: the run id and where to follow it.</summary>

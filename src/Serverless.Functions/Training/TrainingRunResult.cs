@@ -1,5 +1,3 @@
-using Serverless.Training;
-
 namespace Serverless.Functions.Training;
 
 /// <summary>The version a run published and the alias that points at it (null when none does).</summary>

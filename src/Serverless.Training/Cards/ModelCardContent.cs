@@ -1,8 +1,5 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 
-using Serverless.Packages;
 using Serverless.Training.Choices;
 using Serverless.Training.Data;
 using Serverless.Training.Evaluation;

@@ -1,10 +1,4 @@
 // Hand-written on purpose: four small static charts with the card's own styling and no dependency (OxyPlot.Core's SvgExporter could draw them, for one more package in the trainer image).
-using System.Globalization;
-using System.Text;
-using System.Xml;
-
-using Serverless.Training.Evaluation;
-
 namespace Serverless.Training.Cards;
 
 /// <summary>One line of a chart.</summary>

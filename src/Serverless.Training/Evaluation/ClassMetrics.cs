@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Serverless.Training.Evaluation;
 
 /// <summary>Precision, recall, F1 and support of one class.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Serverless.Training.Evaluation;
 
 /// <summary>One confidence bin of a reliability diagram.</summary>

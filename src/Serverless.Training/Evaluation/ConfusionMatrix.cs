@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Serverless.Training.Evaluation;
 
 /// <summary>Counts of (actual, predicted) label pairs: rows are actual labels, columns predicted labels.</summary>

@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Numerics.Tensors;
 
-using Serverless.Training.HeadOnly;
-
 namespace Serverless.Training.Evaluation;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Serverless.Training.Evaluation;
 
 /// <summary>Metrics of one slice (the texts sharing one value of the slice field).</summary>

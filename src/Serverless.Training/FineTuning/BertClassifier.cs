@@ -2,7 +2,6 @@ using Serverless.Errors;
 using Serverless.Onnx;
 using Serverless.Packages;
 
-using TorchSharp;
 using TorchSharp.Modules;
 
 using static TorchSharp.torch;

@@ -1,9 +1,4 @@
-using Serverless.Errors;
-using Serverless.Onnx;
 using Serverless.Packages;
-
-using TorchSharp;
-using TorchSharp.Modules;
 
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;

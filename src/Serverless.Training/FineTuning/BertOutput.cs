@@ -1,8 +1,5 @@
-using Serverless.Errors;
-using Serverless.Onnx;
 using Serverless.Packages;
 
-using TorchSharp;
 using TorchSharp.Modules;
 
 using static TorchSharp.torch;

@@ -6,7 +6,6 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues;
 
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 using Serverless.Errors;
 using Serverless.Options;
@@ -27,7 +26,6 @@ public sealed class BlobTrainingRunStore : ITrainingRunStore
 
     /// <summary>The queue receiving end-of-run events.</summary>
     public const string EventsQueue = TrainingStorage.EventsQueue;
-
 
     private readonly BlobServiceClient _blobs;
     private readonly BlobContainerClient _training;

@@ -1,9 +1,3 @@
-using System.Text.Json;
-
-using Serverless.Packages;
-
-using TorchSharp.Modules;
-
 namespace Serverless.Training.FineTuning;
 
 /// <summary>What latest.json records: everything besides tensors that a resumed run needs to continue exactly.</summary>

@@ -59,7 +59,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
             if (await store.ReadStatusAsync(cancellationToken) is { HasEnded: true } ended)
             {
                 // The earlier attempt may have stopped between status.json and the event; a second event is harmless.
-                RunLog.AlreadyEnded(_logger, _runId, ended.Status);
+                Log.AlreadyEnded(_logger, _runId, ended.Status);
                 await ReportAsync(token => store.PostEventAsync(new TrainingEvent(_runId, ended.Status, ended.Error), token), cancellationToken);
                 return ended;
             }
@@ -73,13 +73,13 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         catch (Exception ex) when (IsTransient(ex, cancellationToken))
         {
             // Not a failure of the run: recorded as Failed, it would never be retried.
-            RunLog.StorageUnavailable(_logger, ex, _runId, Describe(ex));
+            Log.StorageUnavailable(_logger, ex, _runId, Describe(ex));
             throw;
         }
         catch (Exception ex)
         {
             var error = Describe(ex);
-            RunLog.Failed(_logger, ex, _runId, error);
+            Log.Failed(_logger, ex, _runId, error);
             var failed = new TrainingRunStatus
             {
                 Id = _runId,
@@ -127,7 +127,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         var choices = TrainingChoices.Decide(h, splits, basePackage, onCpu: _device == "cpu");
         _choices = choices.ToDictionary(fineTunes);
         _estimate = new TrainingTimeEstimate(splits.Train.Count, splits.Validation.Count, h.Epochs, choices.LearningRates.Rates.Count, fullFollowsHead: trainsHead && fineTunes);
-        RunLog.Chose(_logger, h.Mode, choices.MaxLength.MaxLength, choices.MaxLength.Reason, choices.ClassWeights.Weighted, choices.ClassWeights.Reason,
+        Log.Chose(_logger, h.Mode, choices.MaxLength.MaxLength, choices.MaxLength.Reason, choices.ClassWeights.Weighted, choices.ClassWeights.Reason,
             fineTunes ? string.Join(", ", choices.LearningRates.Rates.Select(r => r.ToString("G3", CultureInfo.InvariantCulture))) : "none (head only)");
         await WriteStatusAsync("preparing", null, cancellationToken);
 
@@ -149,7 +149,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         }
 
         var selection = ModeSelection.Choose(head, full, job.Gate.Metric);
-        RunLog.Kept(_logger, selection.Kept.Mode, selection.Reason);
+        Log.Kept(_logger, selection.Kept.Mode, selection.Reason);
         Directory.Move(selection.Kept.Directory, candidate);
         var metrics = selection.Kept.Metrics;
         if (h.Mode == TrainingHyperparameters.AutoMode)
@@ -172,7 +172,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         var evaluation = await EvaluateAsync(job, splits.Test, candidate, cancellationToken);
         await store.WriteEvaluationAsync(evaluation, cancellationToken);
         metrics["evaluation"] = JsonSerializer.SerializeToNode(evaluation, TrainingJob.JsonOptions);
-        RunLog.Evaluated(_logger, evaluation.Texts, evaluation.Device, evaluation.Candidate.MacroF1,
+        Log.Evaluated(_logger, evaluation.Texts, evaluation.Device, evaluation.Candidate.MacroF1,
             evaluation.Production?.Version, evaluation.Production?.MacroF1, evaluation.ProductionSkipped);
 
         await WriteStatusAsync("packaging", metrics, cancellationToken);
@@ -191,7 +191,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         };
         await store.WriteStatusAsync(done, cancellationToken);
         await store.PostEventAsync(new TrainingEvent(job.RunId, TrainingRunOutcome.Succeeded, null), cancellationToken);
-        RunLog.Succeeded(_logger, job.RunId, metrics["accuracy"]!.GetValue<double>(), metrics["macro_f1"]!.GetValue<double>());
+        Log.Succeeded(_logger, job.RunId, metrics["accuracy"]!.GetValue<double>(), metrics["macro_f1"]!.GetValue<double>());
         return done;
     }
 
@@ -267,7 +267,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
                 var trial = new FineTunedTrial(h, model, tuner, result, tuner.Evaluate(model, validationSplit, labels, tokenizer.PadId), stopwatch.Elapsed.TotalSeconds);
                 var value = trial.Validation.Get(metric);
                 trials.Add((rates[t], value, result.BestEpoch));
-                RunLog.Trial(_logger, t + 1, rates.Count, rates[t], metric, value, result.BestEpoch);
+                Log.Trial(_logger, t + 1, rates.Count, rates[t], metric, value, result.BestEpoch);
                 if (best is null || value > best.Validation.Get(metric))
                 {
                     best?.Model.Dispose();
@@ -378,7 +378,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         var parity = await ParityGate.CheckAsync(ModelPackage.Open(directory), splits.Validation.Select(e => e.Text).ToArray(),
             validationLogits, intraOpThreads: 0, loggerFactory, cancellationToken);
         metrics["parity"] = parity.ToJson();
-        RunLog.Parity(_logger, parity.Texts, parity.MaxAbsoluteDifference, parity.ArgMaxMismatches);
+        Log.Parity(_logger, parity.Texts, parity.MaxAbsoluteDifference, parity.ArgMaxMismatches);
         if (!parity.Passed)
         {
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
@@ -388,7 +388,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
         // The manifest records the parity figures too; rewriting it keeps it the last file written.
         ModelPackageWriter.WriteManifest(directory, metrics, lineage);
         await Int8VariantGate.ApplyAsync(directory, splits.Validation, loggerFactory, cancellationToken);
-        RunLog.FineTuned(_logger, result.BestEpoch, result.Epochs.Count, trial.Seconds);
+        Log.FineTuned(_logger, result.BestEpoch, result.Epochs.Count, trial.Seconds);
         return new CandidateModel(TrainingHyperparameters.FullMode, directory, validationReport, trial.Validation, testReport, metrics, lineage, card);
     }
 
@@ -471,7 +471,7 @@ public sealed class FineTuningRun(ITrainingRunStore store, FineTuningRunOptions 
             }
             catch (Exception ex) when (attempt < options.ReportAttempts && IsTransient(ex, CancellationToken.None))
             {
-                RunLog.ReportRetried(_logger, ex, _runId, attempt, options.ReportAttempts, wait.TotalSeconds);
+                Log.ReportRetried(_logger, ex, _runId, attempt, options.ReportAttempts, wait.TotalSeconds);
                 await Task.Delay(wait, cancellationToken);
                 wait *= 2;
             }

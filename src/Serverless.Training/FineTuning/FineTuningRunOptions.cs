@@ -1,26 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
-using Microsoft.Extensions.Logging;
-
-using Serverless.Errors;
-using Serverless.Inference.Tokenization;
-using Serverless.Onnx;
-using Serverless.Options;
-using Serverless.Packages;
-using Serverless.Registry;
-using Serverless.Training.Cards;
-using Serverless.Training.Choices;
-using Serverless.Training.Data;
-using Serverless.Training.Evaluation;
-using Serverless.Training.HeadOnly;
-
-using TorchSharp;
-
-using static TorchSharp.torch;
-
 namespace Serverless.Training.FineTuning;
 
 /// <summary>Settings of the trainer process (not of a job).</summary>

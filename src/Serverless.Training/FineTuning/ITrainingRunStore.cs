@@ -1,17 +1,4 @@
-using System.Text.Json;
-
-using Azure;
-using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
-using Azure.Storage.Queues;
-
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-
-using Serverless.Errors;
-using Serverless.Options;
 using Serverless.Packages;
-using Serverless.Registry;
 using Serverless.Training.Data;
 
 namespace Serverless.Training.FineTuning;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
-using System.Text;
 
 using Microsoft.Extensions.Logging;
 

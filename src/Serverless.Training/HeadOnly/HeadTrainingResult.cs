@@ -1,8 +1,4 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-
 using Serverless.Packages;
-using Serverless.Training.Data;
 using Serverless.Training.Evaluation;
 
 namespace Serverless.Training.HeadOnly;

@@ -1,19 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Numerics.Tensors;
-using System.Text;
-
 using Microsoft.Extensions.Logging;
-
-using Serverless.Inference;
-using Serverless.Inference.Tokenization;
-using Serverless.Onnx;
-using Serverless.Options;
-using Serverless.Packages;
-using Serverless.Training.Cards;
-using Serverless.Training.Choices;
-using Serverless.Training.Data;
-using Serverless.Training.Evaluation;
 
 namespace Serverless.Training.HeadOnly;
 

@@ -1,6 +1,3 @@
-using System.Numerics;
-using System.Numerics.Tensors;
-
 namespace Serverless.Training.HeadOnly;
 
 /// <summary>Settings of a multinomial logistic-regression fit.</summary>

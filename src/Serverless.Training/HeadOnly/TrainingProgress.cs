@@ -1,10 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-
-using Serverless.Packages;
-using Serverless.Training.Data;
-using Serverless.Training.Evaluation;
-
 namespace Serverless.Training.HeadOnly;
 
 /// <summary>Where a training run is: a stage name, the overall percent done (0–100), and a short human detail.</summary>

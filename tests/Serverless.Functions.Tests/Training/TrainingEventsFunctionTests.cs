@@ -1,5 +1,4 @@
 using Microsoft.DurableTask;
-using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Functions.Training;

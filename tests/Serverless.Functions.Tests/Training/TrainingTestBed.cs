@@ -7,7 +7,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Functions.Observability;
 using Serverless.Functions.Training;
-using Serverless.Functions.Training.Runners;
 using Serverless.Options;
 using Serverless.Registry;
 using Serverless.Testing;

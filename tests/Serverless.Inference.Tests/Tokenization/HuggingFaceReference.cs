@@ -1,8 +1,6 @@
 using Serverless.Testing;
 using System.ComponentModel;
 using System.Diagnostics;
-using System.Reflection;
-using System.Text;
 using System.Text.Json;
 using Serverless.Packages;
 

@@ -5,10 +5,8 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 using Serverless.Options;
-using Serverless.Packages;
 using Serverless.Registry;
 using Serverless.Testing;
 using Serverless.Training.FineTuning;

@@ -1,8 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace Serverless.Training.Data;
 
 /// <summary>Formats a dataset can have.</summary>

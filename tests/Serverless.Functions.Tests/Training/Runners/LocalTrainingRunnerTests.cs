@@ -1,6 +1,5 @@
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging.Abstractions;
-using Serverless.Functions.Tests.Support;
 using Serverless.Functions.Training;
 using Serverless.Functions.Training.Runners;
 using Serverless.Testing;
