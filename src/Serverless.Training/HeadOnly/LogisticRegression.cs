@@ -1,4 +1,4 @@
-using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace Serverless.Training.HeadOnly;
 
@@ -53,24 +53,20 @@ public static class LogisticRegression
                 var x = z.AsSpan(i * d, d);
                 for (var k = 0; k < classes; k++)
                 {
-                    logits[k] = b[k] + Dot(w.AsSpan(k * d, d), x);
+                    logits[k] = b[k] + TensorPrimitives.Dot(w.AsSpan(k * d, d), x);
                 }
 
-                var max = logits.Max();
-                var sum = 0.0;
-                for (var k = 0; k < classes; k++)
-                {
-                    logits[k] = Math.Exp(logits[k] - max);
-                    sum += logits[k];
-                }
-
+                // Probabilities, after subtracting the largest logit so no exponent overflows.
+                TensorPrimitives.Subtract(logits, TensorPrimitives.Max<double>(logits), logits);
+                TensorPrimitives.SoftMax<double>(logits, logits);
                 var sampleWeight = sampleWeights[i] / weightSum;
-                loss -= sampleWeight * Math.Log(Math.Max(logits[labels[i]] / sum, 1e-300));
+                loss -= sampleWeight * Math.Log(Math.Max(logits[labels[i]], 1e-300));
                 for (var k = 0; k < classes; k++)
                 {
-                    var delta = sampleWeight * ((logits[k] / sum) - (k == labels[i] ? 1 : 0));
+                    var delta = sampleWeight * (logits[k] - (k == labels[i] ? 1 : 0));
                     gradB[k] += delta;
-                    AddScaled(gradW.AsSpan(k * d, d), x, delta);
+                    var gradient = gradW.AsSpan(k * d, d);
+                    TensorPrimitives.MultiplyAdd(x, delta, gradient, gradient);
                 }
             }
 
@@ -160,39 +156,6 @@ public static class LogisticRegression
         }
 
         return new LogisticRegressionModel(weight, bias);
-    }
-
-    private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
-    {
-        var sum = Vector<double>.Zero;
-        var i = 0;
-        for (; i <= a.Length - Vector<double>.Count; i += Vector<double>.Count)
-        {
-            sum += new Vector<double>(a[i..]) * new Vector<double>(b[i..]);
-        }
-
-        var total = Vector.Sum(sum);
-        for (; i < a.Length; i++)
-        {
-            total += a[i] * b[i];
-        }
-
-        return total;
-    }
-
-    private static void AddScaled(Span<double> target, ReadOnlySpan<double> x, double factor)
-    {
-        var f = new Vector<double>(factor);
-        var i = 0;
-        for (; i <= target.Length - Vector<double>.Count; i += Vector<double>.Count)
-        {
-            (new Vector<double>(target[i..]) + (f * new Vector<double>(x[i..]))).CopyTo(target[i..]);
-        }
-
-        for (; i < target.Length; i++)
-        {
-            target[i] += factor * x[i];
-        }
     }
 
     private sealed class Adam(int size)

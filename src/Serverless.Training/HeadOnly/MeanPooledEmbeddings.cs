@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 using Serverless.Inference;
 using Serverless.Inference.Tokenization;
 
@@ -49,7 +51,7 @@ public static class MeanPooledEmbeddings
             var (sequence, width) = (shape[1], shape[2]);
             for (var r = 0; r < rows.Length; r++)
             {
-                var sum = new double[width];
+                var sum = new float[width];
                 var count = 0;
                 for (var t = 0; t < sequence; t++)
                 {
@@ -59,14 +61,11 @@ public static class MeanPooledEmbeddings
                     }
 
                     count++;
-                    var offset = ((r * sequence) + t) * width;
-                    for (var h = 0; h < width; h++)
-                    {
-                        sum[h] += hidden[offset + h];
-                    }
+                    TensorPrimitives.Add(sum, hidden.AsSpan(((r * sequence) + t) * width, width), sum);
                 }
 
-                embeddings[rows[r]] = sum.Select(s => (float)(s / Math.Max(count, 1))).ToArray();
+                TensorPrimitives.Divide(sum, Math.Max(count, 1), sum);
+                embeddings[rows[r]] = sum;
             }
 
             progress?.Report(start + rows.Length);
