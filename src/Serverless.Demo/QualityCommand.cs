@@ -180,6 +180,8 @@ internal static class QualityCommand
                 ["kept"] = selection?["kept"]?.DeepClone() ?? hyperparameters.Mode,
                 ["reason"] = selection?["reason"]?.DeepClone(),
                 ["test"] = new JsonObject { ["accuracy"] = metrics["accuracy"]!.DeepClone(), ["macro_f1"] = metrics["macro_f1"]!.DeepClone() },
+                // The same test split served with "long": "windows" (null when no test text is longer than the cut).
+                ["test_windows"] = metrics["evaluation"]?["candidateWindows"]?.DeepClone(),
                 ["head_only"] = selection?["head"]?.DeepClone(),
                 ["full"] = selection?["full"]?.DeepClone(),
                 ["choices"] = JsonSerializer.SerializeToNode(status.Choices, TrainingJob.JsonOptions),

@@ -227,7 +227,7 @@ public sealed class TrainingRuns(
             Metrics = trainer?.Metrics,
             Choices = trainer?.Choices,
             Evaluation = evaluation is null ? null : new TrainingEvaluationView(evaluation.Split, evaluation.Device, evaluation.Texts,
-                evaluation.Candidate, evaluation.Production, evaluation.ProductionSkipped, snapshot?.Gate),
+                evaluation.Candidate, evaluation.Production, evaluation.ProductionSkipped, snapshot?.Gate, evaluation.CandidateWindows),
             Result = snapshot?.Result,
             Error = status == TrainingRunStatuses.Failed && snapshot?.Error is null
                 ? instance.FailureDetails?.ErrorMessage ?? "The run failed; see the function app's logs."
