@@ -12,17 +12,10 @@ public sealed class Int8VariantPublishTests(AzuriteFixture azurite) : IDisposabl
 
     public void Dispose() => _test.Dispose();
 
-    private string Upload(string name, Func<string, string> write)
-    {
-        var directory = write(Path.Combine(_test.WorkDirectory, name));
-        File.Delete(Path.Combine(directory, PackageFiles.Manifest));
-        return directory;
-    }
-
     [Fact(Timeout = Timeout)]
     public async Task Publish_UploadWithoutVariant_GetsAnInt8VariantGatedOnAgreementThatServes()
     {
-        var upload = Upload("keywords", d => TinyModels.WriteKeywordClassifierPackage(d));
+        var upload = _test.Upload("keywords", d => TinyModels.WriteKeywordClassifierPackage(d));
 
         var published = await _test.Registry.PublishDirectoryAsync("spam", upload, _ct);
 
@@ -41,7 +34,7 @@ public sealed class Int8VariantPublishTests(AzuriteFixture azurite) : IDisposabl
     [Fact(Timeout = Timeout)]
     public async Task Publish_UploadWhoseInt8DisagreesWithFp32_DropsTheVariantAndSaysWhy()
     {
-        var upload = Upload("fragile", d => TinyModels.WriteInt8FragileClassifierPackage(d));
+        var upload = _test.Upload("fragile", d => TinyModels.WriteInt8FragileClassifierPackage(d));
 
         var published = await _test.Registry.PublishDirectoryAsync("spam", upload, _ct);
 

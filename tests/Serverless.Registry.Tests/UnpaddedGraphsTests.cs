@@ -18,13 +18,6 @@ public sealed class UnpaddedGraphsTests(AzuriteFixture azurite) : IDisposable
 
     public void Dispose() => _test.Dispose();
 
-    private string Upload(string name, Func<string, string> write)
-    {
-        var directory = write(Path.Combine(_test.WorkDirectory, name));
-        File.Delete(Path.Combine(directory, PackageFiles.Manifest));
-        return directory;
-    }
-
     private static async Task<IReadOnlyList<float[]>> LogitsAsync(ModelPackage package, bool unpadded, string expectedExecution)
     {
         await using var engine = await ClassificationEngine.CreateAsync(
@@ -36,7 +29,7 @@ public sealed class UnpaddedGraphsTests(AzuriteFixture azurite) : IDisposable
     [Fact(Timeout = Timeout)]
     public async Task Publish_BertUpload_GetsAnUnpaddedGraphPerVariantThatServesTheSameLogits()
     {
-        var upload = Upload("bert", d => TinyModels.WriteClassifierPackage(d, pooling: "mean"));
+        var upload = _test.Upload("bert", d => TinyModels.WriteClassifierPackage(d, pooling: "mean"));
 
         var published = await _test.Registry.PublishDirectoryAsync("spam", upload, _ct);
 
@@ -70,7 +63,7 @@ public sealed class UnpaddedGraphsTests(AzuriteFixture azurite) : IDisposable
     [Fact(Timeout = Timeout)]
     public async Task Publish_GraphTheWeightReaderDoesNotRecognise_ServesPaddedAndSaysWhy()
     {
-        var upload = Upload("keywords", d => TinyModels.WriteKeywordClassifierPackage(d));
+        var upload = _test.Upload("keywords", d => TinyModels.WriteKeywordClassifierPackage(d));
 
         var published = await _test.Registry.PublishDirectoryAsync("spam", upload, _ct);
 

@@ -31,8 +31,7 @@ public sealed class ServedModelsVariantTests(AzuriteFixture azurite) : IAsyncLif
     /// <summary>Publishes an upload without a manifest, so publish makes (and gates) its int8 variant.</summary>
     private async Task PublishUploadAsync(string model, Func<string, string> write)
     {
-        var directory = write(Path.Combine(_test.WorkDirectory, Guid.NewGuid().ToString("N")));
-        File.Delete(Path.Combine(directory, PackageFiles.Manifest));
+        var directory = _test.Upload(Guid.NewGuid().ToString("N"), write);
         var published = await _test.Registry.PublishDirectoryAsync(model, directory, _ct);
         await _test.Registry.SetAliasAsync(model, "production", published.Version, _ct);
     }

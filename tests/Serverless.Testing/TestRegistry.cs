@@ -34,6 +34,18 @@ public sealed class TestRegistry : IDisposable
     /// <summary>A folder for packages a test writes (deleted on dispose).</summary>
     public string WorkDirectory { get; }
 
+    /// <summary>
+    /// A package as a user uploads it: written by <paramref name="write"/> into <see cref="WorkDirectory"/>/<paramref name="name"/>,
+    /// then without its manifest, so publishing makes the variants and the manifest itself.
+    /// </summary>
+    public string Upload(string name, Func<string, string> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var directory = write(Path.Combine(WorkDirectory, name));
+        File.Delete(Path.Combine(directory, PackageFiles.Manifest));
+        return directory;
+    }
+
     /// <summary>The options the registry was made with.</summary>
     public RegistryOptions Options { get; }
 
