@@ -40,12 +40,13 @@ start_azurite() {
     --blobPort "$blob" --queuePort "$queue" --tablePort "$table" --location "$dir" \
     --skipApiVersionCheck --loose --disableTelemetry >"$log" 2>&1 &
   AZURITE_PID=$!
-  for _ in $(seq 1 100); do
+  # A loaded machine (a build just finished, a cold disk cache) can take Node well past 10 s to listen.
+  for _ in $(seq 1 600); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$blob") 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$queue") 2>/dev/null; then return 0; fi
     kill -0 "$AZURITE_PID" 2>/dev/null || { cat "$log" >&2; fail "Azurite did not start (log above)"; }
     sleep 0.1
   done
-  fail "Azurite did not open ports $blob/$queue within 10 s (log: $log)"
+  fail "Azurite did not open ports $blob/$queue within 60 s (log: $log)"
 }
 
 # start_test_azurite WORK: a private Azurite on free loopback ports with its data under WORK, exported to the test

@@ -104,10 +104,10 @@ public static class ClassifierHead
     }
 
     /// <summary>x · Wᵀ + b, with W stored [out, in] and written transposed as the MatMul's [in, out] operand.</summary>
-    internal static string Linear(OnnxGraphBuilder b, string input, string prefix, WeightTensor weight, float[] bias, string? output = null)
-    {
-        int outputs = weight.Shape[0], inputs = weight.Shape[1];
-        var matMul = b.Node("MatMul", [input, b.AddInitializer(prefix + ".weight_t", weight.Transpose().Data, inputs, outputs)]);
-        return b.Node("Add", [matMul, b.AddInitializer(prefix + ".bias", bias, outputs)], output);
-    }
+    internal static string Linear(OnnxGraphBuilder b, string input, string prefix, WeightTensor weight, float[] bias, string? output = null) =>
+        b.Node("Add", [MatMul(b, input, prefix, weight), b.AddInitializer(prefix + ".bias", bias, weight.Shape[0])], output);
+
+    /// <summary>x · Wᵀ without the bias (for an operator that adds it itself), W stored [out, in].</summary>
+    internal static string MatMul(OnnxGraphBuilder b, string input, string prefix, WeightTensor weight) =>
+        b.Node("MatMul", [input, b.AddInitializer(prefix + OnnxBertWeightsReader.TransposedWeight, weight.Transpose().Data, weight.Shape[1], weight.Shape[0])]);
 }

@@ -14,9 +14,6 @@ namespace Serverless.Onnx;
 /// </summary>
 public static class DynamicInt8Quantizer
 {
-    /// <summary>The operator domain of ONNX Runtime's contrib operators.</summary>
-    public const string MicrosoftDomain = "com.microsoft";
-
     /// <summary>The operator every weight MatMul becomes.</summary>
     public const string QuantizedMatMul = "DynamicQuantizeMatMul";
 
@@ -82,7 +79,7 @@ public static class DynamicInt8Quantizer
                 foldedBiases++;
             }
 
-            var quantized = new NodeProto { OpType = QuantizedMatMul, Domain = MicrosoftDomain, Name = b.UniqueName(node.Name is { Length: > 0 } name ? name + "_int8" : "matmul_int8") };
+            var quantized = new NodeProto { OpType = QuantizedMatMul, Domain = OnnxGraphBuilder.MicrosoftDomain, Name = b.UniqueName(node.Name is { Length: > 0 } name ? name + "_int8" : "matmul_int8") };
             quantized.Input.AddRange(bias is null ? [node.Input[0], q.Weight, q.Scale, q.ZeroPoint] : [node.Input[0], q.Weight, q.Scale, q.ZeroPoint, bias]);
             quantized.Output.Add(output);
             rewritten.Add(quantized);
@@ -100,9 +97,9 @@ public static class DynamicInt8Quantizer
             graph.Initializer.Remove(initializer);
         }
 
-        if (quantizedCount > 0 && b.Model.OpsetImport.All(o => o.Domain != MicrosoftDomain))
+        if (quantizedCount > 0)
         {
-            b.Model.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
+            b.ImportMicrosoftDomain();
         }
 
         return new QuantizedModel(b.ToBytes(), quantizedCount, foldedBiases);

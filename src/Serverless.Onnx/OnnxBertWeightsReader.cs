@@ -10,6 +10,12 @@ namespace Serverless.Onnx;
 /// </summary>
 public static class OnnxBertWeightsReader
 {
+    /// <summary>The suffix of a Linear weight the writer stores transposed, [in, out].</summary>
+    internal const string TransposedWeight = ".weight_t";
+
+    /// <summary>The suffix of the writer's MultiHeadAttention bias: Q, K and V biases concatenated.</summary>
+    internal const string FusedQkvBias = "qkv_bias";
+
     private static readonly string[] _prefixes = ["embeddings.", "encoder.layer.", "pooler.", "classifier."];
 
     /// <summary>Reads the weights of the BERT ONNX model at <paramref name="path"/>.</summary>
@@ -60,7 +66,8 @@ public static class OnnxBertWeightsReader
         var weights = new BertWeights();
         var matMulWeights = new HashSet<string>(StringComparer.Ordinal);
 
-        // A Linear becomes MatMul(x, Wᵀ) + b: its weight is named after the bias of the Add that takes the MatMul's output.
+        // A Linear becomes MatMul(x, Wᵀ) + b: its weight is named after the bias of the Add that takes the MatMul's output,
+        // or, where a fused operator adds the bias (BertFusions), after its own name ("{name}.weight_t", as the writer writes it).
         var consumers = graph.Node.SelectMany(n => n.Input.Select(input => (input, node: n))).ToLookup(x => x.input, x => x.node);
         foreach (var matMul in graph.Node.Where(n => n.OpType == "MatMul" && n.Input.Count == 2 && initializers.ContainsKey(n.Input[1])))
         {
@@ -69,13 +76,14 @@ public static class OnnxBertWeightsReader
                 .SelectMany(n => n.Input)
                 .Select(HuggingFaceName)
                 .FirstOrDefault(name => name is not null && name.EndsWith(".bias", StringComparison.Ordinal));
-            if (bias is null)
+            var tensor = initializers[matMul.Input[1]];
+            var transposed = HuggingFaceName(tensor.Name) is { } own && own.EndsWith(TransposedWeight, StringComparison.Ordinal) ? own : null;
+            if (bias is null && transposed is null)
             {
                 continue;
             }
 
-            var tensor = initializers[matMul.Input[1]];
-            var name = bias[..^".bias".Length] + ".weight";
+            var name = bias is not null ? bias[..^".bias".Length] + ".weight" : transposed![..^TransposedWeight.Length] + ".weight";
             if (tensor.Dims.Count != 2)
             {
                 throw new InvalidModelPackageException($"The MatMul weight of '{name}' ({tensor.Name}) has {tensor.Dims.Count} dims; a Linear weight has 2.");
@@ -89,10 +97,27 @@ public static class OnnxBertWeightsReader
 
         foreach (var tensor in graph.Initializer)
         {
-            if (!matMulWeights.Contains(tensor.Name) && HuggingFaceName(tensor.Name) is { } name &&
-                tensor.DataType == (int)TensorProto.Types.DataType.Float && !weights.Contains(name))
+            if (matMulWeights.Contains(tensor.Name) || HuggingFaceName(tensor.Name) is not { } name ||
+                tensor.DataType != (int)TensorProto.Types.DataType.Float || weights.Contains(name))
             {
-                weights.Set(name, OnnxGraphBuilder.ToFloats(tensor), [.. tensor.Dims.Select(d => (int)d)]);
+                continue;
+            }
+
+            var values = OnnxGraphBuilder.ToFloats(tensor);
+            if (name.EndsWith(FusedQkvBias, StringComparison.Ordinal) && values.Length % 3 == 0)
+            {
+                // MultiHeadAttention's bias input: the query, key and value biases one after another.
+                var layer = name[..^FusedQkvBias.Length];
+                var width = values.Length / 3;
+                string[] parts = ["query", "key", "value"];
+                for (var i = 0; i < parts.Length; i++)
+                {
+                    weights.Set($"{layer}{parts[i]}.bias", values.AsSpan(i * width, width).ToArray(), [width]);
+                }
+            }
+            else
+            {
+                weights.Set(name, values, [.. tensor.Dims.Select(d => (int)d)]);
             }
         }
 

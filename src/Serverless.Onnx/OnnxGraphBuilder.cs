@@ -20,6 +20,9 @@ public sealed class OnnxGraphBuilder
             .. model.Graph.Input.Select(i => i.Name), .. model.Graph.Node.Select(n => n.Name)];
     }
 
+    /// <summary>The operator domain of ONNX Runtime's contrib operators.</summary>
+    public const string MicrosoftDomain = "com.microsoft";
+
     /// <summary>The model being built; exposed for inspection and for edits this API does not cover.</summary>
     public ModelProto Model { get; }
 
@@ -117,6 +120,27 @@ public sealed class OnnxGraphBuilder
         output ??= UniqueName(opType.ToLowerInvariant());
         AddNode(opType, inputs, [output], attributes);
         return output;
+    }
+
+    /// <summary>
+    /// Adds a single-output node of ONNX Runtime's contrib operators (<see cref="MicrosoftDomain"/>, imported at version 1
+    /// on first use) and returns the name of its fresh output.
+    /// </summary>
+    public string MicrosoftNode(string opType, IReadOnlyList<string> inputs, params AttributeProto[] attributes)
+    {
+        var output = Node(opType, inputs, null, attributes);
+        Graph.Node[^1].Domain = MicrosoftDomain;
+        ImportMicrosoftDomain();
+        return output;
+    }
+
+    /// <summary>Imports <see cref="MicrosoftDomain"/> at version 1 unless the model already does.</summary>
+    public void ImportMicrosoftDomain()
+    {
+        if (Model.OpsetImport.All(o => o.Domain != MicrosoftDomain))
+        {
+            Model.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
+        }
     }
 
     /// <summary>Serializes the model.</summary>

@@ -125,6 +125,43 @@ internal static class EngineBenchmark
     }
 
     /// <summary>
+    /// The fusion check (<see cref="FusionBenchmark"/>): the package's graph (Hugging Face's MiniLM export with the head
+    /// appended, as head-only packages serve) against the writer's graphs of the same weights, fp32 and int8, with each
+    /// combination of <see cref="BertFusions"/>.
+    /// </summary>
+    public static Task<int> RunFusionsAsync(string csvPath)
+    {
+        var reviews = ReviewsCsv.ReadColumn(csvPath, "review");
+        var root = Directory.CreateTempSubdirectory("fusion-benchmark-");
+        try
+        {
+            var package = BuildPackage(root.FullName);
+            var weights = OnnxBertWeightsReader.Read(package.ModelPath);
+            var config = OnnxBertWeightsReader.ConfigOf(weights, package.Config);
+            var graphs = new List<FusionBenchmark.Graph> { new("Hugging Face graph + head, fp32", package.ModelPath, Reference: 0) };
+            foreach (var variant in (string[])[ModelVariants.Fp32, ModelVariants.Int8])
+            {
+                var reference = graphs.Count;
+                foreach (var fusions in (BertFusions[])[BertFusions.None, BertFusions.Attention, BertFusions.SkipLayerNorm, BertFusions.Attention | BertFusions.SkipLayerNorm])
+                {
+                    var model = BertOnnxWriter.Write(config, weights, fusions: fusions);
+                    var path = Path.Combine(root.FullName, $"writer-{variant}-{(int)fusions}.onnx");
+                    File.WriteAllBytes(path, variant == ModelVariants.Int8 ? DynamicInt8Quantizer.Quantize(model).Model : model);
+                    graphs.Add(new($"writer, {variant}, fused: {fusions}", path, reference));
+                }
+            }
+
+            FusionBenchmark.Run(graphs,
+                reviews, BertTextTokenizer.Create(package), BatchTexts, Threads, MaxLength, root.FullName);
+            return Task.FromResult(0);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>
     /// The engine's rows: bulk (every text in one call), <see cref="ConcurrentCallers"/> callers sending one text each in
     /// arrival order, one text at a time (alternating with raw ONNX Runtime on the same text, so both see the same load on
     /// a shared machine), and the process's resident memory after the first answer, after the bulk texts and after
@@ -343,7 +380,7 @@ internal static class EngineBenchmark
     }
 
     /// <summary>ONNX Runtime as a caller would use it without the engine: one Run per batch, OrtValue inputs.</summary>
-    private static float[] RunRaw(InferenceSession session, EncodedBatch batch)
+    internal static float[] RunRaw(InferenceSession session, EncodedBatch batch)
     {
         long[] shape = [batch.BatchSize, batch.SequenceLength];
         using var ids = OrtValue.CreateTensorValueFromMemory(batch.InputIds, shape);

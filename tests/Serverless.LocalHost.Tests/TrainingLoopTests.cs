@@ -185,14 +185,21 @@ public sealed class TrainingLoopTests(AzuriteFixture azurite) : IDisposable
         return $"datasets/{name}";
     }
 
-    private static async Task<JsonElement> WaitForEndAsync(HttpClient http, string id) =>
+    private async Task<JsonElement> WaitForEndAsync(HttpClient http, string id) =>
         await WaitUntilAsync(http, id, s => s.GetProperty("status").GetString() is "Published" or "Rejected" or "Failed" or "Canceled");
 
-    private static async Task<JsonElement> WaitUntilAsync(HttpClient http, string id, Func<JsonElement, bool> condition)
+    /// <summary>
+    /// Polls the run until <paramref name="condition"/> holds. A loaded machine slows a run down without stalling it, so the
+    /// wait gives up only after 4 minutes without any change in the status (10 at most), and then says what the trainer
+    /// last wrote.
+    /// </summary>
+    private async Task<JsonElement> WaitUntilAsync(HttpClient http, string id, Func<JsonElement, bool> condition)
     {
-        var deadline = DateTime.UtcNow.AddMinutes(4);
+        var end = DateTime.UtcNow.AddMinutes(10);
+        var stalled = DateTime.UtcNow.AddMinutes(4);
         JsonElement status = default;
-        while (DateTime.UtcNow < deadline)
+        var last = "";
+        while (DateTime.UtcNow < end && DateTime.UtcNow < stalled)
         {
             using var response = await http.GetAsync($"api/training/{id}");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -202,10 +209,18 @@ public sealed class TrainingLoopTests(AzuriteFixture azurite) : IDisposable
                 return status;
             }
 
+            var text = status.ToString();
+            if (text != last)
+            {
+                (last, stalled) = (text, DateTime.UtcNow.AddMinutes(4));
+            }
+
             await Task.Delay(500);
         }
 
-        throw new TimeoutException($"Run {id} did not get there; last status: {status}");
+        var log = Path.Combine(_work, "runs", id, "trainer.log");
+        var trainer = File.Exists(log) ? File.ReadAllText(log) : "(no trainer log)";
+        throw new TimeoutException($"Run {id} did not get there; last status: {status}\ntrainer.log (end):\n{trainer[Math.Max(0, trainer.Length - 6000)..]}");
     }
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string type)

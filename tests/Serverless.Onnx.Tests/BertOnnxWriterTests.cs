@@ -130,13 +130,17 @@ public sealed class BertOnnxWriterTests
         Assert.Contains("hidden_size divisible by num_attention_heads", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Reader_OnWrittenClassifier_ReturnsTheSameWeightsAndDims()
+    [Theory]
+    [InlineData(BertFusions.None, BertLayout.Padded)]
+    [InlineData(BertFusions.Attention, BertLayout.Padded)]
+    [InlineData(BertFusions.Attention | BertFusions.SkipLayerNorm, BertLayout.Padded)]
+    [InlineData(BertFusions.Attention, BertLayout.Packed)]
+    public void Reader_OnWrittenClassifier_ReturnsTheSameWeightsAndDims(BertFusions fusions, BertLayout layout)
     {
         var config = TinyModels.EncoderConfig().WithLabels(["a", "b"]) with { Pooling = ClassifierHead.Mean };
         var weights = TinyModels.RandomWeights(config, 2, seed: 5);
 
-        var read = OnnxBertWeightsReader.Read(new MemoryStream(BertOnnxWriter.Write(config, weights)));
+        var read = OnnxBertWeightsReader.Read(new MemoryStream(BertOnnxWriter.Write(config, weights, layout, fusions)));
 
         Assert.Equal(weights.Names.Order(StringComparer.Ordinal), read.Names.Order(StringComparer.Ordinal));
         foreach (var name in weights.Names)
