@@ -1,15 +1,10 @@
 using Onnx;
-using Serverless.Errors;
 using Serverless.Testing;
 
 namespace Serverless.Onnx.Tests;
 
 public sealed class FusedOperatorsTests
 {
-    // Texts of very different lengths, so most of the padded batch is masked out.
-    private static readonly long[][] _rows = [[2, 23, 24, 25, 28, 7, 3], [2, 30, 3], [2, 9, 33, 11, 26, 3], [2, 3], [2, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 3]];
-    private static readonly long[][] _types = _rows.Select(r => r.Select((_, i) => i < r.Length / 2 ? 0L : 1L).ToArray()).ToArray();
-
     [Theory]
     [InlineData(BertFusions.None, BertLayout.Padded)]
     [InlineData(BertFusions.None, BertLayout.Packed)]
@@ -25,14 +20,14 @@ public sealed class FusedOperatorsTests
         var weights = TinyModels.RandomWeights(config, 0, seed: 7);
         using var runner = new OrtRunner(BertOnnxWriter.Write(config, weights, layout, fusions));
 
-        var (hidden, shape) = layout == BertLayout.Packed ? runner.RunPacked(_rows, "last_hidden_state", _types) : runner.Run(_rows, "last_hidden_state", _types);
+        var (hidden, shape) = layout == BertLayout.Packed ? runner.RunPacked(MixedLengthBatch.Rows, "last_hidden_state", MixedLengthBatch.Types) : runner.Run(MixedLengthBatch.Rows, "last_hidden_state", MixedLengthBatch.Types);
 
-        var sequence = _rows.Max(r => r.Length);
-        Assert.Equal([_rows.Length, sequence, 16L], shape);
-        for (var b = 0; b < _rows.Length; b++)
+        var sequence = MixedLengthBatch.Rows.Max(r => r.Length);
+        Assert.Equal([MixedLengthBatch.Rows.Length, sequence, 16L], shape);
+        for (var b = 0; b < MixedLengthBatch.Rows.Length; b++)
         {
-            var expected = ReferenceBert.Encode(config, weights, _rows[b], _types[b]);
-            for (var t = 0; t < _rows[b].Length; t++)
+            var expected = ReferenceBert.Encode(config, weights, MixedLengthBatch.Rows[b], MixedLengthBatch.Types[b]);
+            for (var t = 0; t < MixedLengthBatch.Rows[b].Length; t++)
             {
                 for (var h = 0; h < 16; h++)
                 {
@@ -55,8 +50,8 @@ public sealed class FusedOperatorsTests
         using var standard = new OrtRunner(BertOnnxWriter.Write(config, weights, fusions: BertFusions.None));
         using var fused = new OrtRunner(BertOnnxWriter.Write(config, weights, fusions: fusions));
 
-        var (expected, expectedShape) = standard.Run(_rows, "logits", _types);
-        var (actual, shape) = fused.Run(_rows, "logits", _types);
+        var (expected, expectedShape) = standard.Run(MixedLengthBatch.Rows, "logits", MixedLengthBatch.Types);
+        var (actual, shape) = fused.Run(MixedLengthBatch.Rows, "logits", MixedLengthBatch.Types);
 
         Assert.Equal(expectedShape, shape);
         LogitAssert.Parity(expected, actual, labels.Length);
@@ -98,8 +93,8 @@ public sealed class FusedOperatorsTests
         // The attention operator computes what the standard graph computes from the same quantized projections.
         using var standardRunner = new OrtRunner(standard.Model);
         using var fusedRunner = new OrtRunner(fused.Model);
-        var (expected, _) = standardRunner.Run(_rows, "logits", _types);
-        var (actual, _) = fusedRunner.Run(_rows, "logits", _types);
+        var (expected, _) = standardRunner.Run(MixedLengthBatch.Rows, "logits", MixedLengthBatch.Types);
+        var (actual, _) = fusedRunner.Run(MixedLengthBatch.Rows, "logits", MixedLengthBatch.Types);
         LogitAssert.Parity(expected, actual, labels.Length);
     }
 }

@@ -4,10 +4,6 @@ namespace Serverless.Onnx.Tests;
 
 public sealed class PackedLayoutTests
 {
-    // Texts of very different lengths, so the padded layout computes mostly padding.
-    private static readonly long[][] _rows = [[2, 23, 24, 25, 28, 7, 3], [2, 30, 3], [2, 9, 33, 11, 26, 3], [2, 3], [2, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 3]];
-    private static readonly long[][] _types = _rows.Select(r => r.Select((_, i) => i < r.Length / 2 ? 0L : 1L).ToArray()).ToArray();
-
     [Fact]
     public void Write_PackedEncoder_MatchesTheReferenceForwardPassOnEveryRealTokenAndIsZeroOnPadding()
     {
@@ -15,19 +11,19 @@ public sealed class PackedLayoutTests
         var weights = TinyModels.RandomWeights(config, 0, seed: 7);
         using var runner = new OrtRunner(BertOnnxWriter.Write(config, weights, BertLayout.Packed));
 
-        var (hidden, shape) = runner.RunPacked(_rows, "last_hidden_state", _types);
+        var (hidden, shape) = runner.RunPacked(MixedLengthBatch.Rows, "last_hidden_state", MixedLengthBatch.Types);
 
-        var sequence = _rows.Max(r => r.Length);
-        Assert.Equal([_rows.Length, sequence, 16L], shape);
-        for (var b = 0; b < _rows.Length; b++)
+        var sequence = MixedLengthBatch.Rows.Max(r => r.Length);
+        Assert.Equal([MixedLengthBatch.Rows.Length, sequence, 16L], shape);
+        for (var b = 0; b < MixedLengthBatch.Rows.Length; b++)
         {
-            var expected = ReferenceBert.Encode(config, weights, _rows[b], _types[b]);
+            var expected = ReferenceBert.Encode(config, weights, MixedLengthBatch.Rows[b], MixedLengthBatch.Types[b]);
             for (var t = 0; t < sequence; t++)
             {
                 for (var h = 0; h < 16; h++)
                 {
                     var actual = hidden[(((b * sequence) + t) * 16) + h];
-                    var want = t < _rows[b].Length ? expected[t][h] : 0f;
+                    var want = t < MixedLengthBatch.Rows[b].Length ? expected[t][h] : 0f;
                     Assert.True(Math.Abs(actual - want) <= 1e-5, $"row {b} token {t} dim {h}: {actual} vs {want}");
                 }
             }
@@ -45,8 +41,8 @@ public sealed class PackedLayoutTests
         using var padded = new OrtRunner(BertOnnxWriter.Write(config, weights));
         using var packed = new OrtRunner(BertOnnxWriter.Write(config, weights, BertLayout.Packed));
 
-        var (expected, expectedShape) = padded.Run(_rows, "logits", _types);
-        var (actual, shape) = packed.RunPacked(_rows, "logits", _types);
+        var (expected, expectedShape) = padded.Run(MixedLengthBatch.Rows, "logits", MixedLengthBatch.Types);
+        var (actual, shape) = packed.RunPacked(MixedLengthBatch.Rows, "logits", MixedLengthBatch.Types);
 
         Assert.Equal(expectedShape, shape);
         LogitAssert.Parity(expected, actual, labels.Length);
@@ -59,8 +55,8 @@ public sealed class PackedLayoutTests
         var weights = TinyModels.RandomWeights(config, 2, seed: 5);
         using var packed = new OrtRunner(BertOnnxWriter.Write(config, weights, BertLayout.Packed));
 
-        var (batch, _) = packed.RunPacked(_rows, "logits", _types);
-        var (alone, _) = packed.RunPacked([_rows[1]], "logits", [_types[1]]);
+        var (batch, _) = packed.RunPacked(MixedLengthBatch.Rows, "logits", MixedLengthBatch.Types);
+        var (alone, _) = packed.RunPacked([MixedLengthBatch.Rows[1]], "logits", [MixedLengthBatch.Types[1]]);
 
         Assert.True(Math.Abs(batch[2] - alone[0]) <= 1e-5 && Math.Abs(batch[3] - alone[1]) <= 1e-5);
     }
