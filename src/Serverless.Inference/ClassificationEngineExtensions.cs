@@ -16,15 +16,7 @@ public static class ClassificationEngineExtensions
         this ClassificationEngine engine, IReadOnlyList<string> texts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(engine);
-        ArgumentNullException.ThrowIfNull(texts);
-        var logits = new List<float[]>(texts.Count);
-        for (var start = 0; start < texts.Count; start += Slice)
-        {
-            var count = Math.Min(Slice, texts.Count - start);
-            logits.AddRange(await engine.GetLogitsAsync(texts.Skip(start).Take(count).ToArray(), cancellationToken));
-        }
-
-        return logits;
+        return await InSlicesAsync(texts, Slice, slice => engine.GetLogitsAsync(slice, cancellationToken));
     }
 
     /// <summary>
@@ -35,13 +27,18 @@ public static class ClassificationEngineExtensions
         this ClassificationEngine engine, IReadOnlyList<string> texts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(engine);
+        return await InSlicesAsync(texts, WindowedSlice, slice => engine.ClassifyAsync(
+            slice, topK: null, LongTextMode.Windows, maxWindows: null, waitForCapacity: true, cancellationToken));
+    }
+
+    private static async Task<IReadOnlyList<T>> InSlicesAsync<T>(
+        IReadOnlyList<string> texts, int slice, Func<string[], Task<IReadOnlyList<T>>> run)
+    {
         ArgumentNullException.ThrowIfNull(texts);
-        var results = new List<TextClassification>(texts.Count);
-        for (var start = 0; start < texts.Count; start += WindowedSlice)
+        var results = new List<T>(texts.Count);
+        for (var start = 0; start < texts.Count; start += slice)
         {
-            var count = Math.Min(WindowedSlice, texts.Count - start);
-            results.AddRange(await engine.ClassifyAsync(
-                texts.Skip(start).Take(count).ToArray(), topK: null, LongTextMode.Windows, maxWindows: null, waitForCapacity: true, cancellationToken));
+            results.AddRange(await run([.. texts.Skip(start).Take(Math.Min(slice, texts.Count - start))]));
         }
 
         return results;

@@ -3,7 +3,7 @@ namespace Serverless.Onnx;
 /// <summary>
 /// ONNX Runtime contrib operators <see cref="BertOnnxWriter"/> can emit where ONNX Runtime's own fusions do not match its
 /// graphs (`Serverless.Benchmarks fusions` shows which do, and what each costs). Every combination keeps parity with
-/// <see cref="None"/>; the weight reader reads only <see cref="None"/>.
+/// <see cref="None"/>, and <see cref="OnnxBertWeightsReader"/> reads every combination back.
 /// </summary>
 [Flags]
 public enum BertFusions

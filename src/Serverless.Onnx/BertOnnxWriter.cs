@@ -139,14 +139,14 @@ public static class BertOnnxWriter
                 (splitShape, mergeShape, scale) = (b.Int64s(0, 0, heads, headSize), b.Int64s(0, 0, hiddenSize), b.Scalar(1f / MathF.Sqrt(headSize)));
             }
 
-            var (query, key, value) = (Spread(Linear(b, w, x, names[0])), Spread(Linear(b, w, x, names[1])), Spread(Linear(b, w, x, names[2])));
+            var qkv = names.Select(n => Spread(Linear(b, w, x, n))).ToArray();
             string Heads(string projected, params long[] perm) =>
                 b.Node("Transpose", [b.Node("Reshape", [projected, splitShape!])], null, OnnxAttribute.Ints("perm", perm));
 
-            var scores = b.Node("Add", [b.Node("Mul", [b.Node("MatMul", [Heads(query, 0, 2, 1, 3), Heads(key, 0, 2, 3, 1)]), scale!]), additiveMask]);
+            var scores = b.Node("Add", [b.Node("Mul", [b.Node("MatMul", [Heads(qkv[0], 0, 2, 1, 3), Heads(qkv[1], 0, 2, 3, 1)]), scale!]), additiveMask]);
             var probabilities = b.Node("Softmax", [scores], null, OnnxAttribute.Int("axis", -1));
             return b.Node("Reshape", [
-                b.Node("Transpose", [b.Node("MatMul", [probabilities, Heads(value, 0, 2, 1, 3)])], null, OnnxAttribute.Ints("perm", 0, 2, 1, 3)),
+                b.Node("Transpose", [b.Node("MatMul", [probabilities, Heads(qkv[2], 0, 2, 1, 3)])], null, OnnxAttribute.Ints("perm", 0, 2, 1, 3)),
                 mergeShape!]);
         }
 

@@ -129,7 +129,7 @@ internal static class EngineBenchmark
     /// appended, as head-only packages serve) against the writer's graphs of the same weights, fp32 and int8, with each
     /// combination of <see cref="BertFusions"/>.
     /// </summary>
-    public static Task<int> RunFusionsAsync(string csvPath)
+    public static int RunFusions(string csvPath)
     {
         var reviews = ReviewsCsv.ReadColumn(csvPath, "review");
         var root = Directory.CreateTempSubdirectory("fusion-benchmark-");
@@ -153,7 +153,7 @@ internal static class EngineBenchmark
 
             FusionBenchmark.Run(graphs,
                 reviews, BertTextTokenizer.Create(package), BatchTexts, Threads, MaxLength, root.FullName);
-            return Task.FromResult(0);
+            return 0;
         }
         finally
         {

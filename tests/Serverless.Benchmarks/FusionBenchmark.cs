@@ -7,6 +7,7 @@ using Onnx;
 
 using Serverless.Inference;
 using Serverless.Inference.Tokenization;
+using Serverless.Onnx;
 
 namespace Serverless.Benchmarks;
 
@@ -38,7 +39,7 @@ internal static class FusionBenchmark
                 };
                 sessions.Add(new InferenceSession(graph.Path, options));
                 var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(optimized));
-                var contrib = model.Graph.Node.Where(n => n.Domain == "com.microsoft" && n.OpType != "DynamicQuantizeMatMul")
+                var contrib = model.Graph.Node.Where(n => n.Domain == OnnxGraphBuilder.MicrosoftDomain && n.OpType != DynamicInt8Quantizer.QuantizedMatMul)
                     .GroupBy(n => n.OpType).Select(g => $"{g.Key} ×{g.Count()}").DefaultIfEmpty("none");
                 fused.Add($"{model.Graph.Node.Count} nodes; {string.Join(", ", contrib)}");
                 File.Delete(optimized);

@@ -12,7 +12,7 @@ return args switch
 {
     ["engine", .. var rest] => await EngineBenchmark.RunAsync(rest.FirstOrDefault() ?? ReviewsCsv.DefaultPath(), cancellation.Token),
     ["layouts", .. var rest] => await EngineBenchmark.RunLayoutsAsync(rest.FirstOrDefault() ?? ReviewsCsv.DefaultPath(), cancellation.Token),
-    ["fusions", .. var rest] => await EngineBenchmark.RunFusionsAsync(rest.FirstOrDefault() ?? ReviewsCsv.DefaultPath()),
+    ["fusions", .. var rest] => EngineBenchmark.RunFusions(rest.FirstOrDefault() ?? ReviewsCsv.DefaultPath()),
     ["load", .. var rest] => await LoadBenchmark.RunAsync(rest, cancellation.Token),
     ["serving", .. var rest] => await ServingBenchmark.RunAsync(rest, cancellation.Token),
     _ => Usage(),
