@@ -18,6 +18,7 @@ public static class ServingServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
+        NativeAllocator.Configure();
         services.AddServerlessRegistry(configuration);
         if (services.Any(descriptor => descriptor.ServiceType == typeof(ServedModels)))
         {
