@@ -33,6 +33,27 @@ internal static class EngineBenchmark
     private const string EngineBulk = "engine fp32 padded, bulk";
     private const string EngineUnpaddedBulk = "engine fp32 unpadded, bulk";
 
+    /// <summary>The accuracy int8 keeps against fp32 (the engine benchmark's last table), alone.</summary>
+    public static async Task<int> RunInt8AccuracyAsync(string csvPath, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(csvPath))
+        {
+            await Console.Error.WriteLineAsync($"Reviews not found at {csvPath}: pass the path of fine_foods_testing_data.csv.");
+            return 1;
+        }
+
+        var root = Directory.CreateTempSubdirectory("int8-accuracy-");
+        try
+        {
+            await Int8Benchmark.RunAccuracyAsync(csvPath, MaxLength, Threads, root.FullName, cancellationToken);
+            return 0;
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
     public static async Task<int> RunAsync(string csvPath, CancellationToken cancellationToken)
     {
         if (!File.Exists(csvPath))

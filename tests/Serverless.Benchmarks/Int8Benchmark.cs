@@ -53,9 +53,6 @@ internal static class Int8Benchmark
             Console.WriteLine($"transformers.js q8 skipped: {ex.Message}");
         }
 
-        var reviewsAccuracy = await ReviewsAccuracyAsync(reviewsCsv, maxLength, threads, work, cancellationToken);
-        var spamAccuracy = await SpamAccuracyAsync(threads, work, cancellationToken);
-
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"int8 (DynamicQuantizeMatMul, int8 weights per output column): all-MiniLM-L6-v2 + head, {reviews.Count} Fine Food reviews, max length {maxLength}, batch {batchTexts}, {threads} threads"));
@@ -82,6 +79,17 @@ internal static class Int8Benchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"engine int8 unpadded / engine fp32 padded: {int8Unpadded.Rate / fp32.Rate:F2}×; int8 unpadded / fp32 unpadded: {int8Unpadded.Rate / fp32Unpadded.Rate:F2}×; labels agreeing int8 unpadded vs fp32: {Agreement(fp32.Labels, int8Unpadded.Labels):P1}") +
             (peerFp32 is null ? "" : string.Create(CultureInfo.InvariantCulture, $"; engine int8 unpadded / transformers.js fp32: {int8Unpadded.Rate / peerFp32.TextsPerSecond:F2}×")));
+        await RunAccuracyAsync(reviewsCsv, maxLength, threads, work, cancellationToken);
+    }
+
+    /// <summary>
+    /// The accuracy rows alone (also the <c>int8-accuracy</c> command): trains the quick-start spam model and a Fine Food
+    /// reviews model head-only, and scores each test split with the engine on the fp32 and the int8 graph.
+    /// </summary>
+    public static async Task RunAccuracyAsync(string reviewsCsv, int maxLength, int threads, string work, CancellationToken cancellationToken)
+    {
+        var reviewsAccuracy = await ReviewsAccuracyAsync(reviewsCsv, maxLength, threads, work, cancellationToken);
+        var spamAccuracy = await SpamAccuracyAsync(threads, work, cancellationToken);
         Console.WriteLine();
         Console.WriteLine("| accuracy, test split                        | texts | fp32 acc | int8 acc | points lost | fp32 macro-F1 | int8 macro-F1 | points lost | validation gate |");
         Console.WriteLine("|---------------------------------------------|------:|---------:|---------:|------------:|--------------:|--------------:|------------:|-----------------|");
