@@ -36,7 +36,7 @@ public sealed class ServingOptions : IValidatableObject
     /// <summary>
     /// Run a version's unpadded graph where it has one (the manifest's <c>packed</c> entry for the variant): a batch of texts
     /// of mixed lengths then costs what its real tokens cost. Off by default: the engine's cost-model batching already
-    /// keeps padding to a few per cent, and the unpadded session measured ~220 MB more resident memory (README, Benchmarks).
+    /// keeps padding to a few per cent, so both modes serve at about the same rate on a CPU (README, Benchmarks).
     /// </summary>
     public bool Unpadded { get; set; }
 
