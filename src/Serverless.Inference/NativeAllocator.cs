@@ -6,9 +6,10 @@ namespace Serverless.Inference;
 /// How the process's C allocator, which serves ONNX Runtime, holds memory. With glibc's defaults a serving process's
 /// resident memory grows with traffic: malloc raises its mmap threshold each time a large mapped block is freed, so after
 /// the first large batch every activation buffer is carved from a heap that is not handed back, and it keeps up to eight
-/// heaps per core for the threads that allocate, each holding what its threads freed. Configured here: blocks of 128 KiB
-/// and more stay in mappings of their own, returned to the system when ONNX Runtime frees them (its arena shrinks after
-/// large runs), and at most <see cref="HeapLimit"/> heaps are shared by all threads. Measured with the serving benchmark
+/// heaps per core for the threads that allocate, each holding what its threads freed. Configured here: a block of
+/// 128 KiB or more that no free chunk of the heap can serve gets a mapping of its own, returned to the system when ONNX
+/// Runtime frees it (its arena shrinks after large runs; fixing the threshold also fixes the heap's trim threshold, so
+/// the heap's free top is handed back from 128 KiB), and at most <see cref="HeapLimit"/> heaps are shared by all threads. Measured with the serving benchmark
 /// in the README (Benchmarks).
 /// </summary>
 public static partial class NativeAllocator
