@@ -9,8 +9,8 @@ namespace Serverless.Inference;
 /// heaps per core for the threads that allocate, each holding what its threads freed. Configured here: a block of
 /// 128 KiB or more that no free chunk of the heap can serve gets a mapping of its own, returned to the system when ONNX
 /// Runtime frees it (its arena shrinks after large runs; fixing the threshold also fixes the heap's trim threshold, so
-/// the heap's free top is handed back from 128 KiB), and at most <see cref="HeapLimit"/> heaps are shared by all threads. Measured with the serving benchmark
-/// in the README (Benchmarks).
+/// the heap's free top is handed back from 128 KiB), and at most <see cref="HeapLimit"/> heaps are shared by all threads.
+/// Measured with the engine and serving benchmarks (README, Benchmarks).
 /// </summary>
 public static partial class NativeAllocator
 {

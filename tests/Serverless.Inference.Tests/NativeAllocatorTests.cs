@@ -39,9 +39,6 @@ public sealed class NativeAllocatorTests
         }
     }
 
-    [Fact]
-    public void ConfiguresOncePerProcess() => Assert.Equal(NativeAllocator.Configure(), NativeAllocator.Configure());
-
     private static bool IsMapped(IntPtr block) => (Marshal.ReadInt64(block, -sizeof(long)) & MappedChunkBit) != 0;
 
     private static IntPtr Touch(IntPtr block, int bytes)
