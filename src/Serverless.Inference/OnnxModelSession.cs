@@ -327,8 +327,12 @@ public sealed class OnnxModelSession : IDisposable
 
     private static InferenceSession LoadSession(ModelPackage package, string path, SessionOptions sessionOptions, bool strictCuda)
     {
-        var session = ParseVerifiedModel(package, path, sessionOptions, strictCuda);
-        ReleaseModelBytes();
+        var session = ParseVerifiedModel(package, path, sessionOptions, strictCuda, out var modelBytes);
+        if (modelBytes >= LargeObjectBytes)
+        {
+            ReleaseModelBytes();
+        }
+
         return session;
     }
 
@@ -337,11 +341,13 @@ public sealed class OnnxModelSession : IDisposable
     /// it), and must be gone for <see cref="ReleaseModelBytes"/> to free them.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static InferenceSession ParseVerifiedModel(ModelPackage package, string path, SessionOptions sessionOptions, bool strictCuda)
+    private static InferenceSession ParseVerifiedModel(
+        ModelPackage package, string path, SessionOptions sessionOptions, bool strictCuda, out int modelBytes)
     {
         // One read: the bytes checked against the manifest and for external data are the bytes ONNX Runtime parses, so
         // neither a file swapped after verification nor an ONNX Runtime that follows external paths gets a say.
         var model = package.ReadVerifiedModel(path);
+        modelBytes = model.Length;
         OnnxExternalData.EnsureNone(model);
         try
         {
@@ -357,11 +363,15 @@ public sealed class OnnxModelSession : IDisposable
         }
     }
 
+    /// <summary>The size from which .NET allocates an array on the large object heap.</summary>
+    private const int LargeObjectBytes = 85_000;
+
     /// <summary>
     /// Hands the memory of the model's bytes back to the system once ONNX Runtime has parsed them. They are a single array
     /// of the model's size (91 MB for MiniLM) on the large object heap, which only a full collection frees, and even then
     /// the collector keeps the region committed for reuse: the serving benchmark showed the app holding it through a whole
     /// run. An aggressive collection decommits it; once per loaded graph, it pauses the process for tens of milliseconds.
+    /// A model under <see cref="LargeObjectBytes"/> is left to the ordinary collections, which free it like any array.
     /// </summary>
     private static void ReleaseModelBytes() =>
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);

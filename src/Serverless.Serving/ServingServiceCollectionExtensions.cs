@@ -18,6 +18,7 @@ public static class ServingServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
+        // As early as the app's composition: a thread that allocated before keeps its own malloc heap.
         NativeAllocator.Configure();
         services.AddServerlessRegistry(configuration);
         if (services.Any(descriptor => descriptor.ServiceType == typeof(ServedModels)))
