@@ -118,6 +118,10 @@ public sealed class OnnxModelSession : IDisposable
         {
             // 0 leaves ONNX Runtime's default: one intra-op thread per physical core.
             sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
+            // Idle intra-op threads wait instead of spinning: a spinning thread takes the core from the tokenizer, the
+            // host and the storage client (the whole app shares its cores). Measured through ./run.sh on 2 cores, spinning
+            // cost a third of bulk throughput and a fifth of the queue's, for ~1 ms less latency of a lone text.
+            sessionOptions.AddSessionConfigEntry(AllowSpinningEntry, "0");
             var device = ChooseDevice(sessionOptions, options, logger);
             if (device == CudaDevice && package.Variant == ModelVariants.Int8)
             {
@@ -324,6 +328,9 @@ public sealed class OnnxModelSession : IDisposable
 
     /// <summary>ONNX Runtime's session option that refuses to place nodes on the CPU when another provider is registered.</summary>
     public const string DisableCpuFallbackEntry = "session.disable_cpu_ep_fallback";
+
+    // ONNX Runtime's session option that lets idle intra-op threads spin before they wait ("1" by default).
+    private const string AllowSpinningEntry = "session.intra_op.allow_spinning";
 
     private static InferenceSession LoadSession(ModelPackage package, string path, SessionOptions sessionOptions, bool strictCuda)
     {

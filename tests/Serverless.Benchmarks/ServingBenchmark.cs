@@ -17,11 +17,13 @@ namespace Serverless.Benchmarks;
 /// The serving table: one run against a running app (<c>./run.sh</c>) on the same texts — the 1,000 Fine Food test reviews
 /// — through HTTP (bulk requests, 32 concurrent clients with one text each, one client with one text at a time) and the
 /// queue (1,000 messages of one text each, first send to last reply), with the app's resident memory after the first
-/// answer, after the first 1,000 texts and after the whole run. Exits 1 when any request or message failed.
+/// answer, after the first 1,000 texts and after the whole run, and where each row's processor time went: the app, the
+/// storage emulator and this load generator, per text. Exits 1 when any request or message failed.
 /// </summary>
 /// <remarks>
 /// Compiled and asynchronous on purpose: a scripted client on the same 2 cores would take more of them than the server.
-/// The app's process is the one listening on the URL's port (read from /proc), or <c>--pid N</c>.
+/// The app's process is the one listening on the URL's port (read from /proc), or <c>--pid N</c>; the storage's is the
+/// one listening on the queue endpoint's port when that is local (Azurite), else its column reads n/a.
 /// </remarks>
 internal static class ServingBenchmark
 {
@@ -31,13 +33,17 @@ internal static class ServingBenchmark
     private const int SingleClientTexts = 200;
     private const int QueueSenders = 8;
     private const int QueueReceivers = 4;
+    private const string QueueIdPrefix = "serving-";
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
         var positional = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal))).ToArray();
         var url = new Uri(positional.ElementAtOrDefault(0) ?? "http://localhost:7071");
-        var pid = Option(args, "--pid") ?? ProcessMemory.FindListener(url.Port);
+        var pid = Option(args, "--pid") ?? ProcessReadings.FindListener(url.Port);
         var storage = LoadBenchmark.Storage();
+        var queueEndpoint = new QueueClient(storage, "classify-requests").Uri;
+        var storagePid = queueEndpoint.IsLoopback ? ProcessReadings.FindListener(queueEndpoint.Port) : null;
+        var processes = new Processes(pid, storagePid);
         var reviews = ReviewsCsv.ReadColumn(ReviewsCsv.DefaultPath(), "review");
         var texts = reviews.Take(Option(args, "--texts") ?? reviews.Count).ToList();
         Console.WriteLine($"Serving run against {url} (app pid {pid?.ToString(CultureInfo.InvariantCulture) ?? "not found"}), {texts.Count} reviews");
@@ -51,34 +57,40 @@ internal static class ServingBenchmark
         var errors = new ConcurrentQueue<string>();
 
         var first = await HttpPhaseAsync("first answer", http, [[texts[0]]], clients: 1, errors, cancellationToken);
-        var afterFirst = ProcessMemory.ResidentMegabytes(pid);
+        var afterFirst = ProcessReadings.ResidentMegabytes(pid);
 
-        var bulk = await HttpPhaseAsync($"HTTP bulk ({BulkClients} clients, {BulkTextsPerRequest} texts per request)", http,
-            texts.Chunk(BulkTextsPerRequest).ToArray(), BulkClients, errors, cancellationToken);
+        var bulk = await MeasuredAsync(processes, () => HttpPhaseAsync($"HTTP bulk ({BulkClients} clients, {BulkTextsPerRequest} texts per request)", http,
+            texts.Chunk(BulkTextsPerRequest).ToArray(), BulkClients, errors, cancellationToken));
         rows.Add(bulk);
-        var afterThousand = ProcessMemory.ResidentMegabytes(pid);
+        var afterThousand = ProcessReadings.ResidentMegabytes(pid);
 
-        rows.Add(await HttpPhaseAsync($"HTTP {ConcurrentClients} concurrent clients, one text each", http,
-            texts.Select(t => new[] { t }).ToArray(), ConcurrentClients, errors, cancellationToken));
-        rows.Add(await HttpPhaseAsync("HTTP 1 client, one text at a time", http,
-            texts.Take(SingleClientTexts).Select(t => new[] { t }).ToArray(), clients: 1, errors, cancellationToken));
-        rows.Add(await QueuePhaseAsync(storage, texts, errors, cancellationToken));
-        var afterRun = ProcessMemory.ResidentMegabytes(pid);
+        rows.Add(await MeasuredAsync(processes, () => HttpPhaseAsync($"HTTP {ConcurrentClients} concurrent clients, one text each", http,
+            texts.Select(t => new[] { t }).ToArray(), ConcurrentClients, errors, cancellationToken)));
+        rows.Add(await MeasuredAsync(processes, () => HttpPhaseAsync("HTTP 1 client, one text at a time", http,
+            texts.Take(SingleClientTexts).Select(t => new[] { t }).ToArray(), clients: 1, errors, cancellationToken)));
+        var queue = await MeasuredAsync(processes, () => QueuePhaseAsync(storage, texts, errors, cancellationToken));
+        rows.Add(queue);
+        await DeleteStoredResultsAsync(storage, cancellationToken);
+        var afterRun = ProcessReadings.ResidentMegabytes(pid);
 
         var report = new StringBuilder()
-            .AppendLine("| row | texts | texts/s | p50 | p99 | errors |")
-            .AppendLine("|---|---|---|---|---|---|");
+            .AppendLine("| row | texts | texts/s | p50 | p99 | errors | CPU ms per text: app / storage / load generator |")
+            .AppendLine("|---|---|---|---|---|---|---|");
         foreach (var row in rows)
         {
             report.AppendLine(CultureInfo.InvariantCulture,
-                $"| {row.Name} | {row.Texts} | {row.TextsPerSecond:F1} | {row.P50Milliseconds:F1} ms | {row.P99Milliseconds:F1} ms | {row.Errors} |");
+                $"| {row.Name} | {row.Texts} | {row.TextsPerSecond:F1} | {row.P50Milliseconds:F1} ms | {row.P99Milliseconds:F1} ms | {row.Errors} | " +
+                $"{Milliseconds(row.Cpu?.App)} / {Milliseconds(row.Cpu?.Storage)} / {Milliseconds(row.Cpu?.LoadGenerator)} |");
         }
 
         report.AppendLine()
             .AppendLine("| ratio | value |")
             .AppendLine("|---|---|")
             .AppendLine(CultureInfo.InvariantCulture, $"| 32 clients / bulk | {rows[1].TextsPerSecond / bulk.TextsPerSecond:F2} |")
-            .AppendLine(CultureInfo.InvariantCulture, $"| queue / bulk | {rows[3].TextsPerSecond / bulk.TextsPerSecond:F2} |")
+            .AppendLine(CultureInfo.InvariantCulture, $"| queue / bulk | {queue.TextsPerSecond / bulk.TextsPerSecond:F2} |")
+            // What the queue row would reach with storage on machines of its own (as in Azure): bulk's app time per text
+            // over the queue's.
+            .AppendLine(CultureInfo.InvariantCulture, $"| queue / bulk, app CPU per text only | {Ratio(bulk.Cpu?.App, queue.Cpu?.App)} |")
             .AppendLine()
             .AppendLine("| resident memory of the app | MB |")
             .AppendLine("|---|---|")
@@ -98,6 +110,24 @@ internal static class ServingBenchmark
         Array.IndexOf(args, name) is var at and >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : null;
 
     private static string Megabytes(double? value) => value is { } mb ? mb.ToString("F0", CultureInfo.InvariantCulture) : "n/a";
+
+    private static string Milliseconds(double? value) => value is { } ms ? ms.ToString("F1", CultureInfo.InvariantCulture) : "n/a";
+
+    private static string Ratio(double? numerator, double? denominator) =>
+        numerator is { } n && denominator is { } d and > 0 ? (n / d).ToString("F2", CultureInfo.InvariantCulture) : "n/a";
+
+    /// <summary>Runs <paramref name="phase"/> and adds the processor time each process spent on it, per text.</summary>
+    private static async Task<ServingRow> MeasuredAsync(Processes processes, Func<Task<ServingRow>> phase)
+    {
+        var before = processes.Read();
+        var row = await phase();
+        var after = processes.Read();
+        double? PerText(double? start, double? end) => start is { } s && end is { } e ? (e - s) * 1000 / row.Texts : null;
+        return row with
+        {
+            Cpu = new CpuPerText(PerText(before.App, after.App), PerText(before.Storage, after.Storage), PerText(before.LoadGenerator, after.LoadGenerator)),
+        };
+    }
 
     /// <summary>Sends every request of <paramref name="requests"/> once, from <paramref name="clients"/> clients back to back.</summary>
     private static async Task<ServingRow> HttpPhaseAsync(
@@ -172,11 +202,11 @@ internal static class ServingBenchmark
             for (var i = Interlocked.Increment(ref next); i < texts.Count; i = Interlocked.Increment(ref next))
             {
                 Volatile.Write(ref sentAt[i], Stopwatch.GetTimestamp());
-                await requests.SendMessageAsync(JsonSerializer.Serialize(new { id = $"serving-{run}-{i}", text = texts[i] }), timeout.Token);
+                await requests.SendMessageAsync(JsonSerializer.Serialize(new { id = $"{QueueIdPrefix}{run}-{i}", text = texts[i] }), timeout.Token);
             }
         }
 
-        var prefix = $"serving-{run}-";
+        var prefix = $"{QueueIdPrefix}{run}-";
         var answered = new int[texts.Count];
         async Task ReceiveAsync()
         {
@@ -227,21 +257,21 @@ internal static class ServingBenchmark
         }
 
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        await DeleteStoredResultsAsync(storage, prefix, cancellationToken);
         var sorted = latencies.Where((_, i) => answered[i] == 1).Order().ToArray();
         return new ServingRow(Name, texts.Count, texts.Count / seconds, LoadRun.Percentile(sorted, 0.50), LoadRun.Percentile(sorted, 0.99), failed);
     }
 
     /// <summary>
-    /// Deletes the answers the app stored for this run's message ids (kept for redeliveries; in Azure the results
-    /// container's lifecycle rule deletes them). Left in a local Azurite, every run would add 1,000 blobs to the metadata
-    /// it rewrites as one JSON file, and later runs would measure Azurite's growing cost on the same cores.
+    /// Deletes the answers the app stored for the benchmark's message ids, this run's and any an interrupted run left (kept
+    /// for redeliveries; in Azure the results container's lifecycle rule deletes them). Left in a local Azurite, every run
+    /// would add 1,000 blobs to the metadata it rewrites as one JSON file, and later runs would measure Azurite's growing
+    /// cost on the same cores.
     /// </summary>
-    private static async Task DeleteStoredResultsAsync(string storage, string prefix, CancellationToken cancellationToken)
+    private static async Task DeleteStoredResultsAsync(string storage, CancellationToken cancellationToken)
     {
         var container = new BlobContainerClient(storage, new QueueOptions().ResultsContainer);
         var names = new List<string>();
-        await foreach (var blob in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken))
+        await foreach (var blob in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, QueueIdPrefix, cancellationToken))
         {
             names.Add(blob.Name);
         }
@@ -250,5 +280,18 @@ internal static class ServingBenchmark
             async (name, token) => await container.DeleteBlobIfExistsAsync(name, cancellationToken: token));
     }
 
-    private sealed record ServingRow(string Name, int Texts, double TextsPerSecond, double P50Milliseconds, double P99Milliseconds, int Errors);
+    private sealed record ServingRow(string Name, int Texts, double TextsPerSecond, double P50Milliseconds, double P99Milliseconds, int Errors)
+    {
+        public CpuPerText? Cpu { get; init; }
+    }
+
+    /// <summary>Processor milliseconds per text of a row; null where the process is unknown.</summary>
+    private sealed record CpuPerText(double? App, double? Storage, double? LoadGenerator);
+
+    /// <summary>The processes whose processor time a row reports: the app, the storage emulator and this one.</summary>
+    private sealed record Processes(int? App, int? Storage)
+    {
+        public (double? App, double? Storage, double? LoadGenerator) Read() =>
+            (ProcessReadings.ProcessorSeconds(App), ProcessReadings.ProcessorSeconds(Storage), Environment.CpuUsage.TotalTime.TotalSeconds);
+    }
 }

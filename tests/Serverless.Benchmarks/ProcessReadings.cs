@@ -2,9 +2,33 @@ using System.Globalization;
 
 namespace Serverless.Benchmarks;
 
-/// <summary>Resident memory of another process, and which process listens on a port, from Linux's /proc.</summary>
-internal static class ProcessMemory
+/// <summary>Resident memory and processor time of another process, and which process listens on a port, from Linux's /proc.</summary>
+internal static class ProcessReadings
 {
+    // /proc reports processor time in clock ticks of USER_HZ, which Linux fixes at 100 for user space.
+    private const double TicksPerSecond = 100;
+
+    /// <summary>User plus system processor seconds <paramref name="pid"/> has used, or null when unknown.</summary>
+    public static double? ProcessorSeconds(int? pid)
+    {
+        if (pid is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            // The command name (field 2) is in parentheses and may hold spaces; utime and stime are fields 14 and 15.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>VmRSS of <paramref name="pid"/> in MB, or null when unknown (no pid, not Linux, the process is gone).</summary>
     public static double? ResidentMegabytes(int? pid)
     {
