@@ -444,7 +444,9 @@ internal static class EngineBenchmark
 
     private static InferenceSession CreateRawSession(string modelPath)
     {
-        using var options = new SessionOptions { IntraOpNumThreads = Threads, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        // The engine's threading, so the rows compare the engine's batching and hand-off, not thread settings.
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        OnnxModelSession.ConfigureThreads(options, Threads);
         return new InferenceSession(modelPath, options);
     }
 }

@@ -33,10 +33,10 @@ internal static class FusionBenchmark
                 var optimized = Path.Combine(work, $"optimized-{sessions.Count}.onnx");
                 using var options = new SessionOptions
                 {
-                    IntraOpNumThreads = threads,
                     GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
                     OptimizedModelFilePath = optimized,
                 };
+                OnnxModelSession.ConfigureThreads(options, threads);
                 sessions.Add(new InferenceSession(graph.Path, options));
                 var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(optimized));
                 var contrib = model.Graph.Node.Where(n => n.Domain == OnnxGraphBuilder.MicrosoftDomain && n.OpType != DynamicInt8Quantizer.QuantizedMatMul)
