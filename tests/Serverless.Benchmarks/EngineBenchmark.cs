@@ -34,40 +34,15 @@ internal static class EngineBenchmark
     private const string EngineUnpaddedBulk = "engine fp32 unpadded, bulk";
 
     /// <summary>The accuracy int8 keeps against fp32 (the engine benchmark's last table), alone.</summary>
-    public static async Task<int> RunInt8AccuracyAsync(string csvPath, CancellationToken cancellationToken)
-    {
-        if (!File.Exists(csvPath))
-        {
-            await Console.Error.WriteLineAsync($"Reviews not found at {csvPath}: pass the path of fine_foods_testing_data.csv.");
-            return 1;
-        }
+    public static Task<int> RunInt8AccuracyAsync(string csvPath, CancellationToken cancellationToken) =>
+        InWorkDirectoryAsync(csvPath, "int8-accuracy", work => Int8Benchmark.RunAccuracyAsync(csvPath, MaxLength, Threads, work, cancellationToken));
 
-        var root = Directory.CreateTempSubdirectory("int8-accuracy-");
-        try
+    public static Task<int> RunAsync(string csvPath, CancellationToken cancellationToken) =>
+        InWorkDirectoryAsync(csvPath, "engine-benchmark", async work =>
         {
-            await Int8Benchmark.RunAccuracyAsync(csvPath, MaxLength, Threads, root.FullName, cancellationToken);
-            return 0;
-        }
-        finally
-        {
-            root.Delete(recursive: true);
-        }
-    }
-
-    public static async Task<int> RunAsync(string csvPath, CancellationToken cancellationToken)
-    {
-        if (!File.Exists(csvPath))
-        {
-            await Console.Error.WriteLineAsync($"Reviews not found at {csvPath}: pass the path of fine_foods_testing_data.csv.");
-            return 1;
-        }
-
-        var reviews = ReviewsCsv.ReadColumn(csvPath, "review");
-        var root = Directory.CreateTempSubdirectory("engine-benchmark-");
-        try
-        {
+            var reviews = ReviewsCsv.ReadColumn(csvPath, "review");
             Console.WriteLine($"{reviews.Count} reviews from {csvPath}; building all-MiniLM-L6-v2 + random head…");
-            var package = BuildPackage(root.FullName);
+            var package = BuildPackage(work);
             var tokenizer = BertTextTokenizer.Create(package);
             var lengths = reviews.Select(r => tokenizer.Tokenize(r, MaxLength).Length).ToArray();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -94,7 +69,7 @@ internal static class EngineBenchmark
             PeerRun? peer = null;
             try
             {
-                peer = await TransformersJsPeer.RunAsync(package.Directory, reviews, samples, BatchTexts, Threads, root.FullName, cancellationToken);
+                peer = await TransformersJsPeer.RunAsync(package.Directory, reviews, samples, BatchTexts, Threads, work, cancellationToken);
                 table.Add(new BenchmarkRow("transformers.js fp32, arrival-order batches", Model, peer.TextsPerSecond, peer.Padding,
                     Percentile([.. peer.LatencyMilliseconds], 0.50), Percentile([.. peer.LatencyMilliseconds], 0.95)));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"transformers.js: {peer.Seconds:F1} s"));
@@ -117,46 +92,30 @@ internal static class EngineBenchmark
             }
 
             // The variant rows: engine and transformers.js on the int8 graph, and the accuracy each keeps.
-            await Int8Benchmark.RunAsync(package, reviews, samples, peer, BatchTexts, Threads, MaxLength, csvPath, root.FullName, cancellationToken);
-            return 0;
-        }
-        finally
-        {
-            root.Delete(recursive: true);
-        }
-    }
+            await Int8Benchmark.RunAsync(package, reviews, samples, peer, BatchTexts, Threads, MaxLength, csvPath, work, cancellationToken);
+        });
 
     /// <summary>Only the padded/unpadded comparison of <see cref="LayoutBenchmark"/>, fp32 and int8.</summary>
-    public static async Task<int> RunLayoutsAsync(string csvPath, CancellationToken cancellationToken)
-    {
-        var reviews = ReviewsCsv.ReadColumn(csvPath, "review");
-        var root = Directory.CreateTempSubdirectory("layout-benchmark-");
-        try
+    public static Task<int> RunLayoutsAsync(string csvPath, CancellationToken cancellationToken) =>
+        InWorkDirectoryAsync(csvPath, "layout-benchmark", async work =>
         {
-            var package = await Int8Benchmark.AddInt8Async(BuildPackage(root.FullName), cancellationToken);
+            var reviews = ReviewsCsv.ReadColumn(csvPath, "review");
+            var package = await Int8Benchmark.AddInt8Async(BuildPackage(work), cancellationToken);
             Console.WriteLine("| variant | batches | padding | padded texts/s | unpadded texts/s | unpadded / padded |");
             LayoutBenchmark.Run(package.ForVariant(ModelVariants.Fp32), reviews, BatchTexts, Threads, MaxLength);
             LayoutBenchmark.Run(package.ForVariant(ModelVariants.Int8), reviews, BatchTexts, Threads, MaxLength);
-            return 0;
-        }
-        finally
-        {
-            root.Delete(recursive: true);
-        }
-    }
+        });
 
     /// <summary>
     /// The fusion check (<see cref="FusionBenchmark"/>): the package's graph (Hugging Face's MiniLM export with the head
     /// appended, as head-only packages serve) against the writer's graphs of the same weights, fp32 and int8, with each
     /// combination of <see cref="BertFusions"/>.
     /// </summary>
-    public static int RunFusions(string csvPath)
-    {
-        var reviews = ReviewsCsv.ReadColumn(csvPath, "review");
-        var root = Directory.CreateTempSubdirectory("fusion-benchmark-");
-        try
+    public static Task<int> RunFusionsAsync(string csvPath) =>
+        InWorkDirectoryAsync(csvPath, "fusion-benchmark", work =>
         {
-            var package = BuildPackage(root.FullName);
+            var reviews = ReviewsCsv.ReadColumn(csvPath, "review");
+            var package = BuildPackage(work);
             var weights = OnnxBertWeightsReader.Read(package.ModelPath);
             var config = OnnxBertWeightsReader.ConfigOf(weights, package.Config);
             var graphs = new List<FusionBenchmark.Graph> { new("Hugging Face graph + head, fp32", package.ModelPath, Reference: 0) };
@@ -166,21 +125,16 @@ internal static class EngineBenchmark
                 foreach (var fusions in (BertFusions[])[BertFusions.None, BertFusions.Attention, BertFusions.SkipLayerNorm, BertFusions.Attention | BertFusions.SkipLayerNorm])
                 {
                     var model = BertOnnxWriter.Write(config, weights, fusions: fusions);
-                    var path = Path.Combine(root.FullName, $"writer-{variant}-{(int)fusions}.onnx");
+                    var path = Path.Combine(work, $"writer-{variant}-{(int)fusions}.onnx");
                     File.WriteAllBytes(path, variant == ModelVariants.Int8 ? DynamicInt8Quantizer.Quantize(model).Model : model);
                     graphs.Add(new($"writer, {variant}, fused: {fusions}", path, reference));
                 }
             }
 
             FusionBenchmark.Run(graphs,
-                reviews, BertTextTokenizer.Create(package), BatchTexts, Threads, MaxLength, root.FullName);
-            return 0;
-        }
-        finally
-        {
-            root.Delete(recursive: true);
-        }
-    }
+                reviews, BertTextTokenizer.Create(package), BatchTexts, Threads, MaxLength, work);
+            return Task.CompletedTask;
+        });
 
     /// <summary>
     /// The engine's rows: bulk (every text in one call), <see cref="ConcurrentCallers"/> callers sending one text each in
@@ -441,6 +395,30 @@ internal static class EngineBenchmark
     }
 
     private static int ArgMax(float[] values) => Array.IndexOf(values, values.Max());
+
+    /// <summary>
+    /// Runs one command in a work directory of its own (deleted afterwards), once the reviews file is there: 1 when it is
+    /// not, 0 when the command ran.
+    /// </summary>
+    private static async Task<int> InWorkDirectoryAsync(string csvPath, string name, Func<string, Task> run)
+    {
+        if (!File.Exists(csvPath))
+        {
+            await Console.Error.WriteLineAsync($"Reviews not found at {csvPath}: pass the path of fine_foods_testing_data.csv.");
+            return 1;
+        }
+
+        var root = Directory.CreateTempSubdirectory(name + "-");
+        try
+        {
+            await run(root.FullName);
+            return 0;
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
 
     private static InferenceSession CreateRawSession(string modelPath)
     {

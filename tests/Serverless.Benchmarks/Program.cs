@@ -13,7 +13,7 @@ return args switch
     ["engine", .. var rest] => await EngineBenchmark.RunAsync(rest.FirstOrDefault() ?? ReviewsCsv.DefaultPath(), cancellation.Token),
     ["layouts", .. var rest] => await EngineBenchmark.RunLayoutsAsync(rest.FirstOrDefault() ?? ReviewsCsv.DefaultPath(), cancellation.Token),
     ["int8-accuracy", .. var rest] => await EngineBenchmark.RunInt8AccuracyAsync(rest.FirstOrDefault() ?? ReviewsCsv.DefaultPath(), cancellation.Token),
-    ["fusions", .. var rest] => EngineBenchmark.RunFusions(rest.FirstOrDefault() ?? ReviewsCsv.DefaultPath()),
+    ["fusions", .. var rest] => await EngineBenchmark.RunFusionsAsync(rest.FirstOrDefault() ?? ReviewsCsv.DefaultPath()),
     ["load", .. var rest] => await LoadBenchmark.RunAsync(rest, cancellation.Token),
     ["serving", .. var rest] => await ServingBenchmark.RunAsync(rest, cancellation.Token),
     _ => Usage(),
